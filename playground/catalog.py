@@ -1,0 +1,342 @@
+"""Names -> torch factories: activations, losses, optimizers, schedules, inits, layers.
+
+Every choice a user can make is stored in the spec by name and looked up here, so a new
+option is one entry. Each entry carries a one-line plain-language description and, where
+it has one, a formula, for the UI to show next to the control.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from .params import Param
+
+
+@dataclass(frozen=True)
+class Option:
+    """One named choice. `params` are the settings it owns (may be empty)."""
+
+    name: str
+    label: str
+    description: str
+    formula: str = ""
+    params: tuple[Param, ...] = ()
+    build: Callable[..., Any] | None = field(default=None, compare=False, repr=False)
+
+
+def _table(*options: Option) -> dict[str, Option]:
+    return {o.name: o for o in options}
+
+
+# --------------------------------------------------------------------------- activations
+
+ACTIVATIONS = _table(
+    Option("relu", "ReLU", "Passes positives, zeroes negatives; fast and the usual default.",
+           "max(0, x)", build=nn.ReLU),
+    Option("leaky_relu", "Leaky ReLU", "ReLU that lets a small slope through for negatives, so units never die.",
+           "max(0.01·x, x)", build=nn.LeakyReLU),
+    Option("elu", "ELU", "Smooth ReLU whose negative side saturates at -1.",
+           "x if x > 0 else eˣ - 1", build=nn.ELU),
+    Option("gelu", "GELU", "Smooth ReLU used in transformers: weights x by how likely it is positive.",
+           "x·Φ(x)", build=nn.GELU),
+    Option("silu", "SiLU (Swish)", "Smooth, self-gated ReLU.", "x·σ(x)", build=nn.SiLU),
+    Option("sigmoid", "Sigmoid", "Squashes to (0, 1); saturates, so deep stacks lose their gradients.",
+           "1 / (1 + e⁻ˣ)", build=nn.Sigmoid),
+    Option("tanh", "Tanh", "Squashes to (-1, 1), centred on zero; the TensorFlow playground's default.",
+           "(eˣ - e⁻ˣ) / (eˣ + e⁻ˣ)", build=nn.Tanh),
+    Option("softplus", "Softplus", "A smooth ReLU that is never exactly zero.", "log(1 + eˣ)", build=nn.Softplus),
+    Option("softsign", "Softsign", "Like tanh but approaches ±1 more slowly.", "x / (1 + |x|)", build=nn.Softsign),
+    Option("identity", "Identity (linear)", "No non-linearity: stacked linear layers stay one linear map.",
+           "x", build=nn.Identity),
+)
+
+# --------------------------------------------------------------------------- losses
+
+TASKS = ("binary", "multiclass", "regression")
+
+
+@dataclass(frozen=True)
+class LossOption(Option):
+    tasks: tuple[str, ...] = TASKS
+    why_not: str = ""  # shown when the loss does not fit the task
+
+
+LOSSES: dict[str, LossOption] = {
+    o.name: o
+    for o in (
+        LossOption("mse", "Mean squared error", "Average squared distance to the target; punishes big misses hard.",
+                   "mean((ŷ - y)²)", build=nn.MSELoss),
+        LossOption("mae", "Mean absolute error (L1)", "Average distance to the target; robust to outliers.",
+                   "mean(|ŷ - y|)", build=nn.L1Loss),
+        LossOption("huber", "Huber", "Squared error near the target, absolute error far from it.",
+                   "½(ŷ-y)² if |ŷ-y| < 1 else |ŷ-y| - ½", build=nn.HuberLoss),
+        LossOption("bce", "Binary cross-entropy", "For two classes: the network outputs one logit, "
+                   "squashed by a sigmoid into the probability of class 1.",
+                   "-[y·log σ(z) + (1-y)·log(1-σ(z))]", build=nn.BCEWithLogitsLoss,
+                   tasks=("binary",),
+                   why_not="binary cross-entropy needs exactly two classes; use cross-entropy for more "
+                           "classes or a regression loss (mse, mae, huber) for numeric targets"),
+        LossOption("cross_entropy", "Cross-entropy", "For classes: one logit per class, softmax into "
+                   "probabilities, and the loss is -log of the true class's probability.",
+                   "-log softmax(z)_y", build=nn.CrossEntropyLoss, tasks=("binary", "multiclass"),
+                   why_not="cross-entropy needs class labels, but this data set is a regression task; "
+                           "use mse, mae or huber"),
+    )
+}
+
+DEFAULT_LOSS = {"binary": "bce", "multiclass": "cross_entropy", "regression": "mse"}
+
+# --------------------------------------------------------------------------- optimizers
+
+def _lr(default: float) -> Param:
+    return Param("lr", float, default, "Step size: how far each update moves the weights.",
+                 1e-6, 10.0, log=True, label="learning rate")
+
+
+_WD = Param("weight_decay", float, 0.0, "Shrinks weights toward zero every step (L2-style regularisation).",
+            0.0, 1.0, label="weight decay")
+_BETA1 = Param("beta1", float, 0.9, "Decay of the running mean of gradients (momentum).", 0.0, 0.9999, label="β₁")
+_BETA2 = Param("beta2", float, 0.999, "Decay of the running mean of squared gradients.", 0.0, 0.99999, label="β₂")
+
+
+def _eps(default: float) -> Param:
+    return Param("eps", float, default, "Added to the denominator so it is never zero.", 1e-12, 1.0, log=True, label="ε")
+
+
+_AMSGRAD = Param("amsgrad", bool, False, "Use the maximum of past squared-gradient averages (AMSGrad).")
+_MOMENTUM = Param("momentum", float, 0.0, "Fraction of the previous update carried into this one.", 0.0, 0.999)
+
+# Settings whose torch name differs from ours: (beta1, beta2) -> betas.
+_TORCH_NAME = {"beta1": ("betas", 0), "beta2": ("betas", 1)}
+
+
+def optimizer_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """Our flat settings -> torch.optim keyword arguments (beta1, beta2 -> betas)."""
+    kwargs: dict[str, Any] = {}
+    betas = [None, None]
+    for key, value in params.items():
+        if key in _TORCH_NAME:
+            betas[_TORCH_NAME[key][1]] = value
+        else:
+            kwargs[key] = value
+    if betas[0] is not None:
+        kwargs["betas"] = (betas[0], betas[1])
+    return kwargs
+
+
+OPTIMIZERS = _table(
+    Option("sgd", "SGD", "Plain stochastic gradient descent, with optional momentum and Nesterov look-ahead.",
+           "v ← μv + g;  w ← w - η·v",
+           (_lr(0.03), _MOMENTUM,
+            Param("nesterov", bool, False, "Evaluate the gradient after the momentum step (needs momentum > 0)."),
+            _WD), build=torch.optim.SGD),
+    Option("adam", "Adam", "Per-weight step sizes from running averages of the gradient and its square.",
+           "m ← β₁m + (1-β₁)g;  v ← β₂v + (1-β₂)g²;  w ← w - η·m̂/(√v̂ + ε)",
+           (_lr(0.001), _BETA1, _BETA2, _eps(1e-8), _WD, _AMSGRAD), build=torch.optim.Adam),
+    Option("adamw", "AdamW", "Adam with weight decay applied directly to the weights (decoupled).",
+           "Adam step, then w ← w - η·λ·w",
+           (_lr(0.001), _BETA1, _BETA2, _eps(1e-8),
+            Param("weight_decay", float, 0.01, "Decoupled weight decay λ.", 0.0, 1.0, label="weight decay"),
+            _AMSGRAD), build=torch.optim.AdamW),
+    Option("rmsprop", "RMSprop", "Divides each step by a running root-mean-square of recent gradients.",
+           "v ← αv + (1-α)g²;  w ← w - η·g/(√v + ε)",
+           (_lr(0.01), Param("alpha", float, 0.99, "Decay of the running mean of squared gradients.", 0.0, 0.9999, label="α"),
+            _eps(1e-8), _MOMENTUM,
+            Param("centered", bool, False, "Normalise by the variance of the gradient instead of its second moment."),
+            _WD), build=torch.optim.RMSprop),
+    Option("adagrad", "Adagrad", "Step sizes shrink for weights that have had large gradients so far.",
+           "G ← G + g²;  w ← w - η·g/(√G + ε)",
+           (_lr(0.01), Param("lr_decay", float, 0.0, "Learning-rate decay per step.", 0.0, 1.0, label="lr decay"),
+            _eps(1e-10), _WD,
+            Param("initial_accumulator_value", float, 0.0, "Starting value of the squared-gradient sum.", 0.0, 10.0,
+                  label="initial accumulator")), build=torch.optim.Adagrad),
+    Option("adadelta", "Adadelta", "Adagrad variant with a running window instead of a growing sum; "
+           "needs little tuning of the learning rate.",
+           "Δw = -√(u+ε)/√(v+ε)·g;  w ← w + η·Δw",
+           (_lr(1.0), Param("rho", float, 0.9, "Decay of the running averages.", 0.0, 0.9999, label="ρ"),
+            _eps(1e-6), _WD), build=torch.optim.Adadelta),
+    Option("nadam", "NAdam", "Adam with Nesterov momentum.",
+           "Adam with a Nesterov look-ahead on m",
+           (_lr(0.002), _BETA1, _BETA2, _eps(1e-8), _WD,
+            Param("momentum_decay", float, 0.004, "Schedule of the momentum factor.", 0.0, 1.0, label="momentum decay")),
+           build=torch.optim.NAdam),
+)
+
+
+def check_optimizer_params(name: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """Cross-setting rules torch would otherwise raise on, as (field, message) pairs."""
+    if name == "sgd" and params.get("nesterov") and params.get("momentum", 0.0) <= 0.0:
+        return [("nesterov", "Nesterov needs momentum above 0; set momentum (0.9 is usual) or turn nesterov off")]
+    return []
+
+
+def build_optimizer(name: str, params: dict[str, Any], model_params) -> torch.optim.Optimizer:
+    return OPTIMIZERS[name].build(model_params, **optimizer_kwargs(params))
+
+
+# --------------------------------------------------------------------------- learning-rate schedules
+# Schedules are stepped once per batch; their settings are in epochs so they read naturally.
+
+SCHEDULES = _table(
+    Option("constant", "Constant", "The learning rate stays as set."),
+    Option("step", "Step decay", "Multiply the learning rate by γ every few epochs.",
+           "η·γ^⌊epoch / step⌋",
+           (Param("step_epochs", float, 30.0, "Epochs between decays.", 0.01, 10000.0, label="every (epochs)"),
+            Param("gamma", float, 0.5, "Factor applied at each decay.", 0.0, 1.0, label="γ"))),
+    Option("exponential", "Exponential decay", "Multiply the learning rate by γ every epoch, smoothly.",
+           "η·γ^epoch",
+           (Param("gamma", float, 0.98, "Factor per epoch.", 0.0, 1.0, label="γ"),)),
+    Option("cosine", "Cosine annealing", "Glide the learning rate down along a half cosine over the run.",
+           "η_min + ½(η - η_min)(1 + cos(π·t/T))",
+           (Param("min_lr_fraction", float, 0.0, "Final learning rate as a fraction of the initial one.", 0.0, 1.0,
+                  label="final fraction"),)),
+    Option("onecycle", "One-cycle", "Warm up to the learning rate, then anneal far below it (super-convergence).",
+           "rise to η over pct_start of the run, then cosine down",
+           (Param("pct_start", float, 0.3, "Fraction of the run spent warming up.", 0.01, 0.99, label="warm-up fraction"),)),
+)
+
+
+def build_schedule(name: str, params: dict[str, Any], optimizer: torch.optim.Optimizer,
+                   steps_per_epoch: int, total_steps: int):
+    """A torch.optim.lr_scheduler stepped once per batch, or None for constant."""
+    sched = torch.optim.lr_scheduler
+    if name == "constant":
+        return None
+    if name == "step":
+        step_size = max(1, round(params["step_epochs"] * steps_per_epoch))
+        return sched.StepLR(optimizer, step_size=step_size, gamma=params["gamma"])
+    if name == "exponential":
+        return sched.ExponentialLR(optimizer, gamma=params["gamma"] ** (1.0 / steps_per_epoch))
+    if name == "cosine":
+        base = optimizer.param_groups[0]["lr"]
+        return sched.CosineAnnealingLR(optimizer, T_max=max(1, total_steps), eta_min=base * params["min_lr_fraction"])
+    if name == "onecycle":
+        return sched.OneCycleLR(optimizer, max_lr=optimizer.param_groups[0]["lr"], total_steps=max(2, total_steps + 1),
+                                pct_start=params["pct_start"])
+    raise KeyError(name)
+
+
+# --------------------------------------------------------------------------- weight initialisation
+
+def _init_default(linear: nn.Linear, activation: str, std: float) -> None:
+    linear.reset_parameters()
+
+
+def _init_zeros(linear: nn.Linear, activation: str, std: float) -> None:
+    nn.init.zeros_(linear.weight)
+    nn.init.zeros_(linear.bias)
+
+
+def _init_normal(linear: nn.Linear, activation: str, std: float) -> None:
+    nn.init.normal_(linear.weight, 0.0, std)
+    nn.init.zeros_(linear.bias)
+
+
+def _gain_name(activation: str) -> str:
+    # calculate_gain knows these; the rest are close enough to linear.
+    return {"relu": "relu", "leaky_relu": "leaky_relu", "tanh": "tanh", "sigmoid": "sigmoid"}.get(activation, "linear")
+
+
+def _init_xavier(linear: nn.Linear, activation: str, std: float) -> None:
+    nn.init.xavier_uniform_(linear.weight, gain=nn.init.calculate_gain(_gain_name(activation)))
+    nn.init.zeros_(linear.bias)
+
+
+def _init_kaiming(linear: nn.Linear, activation: str, std: float) -> None:
+    nonlinearity = "leaky_relu" if activation == "leaky_relu" else "relu"
+    nn.init.kaiming_normal_(linear.weight, nonlinearity=nonlinearity)
+    nn.init.zeros_(linear.bias)
+
+
+INITS = _table(
+    Option("default", "PyTorch default", "Uniform in ±1/√fan_in (what nn.Linear does).", "U(-1/√n, 1/√n)",
+           build=_init_default),
+    Option("zeros", "Zeros", "Every weight 0: all units in a layer stay identical (the symmetry problem).",
+           "w = 0", build=_init_zeros),
+    Option("normal", "Normal", "Gaussian weights with the chosen standard deviation.", "w ~ N(0, σ²)",
+           build=_init_normal),
+    Option("xavier", "Xavier / Glorot", "Keeps signal variance steady through tanh and sigmoid layers.",
+           "U(±gain·√(6/(n_in+n_out)))", build=_init_xavier),
+    Option("kaiming", "He / Kaiming", "Keeps signal variance steady through ReLU layers.",
+           "N(0, 2/n_in)", build=_init_kaiming),
+)
+
+# --------------------------------------------------------------------------- layers
+# A layer kind takes the width coming in and returns (modules, width going out). Future
+# kinds (conv, recurrent, attention) add an entry with their own params; the spec's
+# LayerSpec(kind, params) needs no change.
+
+MAX_UNITS = 256
+
+
+def _build_linear(width_in: int, params: dict[str, Any]) -> tuple[list[nn.Module], int]:
+    return [nn.Linear(width_in, params["units"]), ACTIVATIONS[params["activation"]].build()], params["units"]
+
+
+def _build_dropout(width_in: int, params: dict[str, Any]) -> tuple[list[nn.Module], int]:
+    return [nn.Dropout(params["p"])], width_in
+
+
+def _build_batchnorm(width_in: int, params: dict[str, Any]) -> tuple[list[nn.Module], int]:
+    return [nn.BatchNorm1d(width_in)], width_in
+
+
+def _build_layernorm(width_in: int, params: dict[str, Any]) -> tuple[list[nn.Module], int]:
+    return [nn.LayerNorm(width_in)], width_in
+
+
+LAYERS = _table(
+    Option("linear", "Dense", "A fully connected layer of units, each a weighted sum of all inputs, "
+           "then the activation.", "h = act(W·x + b)",
+           (Param("units", int, 4, "Number of neurons in this layer.", 1, MAX_UNITS),
+            Param("activation", str, "tanh", "Non-linearity applied to each unit's sum.",
+                  choices=tuple(ACTIVATIONS))), build=_build_linear),
+    Option("dropout", "Dropout", "During training, zeroes each value with probability p (scaling the rest), "
+           "so units cannot rely on each other.", "h = mask·x/(1-p)",
+           (Param("p", float, 0.2, "Probability of dropping each value.", 0.0, 0.95),), build=_build_dropout),
+    Option("batchnorm", "BatchNorm", "Normalises each feature over the batch, then rescales; "
+           "steadies and speeds training.", "(x - μ_batch)/σ_batch·γ + β", build=_build_batchnorm),
+    Option("layernorm", "LayerNorm", "Normalises each example over its features, then rescales.",
+           "(x - μ_features)/σ_features·γ + β", build=_build_layernorm),
+)
+
+# --------------------------------------------------------------------------- devices
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def available_devices() -> list[str]:
+    """Devices present on this machine, best first."""
+    found = []
+    if torch.cuda.is_available():
+        found.append("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        found.append("mps")
+    found.append("cpu")
+    return found
+
+
+def resolve_device(requested: str) -> torch.device:
+    """'auto' -> CUDA, then MPS, then CPU. An explicit device that is absent is an error."""
+    from .params import SpecError
+
+    present = available_devices()
+    if requested == "auto":
+        return torch.device(present[0])
+    if requested not in present:
+        raise SpecError(f"'{requested}' was requested but is not available on this machine "
+                        f"(available: {', '.join(present)}); use 'auto' or one of those", "train.device")
+    return torch.device(requested)
+
+
+def describe_device(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    if device.type == "mps":
+        return "mps (Apple GPU)"
+    return "cpu"
+

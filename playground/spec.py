@@ -1,0 +1,432 @@
+"""The experiment spec: one typed, validated, serializable value that drives everything.
+
+    Spec
+      data:      DataSpec       which data set, how many points, noise, split, features
+      model:     ModelSpec      hidden layers (kind + params each), initialisation
+      train:     TrainSpec      loss, optimizer (+ its settings), schedule, batch, epochs, ...
+      telemetry: TelemetrySpec  how often and how finely training is measured
+
+Round trips: `to_dict`/`from_dict` (JSON) and `to_flat`/`from_flat` (dotted keys, as
+used by the CLI's `--set` and URL query parameters). Unknown keys, wrong types and
+out-of-range values raise SpecError naming the dotted field and the allowed range.
+Choices are stored by name and looked up in `catalog`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Mapping
+
+from . import catalog
+from .params import Param, SpecError, join_path, parse_text_value, validate_params
+
+# Limits that keep a shared server safe. Documented in the README.
+MAX_LAYERS = 12
+MAX_SAMPLES = 20_000
+MAX_EPOCHS = 10_000
+MAX_BATCH = 4096
+MAX_PARAMETERS = 1_000_000  # checked when the model is built (needs the data's width)
+
+FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
+
+
+# --------------------------------------------------------------------------- sections
+
+@dataclass(frozen=True)
+class Section:
+    """A group of plain settings, each described by a Param in FIELDS."""
+
+    FIELDS: ClassVar[tuple[Param, ...]] = ()
+
+    @classmethod
+    def field_param(cls, name: str) -> Param:
+        return next(p for p in cls.FIELDS if p.name == name)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], path: str) -> "Section":
+        if not isinstance(values, Mapping):
+            raise SpecError(f"must be an object with keys {', '.join(p.name for p in cls.FIELDS)}", path)
+        try:
+            checked = validate_params(cls.FIELDS, dict(values), owner=path)
+        except SpecError as e:
+            raise e.prefixed(path) from None
+        return cls(**checked)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {p.name: getattr(self, p.name) for p in self.FIELDS}
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A named option plus its own settings: {"name": "adam", "lr": 0.001, ...}.
+
+    Used for optimizers, schedules and layers, whose settings depend on which one is
+    chosen. `table` is the catalog dict the name is looked up in.
+    """
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def parse(values: Any, table: Mapping[str, catalog.Option], path: str, key: str = "name") -> "Choice":
+        if isinstance(values, str):
+            values = {key: values}
+        if not isinstance(values, Mapping):
+            raise SpecError(f"must be an object with a '{key}' key", path)
+        values = dict(values)
+        name = values.pop(key, None)
+        if name not in table:
+            raise SpecError(f"{name!r} is not known; choose one of {', '.join(table)}", join_path(path, key))
+        try:
+            params = validate_params(table[name].params, values, owner=f"{table[name].label}")
+        except SpecError as e:
+            raise e.prefixed(path) from None
+        return Choice(name, params)
+
+    def to_dict(self, key: str = "name") -> dict[str, Any]:
+        return {key: self.name, **self.params}
+
+    def __getitem__(self, item: str) -> Any:
+        return self.params[item]
+
+
+def layer(kind: str = "linear", **params: Any) -> Choice:
+    """Convenience: layer("linear", units=8, activation="relu") -> validated Choice."""
+    return Choice.parse({"kind": kind, **params}, catalog.LAYERS, "layer", key="kind")
+
+
+def optimizer(name: str = "sgd", **params: Any) -> Choice:
+    return Choice.parse({"name": name, **params}, catalog.OPTIMIZERS, "optimizer")
+
+
+def schedule(name: str = "constant", **params: Any) -> Choice:
+    return Choice.parse({"name": name, **params}, catalog.SCHEDULES, "schedule")
+
+
+@dataclass(frozen=True)
+class DataSpec(Section):
+    name: str = "circle"
+    n_samples: int = 500
+    noise: float = 0.0
+    train_fraction: float = 0.5
+    seed: int = 0
+    features: tuple[str, ...] = ("x1", "x2")
+    classes: int = 3
+    label_column: str = ""
+    standardize: bool = True
+
+    FIELDS: ClassVar[tuple[Param, ...]] = (
+        Param("name", str, "circle", "Which data set: a generator, a scikit-learn set, or csv:<file>."),
+        Param("n_samples", int, 500, "How many points a generated data set has (train + test).", 10, MAX_SAMPLES,
+              label="points"),
+        Param("noise", float, 0.0, "How much the generated points are jittered (0 = clean, 1 = very noisy).",
+              0.0, 1.0),
+        Param("train_fraction", float, 0.5, "Share of the points used for training; the rest is the test set.",
+              0.05, 0.95, label="train fraction"),
+        Param("seed", int, 0, "Seed of the data generator and of the train/test split.", 0, 2**31 - 1),
+        Param("features", tuple, ("x1", "x2"), "Input features computed from the two coordinates (2-D sets only).",
+              choices=FEATURES),
+        Param("classes", int, 3, "Number of classes for data sets that take one (blobs).", 2, 8),
+        Param("label_column", str, "", "CSV only: the column holding the label (empty = the last column).",
+              label="label column"),
+        Param("standardize", bool, True, "Rescale each input feature to mean 0 and standard deviation 1 "
+              "(statistics from the training split)."),
+    )
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Hidden layers in order; the input and output widths follow the data and the loss."""
+
+    layers: tuple[Choice, ...] = (layer("linear", units=4, activation="tanh"),
+                                  layer("linear", units=2, activation="tanh"))
+    init: str = "default"
+    init_std: float = 0.1
+
+    INIT_PARAMS: ClassVar[tuple[Param, ...]] = (
+        Param("init", str, "default", "How the weights are set before training.", choices=tuple(catalog.INITS)),
+        Param("init_std", float, 0.1, "Standard deviation for the 'normal' initialisation.", 1e-4, 10.0, log=True,
+              label="init std"),
+    )
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], path: str) -> "ModelSpec":
+        if not isinstance(values, Mapping):
+            raise SpecError("must be an object with keys layers, init, init_std", path)
+        values = dict(values)
+        layers_value = values.pop("layers", [c.to_dict("kind") for c in cls.layers])
+        errors: list[tuple[str, str]] = []
+        try:
+            rest = validate_params(cls.INIT_PARAMS, values, owner="model")
+        except SpecError as e:
+            errors += e.prefixed(path).errors
+            rest = {}
+        layers: list[Choice] = []
+        lpath = join_path(path, "layers")
+        if isinstance(layers_value, Mapping):  # from the flat form: {"0": {...}, "1": {...}}
+            try:
+                layers_value = [layers_value[k] for k in sorted(layers_value, key=int)]
+            except ValueError:
+                errors.append((lpath, "layer positions must be numbers (model.layers.0.units=8)"))
+                layers_value = []
+        if not isinstance(layers_value, (list, tuple)):
+            errors.append((lpath, "must be a list of layers like {\"kind\": \"linear\", \"units\": 8}"))
+            layers_value = []
+        if len(layers_value) > MAX_LAYERS:
+            errors.append((lpath, f"{len(layers_value)} layers is too many; at most {MAX_LAYERS}"))
+        for i, item in enumerate(layers_value):
+            try:
+                layers.append(Choice.parse(item, catalog.LAYERS, join_path(lpath, str(i)), key="kind"))
+            except SpecError as e:
+                errors += e.errors
+        if errors:
+            raise SpecError(errors)
+        return cls(layers=tuple(layers), **rest)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layers": [c.to_dict("kind") for c in self.layers], "init": self.init, "init_std": self.init_std}
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    loss: str = "auto"
+    optimizer: Choice = optimizer("sgd", lr=0.03)
+    schedule: Choice = schedule("constant")
+    batch_size: int = 10
+    epochs: int = 200
+    l1: float = 0.0
+    l2: float = 0.0
+    grad_clip: float = 0.0
+    early_stopping_patience: int = 0
+    device: str = "auto"
+    seed: int = 0
+
+    PLAIN: ClassVar[tuple[Param, ...]] = (
+        Param("loss", str, "auto", "What training minimises; 'auto' picks the usual loss for the task.",
+              choices=("auto", *catalog.LOSSES)),
+        Param("batch_size", int, 10, "Examples per update: small batches are noisy, big ones smooth and slow.",
+              1, MAX_BATCH, label="batch size"),
+        Param("epochs", int, 200, "How many passes over the training set a run makes.", 1, MAX_EPOCHS),
+        Param("l1", float, 0.0, "L1 penalty rate: pushes weights to exactly zero (sparse networks).", 0.0, 1.0,
+              label="L1 rate"),
+        Param("l2", float, 0.0, "L2 penalty rate: keeps weights small.", 0.0, 1.0, label="L2 rate"),
+        Param("grad_clip", float, 0.0, "Rescale the gradient when its total norm exceeds this (0 = off).",
+              0.0, 1000.0, label="gradient clip"),
+        Param("early_stopping_patience", int, 0, "Stop when the test loss has not improved for this many epochs "
+              "(0 = off).", 0, MAX_EPOCHS, label="early-stopping patience"),
+        Param("device", str, "auto", "Where to train: auto picks CUDA, then Apple MPS, then the CPU.",
+              choices=catalog.DEVICES),
+        Param("seed", int, 0, "Seed of the initial weights, the batch order and dropout.", 0, 2**31 - 1),
+    )
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], path: str) -> "TrainSpec":
+        if not isinstance(values, Mapping):
+            raise SpecError("must be an object", path)
+        values = dict(values)
+        errors: list[tuple[str, str]] = []
+        parts: dict[str, Any] = {}
+        for key, table, default in (("optimizer", catalog.OPTIMIZERS, cls.optimizer),
+                                    ("schedule", catalog.SCHEDULES, cls.schedule)):
+            raw = values.pop(key, default.to_dict())
+            try:
+                parts[key] = Choice.parse(raw, table, join_path(path, key))
+            except SpecError as e:
+                errors += e.errors
+        if "optimizer" in parts:
+            errors += [(join_path(path, f"optimizer.{f}"), m)
+                       for f, m in catalog.check_optimizer_params(parts["optimizer"].name, parts["optimizer"].params)]
+        try:
+            parts.update(validate_params(cls.PLAIN, values, owner="train"))
+        except SpecError as e:
+            errors += e.prefixed(path).errors
+        if errors:
+            raise SpecError(errors)
+        return cls(**parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {p.name: getattr(self, p.name) for p in self.PLAIN}
+        out["optimizer"] = self.optimizer.to_dict()
+        out["schedule"] = self.schedule.to_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class TelemetrySpec(Section):
+    every_steps: int = 0
+    histogram_bins: int = 30
+    surface_resolution: int = 40
+    history_points: int = 1000
+
+    FIELDS: ClassVar[tuple[Param, ...]] = (
+        Param("every_steps", int, 0, "Record metrics every this many updates (0 = once per epoch).", 0, 100_000,
+              label="record every (steps)"),
+        Param("histogram_bins", int, 30, "Bins of the weight and bias histograms.", 5, 100, label="histogram bins"),
+        Param("surface_resolution", int, 40, "Grid cells per side of the decision surface.", 10, 100,
+              label="surface resolution"),
+        Param("history_points", int, 1000, "Most points kept per curve; older points are thinned out.",
+              100, 20_000, label="history points"),
+    )
+
+
+# --------------------------------------------------------------------------- the spec
+
+_SECTIONS = ("data", "model", "train", "telemetry")
+
+
+@dataclass(frozen=True)
+class Spec:
+    data: DataSpec = DataSpec()
+    model: ModelSpec = ModelSpec()
+    train: TrainSpec = TrainSpec()
+    telemetry: TelemetrySpec = TelemetrySpec()
+
+    # ---- dict / JSON
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {name: getattr(self, name).to_dict() for name in _SECTIONS}
+        d["data"]["features"] = list(self.data.features)  # JSON has lists, not tuples
+        return d
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> "Spec":
+        if not isinstance(values, Mapping):
+            raise SpecError("a spec must be a JSON object with keys " + ", ".join(_SECTIONS))
+        errors = [(k, f"unknown section; a spec has {', '.join(_SECTIONS)}") for k in values if k not in _SECTIONS]
+        parts: dict[str, Any] = {}
+        for name, kind in (("data", DataSpec), ("model", ModelSpec), ("train", TrainSpec),
+                           ("telemetry", TelemetrySpec)):
+            if name not in values:
+                continue
+            try:
+                parts[name] = kind.from_dict(values[name], name)
+            except SpecError as e:
+                errors += e.errors
+        if errors:
+            raise SpecError(errors)
+        return cls(**parts)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Spec":
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise SpecError(f"not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+        return cls.from_dict(values)
+
+    # ---- flat dotted form
+
+    def to_flat(self) -> dict[str, str]:
+        """{"train.optimizer.lr": "0.03", "model.layers.0.units": "4", ...}; values as text."""
+        return {k: _to_text(v) for k, v in _flatten(self.to_dict()).items()}
+
+    @classmethod
+    def from_flat(cls, pairs: Mapping[str, Any], base: "Spec | None" = None) -> "Spec":
+        """Apply dotted overrides to `base` (default: the default spec).
+
+        Values may be text (parsed as JSON when they parse, e.g. "8", "true", "[...]") or
+        already typed. Setting `model.layers` replaces the whole list; `model.layers.N.x`
+        edits layer N (N may be one past the end to append a layer). Switching an
+        optimizer, schedule or layer kind starts from that one's defaults.
+        """
+        tree = (base or cls()).to_dict()
+        errors: list[tuple[str, str]] = []
+        # Names first, so that a switched optimizer drops settings it does not take
+        # before the new settings are applied.
+        for key in sorted(pairs, key=lambda k: not (k.endswith(".name") or k.endswith(".kind"))):
+            raw = pairs[key]
+            value = parse_text_value(raw) if isinstance(raw, str) else raw
+            if key == "data.features" and isinstance(raw, str) and not raw.strip().startswith("["):
+                value = raw  # "x1,x2" stays text; Param splits it
+            try:
+                _set_path(tree, key.split("."), value)
+            except SpecError as e:
+                errors.append((key, e.errors[0][1]))
+        if errors:
+            raise SpecError(errors)
+        return cls.from_dict(tree)
+
+    def with_overrides(self, **dotted: Any) -> "Spec":
+        """spec.with_overrides(**{"train.optimizer.lr": 0.1}) -> new validated Spec."""
+        return Spec.from_flat(dotted, base=self)
+
+    # ---- derived facts
+
+    @property
+    def hidden_widths(self) -> list[int]:
+        return [c["units"] for c in self.model.layers if c.name == "linear"]
+
+
+def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(tree, dict):
+        out: dict[str, Any] = {}
+        for k, v in tree.items():
+            out.update(_flatten(v, join_path(prefix, str(k))))
+        return out
+    if isinstance(tree, list) and tree and isinstance(tree[0], dict):
+        out = {}
+        for i, v in enumerate(tree):
+            out.update(_flatten(v, join_path(prefix, str(i))))
+        return out
+    return {prefix: tree}
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, str):
+        # Quote strings that would otherwise parse as JSON numbers or booleans.
+        return json.dumps(value) if parse_text_value(value) != value else value
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return json.dumps(value)
+
+
+_CHOICE_TABLES = {
+    ("train", "optimizer"): (catalog.OPTIMIZERS, "name"),
+    ("train", "schedule"): (catalog.SCHEDULES, "name"),
+}
+
+
+def _set_path(tree: dict, parts: list[str], value: Any) -> None:
+    """Set tree[parts...] = value, creating layer slots; switching a choice drops foreign keys."""
+    if len(parts) < 2 or parts[0] not in _SECTIONS:
+        raise SpecError(f"unknown setting; keys start with one of {', '.join(_SECTIONS)} "
+                        f"(see `python -m playground spec` for every key)")
+    node: Any = tree
+    for i, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) > len(node):
+                raise SpecError(f"layer index {part!r} is out of range (there are {len(node)} layers)")
+            if int(part) == len(node):
+                node.append({"kind": "linear"})
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if part not in node:
+                raise SpecError(f"unknown setting; {part!r} is not one of {', '.join(map(str, node))}")
+            node = node[part]
+        else:
+            raise SpecError("unknown setting")
+    last = parts[-1]
+    if isinstance(node, list):
+        raise SpecError("give a layer setting, e.g. model.layers.0.units=8")
+    if not isinstance(node, dict):
+        raise SpecError("unknown setting")
+    table_key = None
+    if tuple(parts[:-1]) in _CHOICE_TABLES:
+        table_key = _CHOICE_TABLES[tuple(parts[:-1])]
+    elif len(parts) == 4 and parts[:2] == ["model", "layers"]:
+        table_key = (catalog.LAYERS, "kind")
+    if table_key and last == table_key[1]:
+        table, key = table_key
+        if value in table and node.get(key) != value:
+            # A different optimizer/schedule/layer kind starts from its own defaults:
+            # Adadelta's lr of 1.0 means something else than SGD's 0.03.
+            node.clear()
+    elif table_key is None and last not in node:
+        raise SpecError(f"unknown setting; here the settings are {', '.join(map(str, node))}")
+    node[last] = value
+
