@@ -150,6 +150,8 @@ def coerce(value: Any, kind: type, name: str = "") -> Any:
     if kind is str:
         if isinstance(value, str):
             return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)  # `--set data.label_column=2024` means the column named "2024"
         raise SpecError(f"must be {type_name}, got {value!r}", name)
     raise TypeError(f"unsupported kind {kind}")
 

@@ -135,6 +135,27 @@ class DataSpec(Section):
               "(statistics from the training split)."),
     )
 
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any], path: str) -> "DataSpec":
+        """Section checks, plus: the data set's name must exist (reported as `<path>.name`)."""
+        from .data import validate_data_name  # lazy: data imports this module
+
+        errors: list[tuple[str, str]] = []
+        spec = None
+        try:
+            spec = super().from_dict(values, path)
+        except SpecError as e:
+            errors += e.errors
+        name = spec.name if spec is not None else (values.get("name") if isinstance(values, Mapping) else None)
+        if isinstance(name, str):
+            try:
+                validate_data_name(name)
+            except SpecError as e:
+                errors += [(join_path(path, "name"), m) for _, m in e.errors]
+        if errors:
+            raise SpecError(errors)
+        return spec
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -381,7 +402,7 @@ def _to_text(value: Any) -> str:
         # Quote strings that would otherwise parse as JSON numbers or booleans.
         return json.dumps(value) if parse_text_value(value) != value else value
     if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value)
+        return ",".join(str(v) for v in value) if value else "[]"  # "[]": no hidden layers
     return json.dumps(value)
 
 

@@ -1,0 +1,192 @@
+"""Pure toy-data generators: f(n, noise, rng) -> (X, y), in the TF playground's -6..6 square.
+
+Every generator draws all its randomness from the `numpy.random.Generator` passed in,
+so one seed rebuilds the same points. `noise` is in [0, 1]: 0 is clean, 0.5 is about
+the TensorFlow playground's "noise 50" (its maximum), 1 is very noisy.
+
+Labels: classification sets return int64 class ids 0..K-1; for the binary sets class 1
+is the TF playground's positive (blue) class and class 0 its negative (orange) one.
+Regression sets return float targets roughly in [-1.2, 1.2].
+
+    X: (n, 2) float64 for plane sets, (n, 1) for the 1-D line set
+    y: (n,) int64 for classification, float64 for regression
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+Generator = Callable[..., tuple[np.ndarray, np.ndarray]]
+
+RADIUS = 6.0  # half-width of the square the 2-D sets live in (TF playground: -6..6)
+
+
+def _halves(n: int) -> tuple[int, int]:
+    """Points per class for a binary set: n//2 of class 0, the rest class 1."""
+    return n // 2, n - n // 2
+
+
+# --------------------------------------------------------------------------- binary classification
+
+def circle(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Disc (class 1, r < 2.5) inside a ring (class 0, 3.5 < r < 5), like TF's circle.
+
+    As in TF, noise jitters the position the label is read from, not the point itself,
+    so noisy points near the gap get the other class.
+    """
+    radius = 5.0
+    n0, n1 = _halves(n)
+    r = np.concatenate([rng.uniform(radius * 0.7, radius, n0),  # ring
+                        rng.uniform(0.0, radius * 0.5, n1)])  # disc
+    angle = rng.uniform(0.0, 2 * np.pi, n)
+    X = np.stack([r * np.sin(angle), r * np.cos(angle)], axis=1)  # (n, 2)
+    jitter = rng.uniform(-radius, radius, (n, 2)) * noise
+    y = (np.linalg.norm(X + jitter, axis=1) < radius * 0.5).astype(np.int64)
+    return X, y
+
+
+def xor(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Four quadrants: class 1 where x1·x2 >= 0 (TF's XOR), with a 0.3 gap at the axes."""
+    padding = 0.3
+    X = rng.uniform(-5.0, 5.0, (n, 2))
+    X += np.where(X > 0, padding, -padding)  # keep points off the axes
+    jitter = rng.uniform(-5.0, 5.0, (n, 2)) * noise
+    noisy = X + jitter
+    y = (noisy[:, 0] * noisy[:, 1] >= 0).astype(np.int64)
+    return X, y
+
+
+def gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two gaussian clouds at (-2, -2) (class 0) and (2, 2) (class 1); noise widens them."""
+    std = np.sqrt(0.5 + 7.0 * noise)  # TF: variance 0.5 .. 4 over its noise 0 .. 0.5
+    n0, n1 = _halves(n)
+    centers = np.concatenate([np.full((n0, 2), -2.0), np.full((n1, 2), 2.0)])
+    X = centers + rng.normal(0.0, std, (n, 2))
+    y = np.concatenate([np.zeros(n0, np.int64), np.ones(n1, np.int64)])
+    return X, y
+
+
+def spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved spirals of 1.75 turns out to radius 5 (class 1, and class 0 rotated by π)."""
+    n0, n1 = _halves(n)
+    frac = rng.uniform(0.0, 1.0, n)  # position along the spiral, 0 = centre
+    offset = np.concatenate([np.full(n0, np.pi), np.zeros(n1)])
+    r = frac * 5.0
+    t = 1.75 * frac * 2 * np.pi + offset
+    X = np.stack([r * np.sin(t), r * np.cos(t)], axis=1)  # (n, 2)
+    X += rng.uniform(-1.0, 1.0, (n, 2)) * noise
+    y = np.concatenate([np.zeros(n0, np.int64), np.ones(n1, np.int64)])
+    return X, y
+
+
+def moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Two interlocking half circles (scikit-learn's make_moons), scaled by 3 and centred."""
+    n0, n1 = _halves(n)
+    t0 = rng.uniform(0.0, np.pi, n0)
+    t1 = rng.uniform(0.0, np.pi, n1)
+    upper = np.stack([np.cos(t0), np.sin(t0)], axis=1)  # class 0: upper arc
+    lower = np.stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)], axis=1)  # class 1: lower arc
+    X = (np.concatenate([upper, lower]) - [0.5, 0.25]) * 3.0
+    X += rng.normal(0.0, 1.5 * noise, (n, 2))
+    y = np.concatenate([np.zeros(n0, np.int64), np.ones(n1, np.int64)])
+    return X, y
+
+
+def checkerboard(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A 4×4 board of 3×3 squares over -6..6; class = parity of the square. Noise jitters labels."""
+    cell = 3.0
+    X = rng.uniform(-RADIUS, RADIUS, (n, 2))
+    noisy = X + rng.uniform(-cell, cell, (n, 2)) * noise
+    y = (np.floor(noisy[:, 0] / cell) + np.floor(noisy[:, 1] / cell)).astype(np.int64) % 2
+    return X, y
+
+
+# --------------------------------------------------------------------------- multiclass
+
+def blobs(n: int, noise: float, rng: np.random.Generator, classes: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """`classes` gaussian blobs with centres evenly spaced on a circle of radius 4."""
+    y = np.arange(n, dtype=np.int64) % classes  # balanced: n//classes or one more each
+    y = y[rng.permutation(n)]
+    angle = 2 * np.pi * y / classes + np.pi / 4
+    centers = 4.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1)  # (n, 2)
+    X = centers + rng.normal(0.0, 0.5 + 2.0 * noise, (n, 2))
+    return X, y
+
+
+# --------------------------------------------------------------------------- regression
+
+def plane(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """y = (x1 + x2) / 10 read at a jittered position (TF's "plane"); y in about [-1.2, 1.2]."""
+    X = rng.uniform(-RADIUS, RADIUS, (n, 2))
+    noisy = X + rng.uniform(-RADIUS, RADIUS, (n, 2)) * noise
+    y = noisy.sum(axis=1) / 10.0
+    return X, y
+
+
+BUMP_CENTERS = np.array([[-4, 2.5], [0, 2.5], [4, 2.5], [-4, -2.5], [0, -2.5], [4, -2.5]], dtype=np.float64)
+BUMP_SIGNS = np.array([1, -1, 1, -1, 1, -1], dtype=np.float64)
+
+
+def bumps(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of six ±1 gaussian bumps (width 1) at TF's "multi gaussian" centres; y in about [-1, 1]."""
+    X = rng.uniform(-RADIUS, RADIUS, (n, 2))
+    noisy = X + rng.uniform(-RADIUS, RADIUS, (n, 2)) * noise
+    d2 = ((noisy[:, None, :] - BUMP_CENTERS[None, :, :]) ** 2).sum(axis=2)  # (n, 6)
+    y = (BUMP_SIGNS * np.exp(-d2 / 2.0)).sum(axis=1)
+    return X, y
+
+
+def sine(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """1-D: y = sin(x) + N(0, (0.5·noise)²) for x uniform in -6..6 (about two periods)."""
+    x = rng.uniform(-RADIUS, RADIUS, (n, 1))  # (n, 1)
+    y = np.sin(x[:, 0]) + rng.normal(0.0, 0.5 * noise, n)
+    return x, y
+
+
+# --------------------------------------------------------------------------- registry
+
+@dataclass(frozen=True)
+class GeneratorInfo:
+    fn: Generator
+    label: str
+    description: str
+    task: str  # "binary" | "multiclass" | "regression"
+    geometry: str = "plane"  # "plane" | "line"
+    class_names: tuple[str, ...] = field(default=())
+    uses_classes: bool = False
+
+
+GENERATORS: dict[str, GeneratorInfo] = {
+    "circle": GeneratorInfo(circle, "Circle", "A disc of one class inside a ring of the other.", "binary",
+                            class_names=("ring", "disc")),
+    "xor": GeneratorInfo(xor, "Exclusive or", "Four quadrants: the class is whether x1 and x2 have the same sign.",
+                         "binary", class_names=("signs differ", "signs agree")),
+    "gauss": GeneratorInfo(gauss, "Gaussian", "Two gaussian clouds; noise makes them overlap.", "binary",
+                           class_names=("lower left", "upper right")),
+    "spiral": GeneratorInfo(spiral, "Spiral", "Two interleaved spirals: hard without extra features or layers.",
+                            "binary", class_names=("spiral B", "spiral A")),
+    "moons": GeneratorInfo(moons, "Two moons", "Two interlocking half circles.", "binary",
+                           class_names=("upper moon", "lower moon")),
+    "checkerboard": GeneratorInfo(checkerboard, "Checkerboard", "A 4×4 board: the class alternates square by square.",
+                                  "binary", class_names=("dark", "light")),
+    "blobs": GeneratorInfo(blobs, "Blobs", "Gaussian blobs, one per class (set the number of classes).",
+                           "multiclass", uses_classes=True),
+    "plane": GeneratorInfo(plane, "Plane (regression)", "The target is a linear function of x1 and x2.",
+                           "regression"),
+    "bumps": GeneratorInfo(bumps, "Bumps (regression)", "The target is a sum of six positive and negative "
+                           "gaussian bumps.", "regression"),
+    "sine": GeneratorInfo(sine, "Sine (1-D regression)", "Fit a noisy sine curve y = sin(x) on one input.",
+                          "regression", geometry="line"),
+}
+
+
+def generate(name: str, n: int, noise: float, rng: np.random.Generator, classes: int = 3
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Run generator `name`; only blobs takes `classes`."""
+    info = GENERATORS[name]
+    if info.uses_classes:
+        return info.fn(n, noise, rng, classes=classes)
+    return info.fn(n, noise, rng)
