@@ -1,0 +1,103 @@
+"""The output head: how the task and the loss shape the last layer, targets and predictions.
+
+    binary      + bce            1 logit, p = σ(z)
+    binary      + cross_entropy  2 logits, p = softmax(z)[1]
+    binary      + mse/mae/huber  1 output regressed onto 0/1, p = clamp(z, 0, 1)
+    multiclass  + cross_entropy  K logits
+    multiclass  + mse/mae/huber  K outputs regressed onto one-hot targets
+    regression  + mse/mae/huber  1 output, targets standardised with the train split's mean/std
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from . import catalog
+from .params import SpecError
+
+
+@dataclass(frozen=True)
+class Head:
+    task: str
+    loss_name: str
+    n_classes: int  # 0 for regression
+    y_mean: float = 0.0  # regression targets are trained as (y - mean) / std
+    y_std: float = 1.0
+
+    @property
+    def n_outputs(self) -> int:
+        if self.task == "regression":
+            return 1
+        if self.task == "binary" and self.loss_name != "cross_entropy":
+            return 1
+        return self.n_classes
+
+    @property
+    def metric_name(self) -> str:
+        return "r2" if self.task == "regression" else "acc"
+
+    def make_loss(self) -> torch.nn.Module:
+        return catalog.LOSSES[self.loss_name].build()
+
+    def targets(self, y: torch.Tensor) -> torch.Tensor:
+        """Labels as stored by the data set -> what the loss compares the output with."""
+        if self.task == "regression":
+            return ((y.float() - self.y_mean) / self.y_std).unsqueeze(1)  # (B, 1)
+        if self.loss_name == "cross_entropy":
+            return y.long()  # (B,) class ids
+        if self.n_outputs == 1:
+            return y.float().unsqueeze(1)  # (B, 1) in {0, 1}
+        return F.one_hot(y.long(), self.n_classes).float()  # (B, K)
+
+    def predict(self, out: torch.Tensor) -> torch.Tensor:
+        """(B, n_outputs) -> (B,) class ids, or values in the data's own units."""
+        if self.task == "regression":
+            return out[:, 0] * self.y_std + self.y_mean
+        if self.n_outputs == 1:
+            threshold = 0.0 if self.loss_name == "bce" else 0.5
+            return (out[:, 0] > threshold).long()
+        return out.argmax(dim=1)
+
+    def probabilities(self, out: torch.Tensor) -> torch.Tensor:
+        """What the decision surface shows: (B,) P(class 1) for binary, (B, K) for multiclass,
+        (B,) predicted value for regression."""
+        if self.task == "regression":
+            return self.predict(out)
+        if self.loss_name == "bce":
+            return torch.sigmoid(out[:, 0])
+        if self.loss_name == "cross_entropy":
+            p = torch.softmax(out, dim=1)
+            return p[:, 1] if self.task == "binary" else p
+        if self.n_outputs == 1:
+            return out[:, 0].clamp(0.0, 1.0)
+        return out.clamp(0.0, 1.0)
+
+    def metric(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Accuracy for classification, R² for regression (a 0-d tensor, on the device)."""
+        if self.task == "regression":
+            pred = self.predict(out)
+            y = y.float()
+            ss_res = ((y - pred) ** 2).sum()
+            ss_tot = ((y - y.mean()) ** 2).sum().clamp_min(1e-12)
+            return 1.0 - ss_res / ss_tot
+        return (self.predict(out) == y).float().mean()
+
+
+def resolve_loss(requested: str, task: str) -> str:
+    """'auto' -> the task's usual loss; a loss that does not fit the task is a SpecError."""
+    name = catalog.DEFAULT_LOSS[task] if requested == "auto" else requested
+    option = catalog.LOSSES[name]
+    if task not in option.tasks:
+        raise SpecError(option.why_not or f"{option.label} does not fit a {task} task", "train.loss")
+    return name
+
+
+def make_head(requested_loss: str, task: str, n_classes: int, y_train=None) -> Head:
+    loss = resolve_loss(requested_loss, task)
+    if task == "regression" and y_train is not None:
+        mean, std = float(y_train.mean()), float(y_train.std())
+        return Head(task, loss, 0, mean, std if std > 1e-12 else 1.0)
+    return Head(task, loss, n_classes)

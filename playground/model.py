@@ -1,0 +1,90 @@
+"""Spec -> torch.nn.Module: hidden layers from the spec, an output layer from the task.
+
+The model is a plain nn.Sequential so that anything (the runner, the CLI, a notebook)
+can use it. `Network` keeps the names of the dense layers, which telemetry reports on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from . import catalog
+from .params import SpecError
+from .spec import MAX_PARAMETERS, ModelSpec
+
+# Torch's CPU generator is process-global; two sessions building models at once must not
+# interleave their draws, or the same seed would give different weights.
+_INIT_LOCK = __import__("threading").Lock()
+
+
+@dataclass
+class Network:
+    """The built model plus facts about it.
+
+    module:        nn.Sequential mapping (B, n_inputs) -> (B, n_outputs)
+    dense_names:   names of the nn.Linear submodules, input side first ("0", "2", ...)
+    dense_labels:  what to call them in charts ("hidden 1", ..., "output")
+    activations:   the activation name following each dense layer ("identity" for output)
+    """
+
+    module: nn.Sequential
+    dense_names: list[str]
+    dense_labels: list[str]
+    activations: list[str]
+
+    @property
+    def dense_layers(self) -> list[nn.Linear]:
+        modules = dict(self.module.named_children())
+        return [modules[n] for n in self.dense_names]
+
+    def parameter_count(self) -> int:
+        return sum(p.numel() for p in self.module.parameters())
+
+    @property
+    def widths(self) -> list[int]:
+        """Node counts per column of the network diagram: inputs, each dense layer."""
+        layers = self.dense_layers
+        return [layers[0].in_features] + [layer.out_features for layer in layers]
+
+
+def count_parameters(spec: ModelSpec, n_inputs: int, n_outputs: int) -> int:
+    """Parameters the model would have, without building it (for the UI's live count)."""
+    total, width = 0, n_inputs
+    for layer in spec.layers:
+        if layer.name == "linear":
+            total += width * layer["units"] + layer["units"]
+            width = layer["units"]
+        elif layer.name in ("batchnorm", "layernorm"):
+            total += 2 * width
+    return total + width * n_outputs + n_outputs
+
+
+def build_network(spec: ModelSpec, n_inputs: int, n_outputs: int, seed: int) -> Network:
+    """Build the model with its initial weights drawn from `seed` (bit-identical per seed)."""
+    n_params = count_parameters(spec, n_inputs, n_outputs)
+    if n_params > MAX_PARAMETERS:
+        raise SpecError(f"this network would have {n_params:,} parameters; the limit is {MAX_PARAMETERS:,}. "
+                        "Use fewer or narrower layers", "model.layers")
+    modules: list[nn.Module] = []
+    dense_names, activations = [], []
+    width = n_inputs
+    with _INIT_LOCK:
+        torch.manual_seed(seed)
+        for layer in spec.layers:
+            built, width = catalog.LAYERS[layer.name].build(width, dict(layer.params))
+            if layer.name == "linear":
+                dense_names.append(str(len(modules)))
+                activations.append(layer["activation"])
+            modules.extend(built)
+        dense_names.append(str(len(modules)))
+        activations.append("identity")
+        modules.append(nn.Linear(width, n_outputs))
+        module = nn.Sequential(*modules)
+        init = catalog.INITS[spec.init].build
+        for name, act in zip(dense_names, activations):
+            init(module.get_submodule(name), act, spec.init_std)
+    labels = [f"hidden {i + 1}" for i in range(len(dense_names) - 1)] + ["output"]
+    return Network(module, dense_names, labels, activations)

@@ -1,0 +1,96 @@
+"""Snapshot: a plain copy of everything the UI or a report shows about a run, at one moment.
+
+Taken under the trainer's lock and detached from it (numpy arrays and DataFrames that
+nothing else mutates), so charts can be drawn from it on any thread while training goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .data import Dataset
+from .telemetry import LAYER_STAT_NAMES
+from .trainer import Trainer, Visuals
+
+STATUSES = ("ready", "running", "paused", "done", "diverged", "failed")
+
+
+@dataclass
+class Snapshot:
+    status: str  # one of STATUSES
+    message: str  # why it is paused/done/diverged/failed, or ""
+    step: int
+    epoch: float
+    total_steps: int
+    steps_per_epoch: int
+    examples_per_sec: float
+    device: str
+    task: str  # "binary" | "multiclass" | "regression"
+    metric: str  # "acc" | "r2": history has train_<metric> and test_<metric>
+    loss_name: str
+    optimizer: str
+    parameter_count: int
+    layer_labels: list[str]  # dense layers, input side first ("hidden 1", ..., "output")
+    widths: list[int]  # nodes per column of the network diagram (inputs, then each dense layer)
+    activations: list[str]  # per dense layer
+    history: pd.DataFrame  # step, epoch, lr, train_loss, test_loss, train_<m>, test_<m>, examples_per_sec
+    layers: pd.DataFrame  # long form: step, layer, grad_norm, grad_mean_abs, update_ratio, weight_norm
+    hist_steps: np.ndarray  # (T,) steps of the histogram rows
+    weight_edges: list[np.ndarray]  # per dense layer, (bins + 1,)
+    weight_counts: list[np.ndarray]  # per dense layer, (T, bins)
+    bias_edges: list[np.ndarray]
+    bias_counts: list[np.ndarray]
+    visuals: Visuals | None
+    dataset: Dataset  # immutable; shared, not copied
+
+    @property
+    def latest(self) -> dict:
+        return self.history.iloc[-1].to_dict() if len(self.history) else {}
+
+
+def take_snapshot(trainer: Trainer, status: str, message: str) -> Snapshot:
+    metric = trainer.head.metric_name
+    with trainer.lock:
+        records = list(trainer.history.records)
+        history = pd.DataFrame({
+            "step": [r.step for r in records],
+            "epoch": [r.epoch for r in records],
+            "lr": [r.lr for r in records],
+            "train_loss": [r.train_loss for r in records],
+            "test_loss": [r.test_loss for r in records],
+            f"train_{metric}": [r.train_metric for r in records],
+            f"test_{metric}": [r.test_metric for r in records],
+            "examples_per_sec": [r.examples_per_sec for r in records],
+        })
+        labels = trainer.network.dense_labels
+        stats = np.stack([r.layer_stats for r in records])  # (T, L, 4)
+        layers = pd.DataFrame({
+            "step": np.repeat(history["step"].to_numpy(), len(labels)),
+            "layer": np.tile(labels, len(records)),
+            **{name: stats[:, :, i].ravel() for i, name in enumerate(LAYER_STAT_NAMES)},
+        })
+        weight_counts = [np.stack([r.weight_hist[i] for r in records]) for i in range(len(labels))]
+        bias_counts = [np.stack([r.bias_hist[i] for r in records]) for i in range(len(labels))]
+        visuals = trainer.visuals
+    speed = next((r.examples_per_sec for r in reversed(records) if r.examples_per_sec > 0), 0.0)
+    return Snapshot(
+        status=status, message=message, step=trainer.step, epoch=trainer.epoch,
+        total_steps=trainer.total_steps, steps_per_epoch=trainer.steps_per_epoch,
+        examples_per_sec=speed, device=_device_text(trainer), task=trainer.head.task, metric=metric,
+        loss_name=trainer.head.loss_name, optimizer=trainer.optimizer_choice.name,
+        parameter_count=trainer.network.parameter_count(), layer_labels=list(labels),
+        widths=trainer.network.widths, activations=list(trainer.network.activations),
+        history=history, layers=layers, hist_steps=history["step"].to_numpy(),
+        weight_edges=[h.edges for h in trainer.weight_hists], weight_counts=weight_counts,
+        bias_edges=[h.edges for h in trainer.bias_hists], bias_counts=bias_counts,
+        visuals=visuals, dataset=trainer.dataset,
+    )
+
+
+def _device_text(trainer: Trainer) -> str:
+    from .catalog import describe_device
+
+    return describe_device(trainer.device)

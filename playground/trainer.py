@@ -1,0 +1,320 @@
+"""The training loop for one spec, single-threaded: data + network + optimizer, advanced a
+step at a time, with telemetry recorded every `record_every` steps.
+
+The runner (runner.py) drives a Trainer from its own thread; the CLI drives one directly.
+Same spec and seed give the same numbers, bit for bit, on the CPU.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from . import catalog
+from .data import Dataset, load_dataset
+from .heads import make_head
+from .model import build_network
+from .spec import Choice, Spec
+from .telemetry import BoundedHistory, GrowingHistogram, Record, dense_layer_stats
+
+
+SMALL_MODEL = 200_000  # parameters; below this, CPU training uses one thread
+
+
+class Diverged(Exception):
+    """Loss or weights became NaN/inf. The message says where and what to try."""
+
+    def __init__(self, step: int, message: str):
+        self.step = step
+        super().__init__(message)
+
+
+@dataclass
+class Visuals:
+    """The latest picture of the model (not kept over time; recomputed at most a few times a second).
+
+    For plane data (2-D points):  grid_x (G,), grid_y (G,), surface (G, G) [row = y] or (G, G, K)
+                                  for multiclass probabilities; neurons: per hidden dense layer (units, G, G).
+    For line data (1-D x -> y):    grid_x (G,), surface (G,) predictions; neurons (units, G).
+    For table data:                grid_* and surface are None.
+    Always: weights / biases per dense layer ((out, in) / (out,)); test labels and predictions.
+    """
+
+    step: int
+    grid_x: np.ndarray | None
+    grid_y: np.ndarray | None
+    surface: np.ndarray | None
+    neurons: list[np.ndarray]
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    test_true: np.ndarray
+    test_pred: np.ndarray
+
+
+class Trainer:
+    def __init__(self, spec: Spec, dataset: Dataset | None = None, uploads=None, allow_paths: bool = True):
+        """allow_paths: whether data.name may be `csv:<any path on this machine>`. The CLI
+        allows it; a server must not (a shared link could read its files)."""
+        self.spec = spec
+        self.dataset = ds = dataset if dataset is not None else load_dataset(spec.data, uploads, allow_paths)
+        self.device = catalog.resolve_device(spec.train.device)
+        self.head = make_head(spec.train.loss, ds.task, ds.n_classes, ds.y_train)
+        self.network = build_network(spec.model, ds.n_inputs, self.head.n_outputs, spec.train.seed)
+        self.module = self.network.module.to(self.device)
+        if self.device.type == "cpu" and self.network.parameter_count() < SMALL_MODEL:
+            # Playground models are tiny: handing a 4x10 matmul to a second thread costs far
+            # more than it saves (measured 6 ms vs 200 ms an epoch on a busy 2-core machine).
+            torch.set_num_threads(1)
+        self.dense = self.network.dense_layers
+        self._penalized = [layer.weight for layer in self.dense]  # L1/L2 on weights, not biases
+
+        to = dict(device=self.device)
+        self.x_train = torch.as_tensor(ds.x_train, **to)  # (N, F)
+        self.y_train = torch.as_tensor(ds.y_train, **to)  # (N,)
+        self.t_train = self.head.targets(self.y_train)    # (N,) or (N, outputs): what the loss sees
+        self.x_test = torch.as_tensor(ds.x_test, **to)
+        self.x_all = torch.cat([self.x_train, self.x_test])  # one forward pass evaluates both splits
+        self.y_test = torch.as_tensor(ds.y_test, **to)
+        self.t_test = self.head.targets(self.y_test)
+        self.loss_fn = self.head.make_loss()
+
+        train = spec.train
+        self.batch_size = min(train.batch_size, len(ds.x_train))
+        self.steps_per_epoch = math.ceil(len(ds.x_train) / self.batch_size)
+        self.total_steps = train.epochs * self.steps_per_epoch
+        self.record_every = spec.telemetry.every_steps or self.steps_per_epoch
+        self._build_optimizer(train.optimizer)
+
+        # Batch order comes from its own generator (CPU), so it is the same on any device.
+        self.generator = torch.Generator().manual_seed(train.seed)
+        self.step = 0
+        self._order: torch.Tensor | None = None
+        self._position = 0
+        self._weights_before: list[torch.Tensor] | None = None
+
+        bins = spec.telemetry.histogram_bins
+        self.weight_hists = [GrowingHistogram(bins, layer.weight) for layer in self.dense]
+        self.bias_hists = [GrowingHistogram(bins, layer.bias) for layer in self.dense]
+        self.history = BoundedHistory(spec.telemetry.history_points)
+        self.lock = threading.Lock()  # guards history and visuals against a reading thread
+        self.visuals: Visuals | None = None
+        self.stop_reason = ""  # set when early stopping ends the run
+        self._best = (math.inf, 0.0)  # (test loss, epoch)
+        self._clock = (time.perf_counter(), 0)  # (time, step) at the last record
+        self.record()
+
+    # ------------------------------------------------------------------ optimizer
+
+    def _build_optimizer(self, choice: Choice) -> None:
+        self.optimizer = catalog.build_optimizer(choice.name, dict(choice.params), self.module.parameters())
+        remaining = max(1, self.total_steps - getattr(self, "step", 0))
+        schedule = self.spec.train.schedule
+        self.scheduler = catalog.build_schedule(schedule.name, dict(schedule.params), self.optimizer,
+                                                self.steps_per_epoch, remaining)
+        self.optimizer_choice = choice
+
+    def set_optimizer(self, choice: Choice) -> None:
+        """Apply new optimizer settings mid-run. Same optimizer: its state (momentum, Adam's
+        moments) is kept and only the hyper-parameters change. Another optimizer: fresh state."""
+        if choice.name != self.optimizer_choice.name:
+            self._build_optimizer(choice)
+            return
+        kwargs = catalog.optimizer_kwargs(dict(choice.params))
+        old_lr = self.optimizer_choice["lr"]
+        for group in self.optimizer.param_groups:
+            for key, value in kwargs.items():
+                if key != "lr":
+                    group[key] = value
+            # A schedule scales the base rate; keep its progress and rescale.
+            ratio = kwargs["lr"] / old_lr
+            for key in ("lr", "initial_lr", "max_lr", "min_lr"):
+                if key in group:
+                    group[key] *= ratio
+        if self.scheduler is not None:
+            self.scheduler.base_lrs = [lr * kwargs["lr"] / old_lr for lr in self.scheduler.base_lrs]
+        self.optimizer_choice = choice
+
+    # ------------------------------------------------------------------ training
+
+    @property
+    def epoch(self) -> float:
+        return self.step / self.steps_per_epoch
+
+    @property
+    def finished(self) -> bool:
+        return self.step >= self.total_steps or bool(self.stop_reason)
+
+    def _next_batch(self) -> torch.Tensor:
+        if self._order is None or self._position >= len(self._order):
+            self._order = torch.randperm(len(self.x_train), generator=self.generator).to(self.device)
+            self._position = 0
+        batch = self._order[self._position:self._position + self.batch_size]
+        self._position += self.batch_size
+        return batch
+
+    def train_step(self) -> float:
+        """One mini-batch update. Returns the batch loss; raises Diverged on NaN/inf."""
+        index = self._next_batch()
+        xb, tb = self.x_train[index], self.t_train[index]  # (B, F), (B, ...)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self.loss_fn(self.module(xb), tb)
+        objective = loss + self._penalty() if (self.spec.train.l1 or self.spec.train.l2) else loss
+        objective.backward()
+        if self.spec.train.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.module.parameters(), self.spec.train.grad_clip)
+        will_record = (self.step + 1) % self.record_every == 0 or self.step + 1 == self.total_steps
+        if will_record:  # the update-to-weight ratio needs the weights before this step
+            self._weights_before = [layer.weight.detach().clone() for layer in self.dense]
+        self.optimizer.step()
+        if self.scheduler is not None:
+            self.scheduler.step()
+        self.step += 1
+        value = loss.item()
+        if not math.isfinite(value):
+            raise Diverged(self.step, self._divergence_message("the loss", value))
+        if will_record:
+            self.record()
+        return value
+
+    def _penalty(self) -> torch.Tensor:
+        l1, l2 = self.spec.train.l1, self.spec.train.l2
+        total = 0.0
+        for w in self._penalized:
+            if l1:
+                total = total + l1 * w.abs().sum()
+            if l2:
+                total = total + l2 * (w * w).sum()
+        return total
+
+    def _divergence_message(self, what: str, value: float) -> str:
+        lr = self.optimizer.param_groups[0]["lr"]
+        hint = (f"the learning rate ({lr:g}) is probably too high for {self.optimizer_choice.name}: "
+                f"try {lr / 10:g}")
+        if self.spec.train.grad_clip <= 0:
+            hint += ", or turn on gradient clipping"
+        return (f"Training diverged: {what} became {value} at step {self.step} (epoch {self.epoch:.1f}). "
+                f"{hint[0].upper()}{hint[1:]}, then Reset.")
+
+    def run(self, max_steps: int, deadline: float = math.inf) -> int:
+        """Train up to `max_steps` steps or until time.perf_counter() passes `deadline`.
+        Returns the number of steps taken. Stops early when the run is finished."""
+        self.module.train()
+        taken = 0
+        while taken < max_steps and not self.finished:
+            self.train_step()
+            taken += 1
+            if time.perf_counter() >= deadline:
+                break
+        return taken
+
+    # ------------------------------------------------------------------ telemetry
+
+    def record(self) -> Record:
+        """Measure now and append to the history.
+
+        Costs one forward pass over train + test together and two host syncs (histogram
+        ranges, then every number at once), because at the default cadence (once per epoch)
+        a record must cost a few training steps at most.
+        """
+        n_layers = len(self.dense)
+        n_train = len(self.x_train)
+        tensors = [layer.weight for layer in self.dense] + [layer.bias for layer in self.dense]
+        hists = self.weight_hists + self.bias_hists
+        was_training = self.module.training
+        self.module.eval()
+        with torch.no_grad():
+            out = self.module(self.x_all)  # (N_train + N_test, outputs)
+            scores = torch.stack([
+                self.loss_fn(out[:n_train], self.t_train), self.head.metric(out[:n_train], self.y_train),
+                self.loss_fn(out[n_train:], self.t_test), self.head.metric(out[n_train:], self.y_test)])
+            maxima = torch.stack([t.detach().abs().max() for t in tensors]).tolist()  # sync 1
+            for hist, biggest in zip(hists, maxima):
+                hist.grow_to(biggest)
+            counts = torch.stack([h.counts(t) for h, t in zip(hists, tensors)])  # (2L, bins)
+            stats = dense_layer_stats(self.dense, self._weights_before)  # (L, 4)
+            numbers = torch.cat([scores, stats.flatten(), counts.flatten()]).cpu().numpy()  # sync 2
+        self.module.train(was_training)
+        self._weights_before = None
+        stats_np = numbers[4:4 + 4 * n_layers].reshape(n_layers, 4)
+        counts_np = numbers[4 + 4 * n_layers:].reshape(2 * n_layers, -1)
+        now = time.perf_counter()
+        last_time, last_step = self._clock
+        speed = (self.step - last_step) * self.batch_size / (now - last_time) if self.step > last_step else 0.0
+        self._clock = (now, self.step)
+        record = Record(
+            step=self.step, epoch=self.epoch, lr=float(self.optimizer.param_groups[0]["lr"]),
+            train_loss=float(numbers[0]), train_metric=float(numbers[1]),
+            test_loss=float(numbers[2]), test_metric=float(numbers[3]),
+            examples_per_sec=speed, layer_stats=stats_np,
+            weight_hist=list(counts_np[:n_layers]), bias_hist=list(counts_np[n_layers:]),
+        )
+        with self.lock:
+            for i in range(n_layers):  # a histogram whose range just grew re-bins its past rows
+                self.weight_hists[i].rebin([r.weight_hist[i] for r in self.history.records])
+                self.bias_hists[i].rebin([r.bias_hist[i] for r in self.history.records])
+            self.history.append(record)
+        if not np.isfinite(maxima).all():
+            raise Diverged(self.step, self._divergence_message("a weight", float("nan")))
+        self._check_early_stopping(record)
+        return record
+
+    def _check_early_stopping(self, record: Record) -> None:
+        patience = self.spec.train.early_stopping_patience
+        if not patience:
+            return
+        best_loss, best_epoch = self._best
+        if record.test_loss < best_loss:
+            self._best = (record.test_loss, record.epoch)
+        elif record.epoch - best_epoch >= patience:
+            self.stop_reason = (f"Early stopping at epoch {record.epoch:.0f}: the test loss has not improved "
+                                f"for {patience} epochs (best {best_loss:.4g} at epoch {best_epoch:.0f}).")
+
+    @torch.no_grad()
+    def compute_visuals(self) -> Visuals:
+        """Decision surface, hidden-neuron maps, weights and test predictions, now."""
+        was_training = self.module.training
+        self.module.eval()
+        ds = self.dataset
+        grid_x = grid_y = surface = None
+        neurons: list[np.ndarray] = []
+        if ds.geometry in ("plane", "line"):
+            g = self.spec.telemetry.surface_resolution
+            x0, x1, y0, y1 = ds.extent
+            grid_x = np.linspace(x0, x1, g)
+            if ds.geometry == "plane":
+                grid_y = np.linspace(y0, y1, g)
+                xx, yy = np.meshgrid(grid_x, grid_y)  # (G, G), row = y
+                raw = np.stack([xx.ravel(), yy.ravel()], axis=1)  # (G*G, 2)
+            else:
+                raw = grid_x[:, None]  # (G, 1)
+            out, hidden = self._forward_with_hidden(torch.as_tensor(ds.featurize(raw), device=self.device))
+            values = self.head.probabilities(out).cpu().numpy()
+            shape = (g, g) if ds.geometry == "plane" else (g,)
+            surface = values.reshape(*shape, -1) if values.ndim == 2 else values.reshape(shape)
+            neurons = [h.T.cpu().numpy().reshape(h.shape[1], *shape) for h in hidden]
+        test_pred = self.head.predict(self.module(self.x_test)).cpu().numpy()
+        self.module.train(was_training)
+        visuals = Visuals(
+            step=self.step, grid_x=grid_x, grid_y=grid_y, surface=surface, neurons=neurons,
+            weights=[layer.weight.detach().cpu().numpy().copy() for layer in self.dense],
+            biases=[layer.bias.detach().cpu().numpy().copy() for layer in self.dense],
+            test_true=self.dataset.y_test, test_pred=test_pred,
+        )
+        with self.lock:
+            self.visuals = visuals
+        return visuals
+
+    def _forward_with_hidden(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Output (M, outputs) and each hidden dense layer's activations (M, units)."""
+        taps = {str(int(name) + 1) for name in self.network.dense_names[:-1]}  # the activation after each
+        hidden = []
+        for name, module in self.module.named_children():
+            x = module(x)
+            if name in taps:
+                hidden.append(x)
+        return x, hidden

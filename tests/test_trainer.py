@@ -1,0 +1,317 @@
+"""The training loop: it learns, it is deterministic, its telemetry numbers are right."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from playground import catalog
+from playground.heads import make_head
+from playground.model import build_network, count_parameters
+from playground.params import SpecError
+from playground.snapshot import take_snapshot
+from playground.spec import MAX_PARAMETERS, Spec
+from playground.telemetry import BoundedHistory, GrowingHistogram, Record
+from playground.trainer import Diverged, Trainer
+
+
+def spec_with(**overrides) -> Spec:
+    return Spec().with_overrides(**overrides)
+
+
+def test_learns_xor_from_a_fixed_seed():
+    spec = spec_with(**{"data.name": "xor", "model.layers.0.units": 8, "model.layers.1.units": 4,
+                        "train.optimizer.name": "adam", "train.optimizer.lr": 0.03, "train.epochs": 60})
+    trainer = Trainer(spec)
+    trainer.run(trainer.total_steps)
+    assert trainer.history.records[-1].test_metric >= 0.9
+
+
+def test_learns_circle_with_the_tensorflow_playground_defaults():
+    trainer = Trainer(Spec())  # tanh 4-2, sgd 0.03, batch 10, 200 epochs
+    first = trainer.history.records[0]
+    trainer.run(trainer.total_steps)
+    last = trainer.history.records[-1]
+    assert last.test_metric >= 0.95
+    assert last.train_loss < first.train_loss / 3
+
+
+def test_same_spec_and_seed_give_the_same_curve_bit_for_bit():
+    spec = spec_with(**{"data.name": "spiral", "data.noise": 0.2, "train.epochs": 5,
+                        "model.layers": [{"kind": "linear", "units": 8}, {"kind": "dropout", "p": 0.2},
+                                         {"kind": "batchnorm"}, {"kind": "linear", "units": 4}],
+                        "train.optimizer.name": "rmsprop", "train.l2": 1e-3})
+
+    def curve():
+        trainer = Trainer(spec)
+        trainer.run(trainer.total_steps)
+        return [(r.train_loss, r.test_loss, *r.layer_stats.ravel()) for r in trainer.history.records]
+
+    a, b = curve(), curve()
+    assert len(a) == 6
+    np.testing.assert_array_equal(np.array(a), np.array(b))
+    other = Trainer(spec.with_overrides(**{"train.seed": 1}))
+    other.run(other.total_steps)
+    assert other.history.records[-1].train_loss != a[-1][0]
+
+
+def test_first_record_is_step_zero_before_any_update():
+    trainer = Trainer(Spec())
+    first = trainer.history.records[0]
+    assert first.step == 0 and first.epoch == 0.0
+    assert math.isnan(first.layer_stats[0, 0])  # no gradient yet
+    with torch.no_grad():
+        out = trainer.module.eval()(trainer.x_train)
+        expected = torch.nn.functional.binary_cross_entropy_with_logits(out, trainer.t_train)
+    assert first.train_loss == pytest.approx(float(expected), rel=1e-6)
+
+
+def test_record_numbers_match_torch():
+    trainer = Trainer(spec_with(**{"telemetry.every_steps": 7, "train.optimizer.momentum": 0.9}))
+    for _ in range(6):
+        trainer.train_step()
+    before = [layer.weight.detach().clone() for layer in trainer.dense]
+    trainer.train_step()  # step 7 records
+    record = trainer.history.records[-1]
+    assert record.step == 7
+    for i, layer in enumerate(trainer.dense):
+        grad_norm, grad_mean_abs, update_ratio, weight_norm = record.layer_stats[i]
+        assert grad_norm == pytest.approx(float(torch.linalg.vector_norm(layer.weight.grad)), rel=1e-5)
+        assert grad_mean_abs == pytest.approx(float(layer.weight.grad.abs().mean()), rel=1e-5)
+        w = layer.weight.detach()
+        change = torch.linalg.vector_norm(w - before[i]) / torch.linalg.vector_norm(w)
+        assert update_ratio == pytest.approx(float(change), rel=1e-4)
+        assert weight_norm == pytest.approx(float(torch.linalg.vector_norm(layer.weight)), rel=1e-5)
+        assert record.weight_hist[i].sum() == layer.weight.numel()
+        assert record.bias_hist[i].sum() == layer.bias.numel()
+    with torch.no_grad():
+        trainer.module.eval()
+        out = trainer.module(trainer.x_test)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(out, trainer.t_test)
+        accuracy = ((out[:, 0] > 0).long() == trainer.y_test).float().mean()
+    assert record.test_loss == pytest.approx(float(loss), rel=1e-5)
+    assert record.test_metric == pytest.approx(float(accuracy))
+
+
+def test_histogram_range_doubles_and_rebins_history_exactly():
+    hist = GrowingHistogram(8, torch.tensor([0.1, -0.2]))
+    assert hist.limit == 0.25
+    values = torch.tensor([0.1, -0.2, 0.24, 0.0])
+    old_row = hist.counts(values).numpy().copy()
+    rows = [old_row.copy()]
+    hist.grow_to(0.9)  # needs two doublings: 0.25 -> 0.5 -> 1.0
+    hist.rebin(rows)
+    assert hist.limit == 1.0
+    np.testing.assert_array_equal(rows[0], hist.counts(values).numpy())  # same as binning afresh
+    assert rows[0].sum() == 4
+
+
+def test_bounded_history_thins_old_points_and_keeps_step_zero():
+    history = BoundedHistory(100)
+    for step in range(10_000):
+        history.append(Record(step, 0, 0, 0, 0, 0, 0, 0, np.zeros((1, 4))))
+    steps = [r.step for r in history.records]
+    assert len(steps) <= 100
+    assert steps[0] == 0 and steps[-1] == 9999
+    assert steps == sorted(steps)
+    assert steps[-1] - steps[-2] == 1  # recent points stay dense
+
+
+def test_long_runs_keep_memory_bounded():
+    trainer = Trainer(spec_with(**{"telemetry.history_points": 100, "telemetry.every_steps": 1,
+                                   "train.epochs": 40}))
+    trainer.run(trainer.total_steps)
+    assert trainer.step == 1000
+    assert len(trainer.history) <= 100
+    assert trainer.history.records[-1].step == 1000
+
+
+def test_divergence_is_reported_with_the_step_and_a_remedy():
+    spec = spec_with(**{"data.name": "plane", "train.optimizer.lr": 10.0, "train.loss": "mse",
+                        "model.layers.0.activation": "relu", "model.layers.1.activation": "relu"})
+    trainer = Trainer(spec)
+    with pytest.raises(Diverged) as caught:
+        trainer.run(trainer.total_steps)
+    message = str(caught.value)
+    assert f"step {caught.value.step}" in message
+    assert "learning rate (10)" in message and "try 1" in message and "gradient clipping" in message
+
+
+def test_gradient_clipping_bounds_the_gradient_norm():
+    spec = spec_with(**{"data.name": "plane", "train.grad_clip": 0.01, "telemetry.every_steps": 1})
+    trainer = Trainer(spec)
+    trainer.run(5)
+    total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(p.grad)
+                                                  for p in trainer.module.parameters()]))
+    assert float(total) <= 0.01 * 1.0001
+
+
+def test_l1_penalty_shrinks_weights():
+    def weight_norm(**extra):
+        trainer = Trainer(spec_with(**{"train.epochs": 20, **extra}))
+        trainer.run(trainer.total_steps)
+        return trainer.history.records[-1].layer_stats[:, 3].sum()
+
+    assert weight_norm(**{"train.l1": 0.01}) < 0.8 * weight_norm()
+
+
+def test_early_stopping_ends_the_run_with_a_reason():
+    spec = spec_with(**{"data.name": "gauss", "data.noise": 0.9, "data.n_samples": 60,
+                        "model.layers": [{"kind": "linear", "units": 64, "activation": "relu"}] * 2,
+                        "train.optimizer.name": "adam", "train.optimizer.lr": 0.01,
+                        "train.epochs": 2000, "train.early_stopping_patience": 10})
+    trainer = Trainer(spec)
+    trainer.run(trainer.total_steps)
+    assert trainer.finished and trainer.step < trainer.total_steps
+    assert "Early stopping" in trainer.stop_reason and "10 epochs" in trainer.stop_reason
+
+
+@pytest.mark.parametrize("name", list(catalog.SCHEDULES))
+def test_schedules_move_the_learning_rate_as_described(name):
+    trainer = Trainer(spec_with(**{"train.schedule.name": name, "train.epochs": 20,
+                                   **({"train.schedule.step_epochs": 5} if name == "step" else {})}))
+    trainer.run(trainer.total_steps)
+    lrs = [r.lr for r in trainer.history.records]
+    if name == "constant":
+        assert set(lrs) == {0.03}
+    elif name == "onecycle":
+        peak = int(np.argmax(lrs))
+        assert 0 < peak < len(lrs) - 1 and lrs[-1] < lrs[0]
+    else:
+        assert lrs[-1] < lrs[0] and all(b <= a + 1e-12 for a, b in zip(lrs, lrs[1:]))
+
+
+def test_changing_the_learning_rate_mid_run_keeps_the_weights_and_state():
+    trainer = Trainer(spec_with(**{"train.optimizer.momentum": 0.9}))
+    trainer.run(30)
+    weights = [p.detach().clone() for p in trainer.module.parameters()]
+    momentum = [trainer.optimizer.state[p]["momentum_buffer"].clone() for p in trainer.module.parameters()]
+    choice = trainer.spec.with_overrides(**{"train.optimizer.lr": 0.3}).train.optimizer
+    trainer.set_optimizer(choice)
+    assert trainer.optimizer.param_groups[0]["lr"] == 0.3
+    for p, w, m in zip(trainer.module.parameters(), weights, momentum):
+        assert torch.equal(p, w) and torch.equal(trainer.optimizer.state[p]["momentum_buffer"], m)
+    trainer.run(1)
+    assert trainer.history.records[-1].lr == 0.3 or trainer.step % trainer.record_every
+
+
+def test_changing_lr_under_a_schedule_rescales_it():
+    trainer = Trainer(spec_with(**{"train.schedule.name": "exponential", "train.schedule.gamma": 0.5}))
+    trainer.run(50)
+    before = trainer.optimizer.param_groups[0]["lr"]
+    trainer.set_optimizer(trainer.spec.with_overrides(**{"train.optimizer.lr": 0.06}).train.optimizer)
+    assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(2 * before)
+    trainer.run(1)
+    assert trainer.optimizer.param_groups[0]["lr"] < 2 * before  # still decaying
+
+
+def test_switching_optimizer_mid_run_keeps_weights():
+    trainer = Trainer(Spec())
+    trainer.run(10)
+    weights = [p.detach().clone() for p in trainer.module.parameters()]
+    trainer.set_optimizer(Spec().with_overrides(**{"train.optimizer.name": "adam"}).train.optimizer)
+    assert isinstance(trainer.optimizer, torch.optim.Adam)
+    assert all(torch.equal(p, w) for p, w in zip(trainer.module.parameters(), weights))
+
+
+@pytest.mark.parametrize("task, loss, n_classes, outputs", [
+    ("binary", "bce", 2, 1), ("binary", "cross_entropy", 2, 2), ("binary", "mse", 2, 1),
+    ("multiclass", "cross_entropy", 3, 3), ("multiclass", "huber", 4, 4), ("regression", "mae", 0, 1),
+])
+def test_heads_shape_outputs_and_targets(task, loss, n_classes, outputs):
+    head = make_head(loss, task, n_classes, np.array([1.0, 3.0]))
+    assert head.n_outputs == outputs
+    y = torch.tensor([0, 1, 1]) if task != "regression" else torch.tensor([1.0, 2.0, 3.0])
+    out = torch.randn(3, outputs)
+    value = head.make_loss()(out, head.targets(y))
+    assert value.ndim == 0 and torch.isfinite(value)
+    assert head.predict(out).shape == (3,)
+
+
+@pytest.mark.parametrize("task, loss, words", [
+    ("regression", "cross_entropy", "regression task"),
+    ("regression", "bce", "two classes"),
+    ("multiclass", "bce", "two classes"),
+])
+def test_losses_that_do_not_fit_the_task_say_why(task, loss, words):
+    with pytest.raises(SpecError) as caught:
+        make_head(loss, task, 3)
+    assert caught.value.errors[0][0] == "train.loss" and words in str(caught.value)
+
+
+def test_loss_mismatch_is_caught_when_a_run_is_built():
+    with pytest.raises(SpecError, match="train.loss"):
+        Trainer(spec_with(**{"data.name": "sine", "train.loss": "cross_entropy"}))
+
+
+def test_r2_metric_matches_its_definition():
+    head = make_head("mse", "regression", 0, np.array([0.0, 10.0]))
+    y = torch.tensor([1.0, 2.0, 4.0])
+    out = ((torch.tensor([1.5, 2.0, 3.0]) - head.y_mean) / head.y_std).unsqueeze(1)
+    expected = 1 - ((y - torch.tensor([1.5, 2.0, 3.0])) ** 2).sum() / ((y - y.mean()) ** 2).sum()
+    assert float(head.metric(out, y)) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_parameter_count_matches_the_built_model_and_the_limit_is_enforced():
+    spec = spec_with(**{"model.layers": [{"kind": "linear", "units": 16}, {"kind": "batchnorm"},
+                                         {"kind": "dropout"}, {"kind": "linear", "units": 8},
+                                         {"kind": "layernorm"}]})
+    network = build_network(spec.model, 5, 3, seed=0)
+    assert network.parameter_count() == count_parameters(spec.model, 5, 3)
+    assert network.widths == [5, 16, 8, 3]
+    big = spec_with(**{"model.layers": [{"kind": "linear", "units": 256}] * 12})
+    with pytest.raises(SpecError, match=f"limit is {MAX_PARAMETERS:,}"):
+        build_network(big.model, 2000, 1, seed=0)
+
+
+def test_zero_init_keeps_hidden_units_identical():
+    trainer = Trainer(spec_with(**{"model.init": "zeros", "model.layers.0.units": 4}))
+    trainer.run(100)
+    w = trainer.dense[1].weight.detach()  # (2, 4): every unit of the first layer is the same
+    assert torch.allclose(w, w[:, :1].expand_as(w))
+
+
+@pytest.mark.parametrize("init", list(catalog.INITS))
+def test_every_init_builds_and_is_seeded(init):
+    spec = spec_with(**{"model.init": init, "model.init_std": 0.5})
+    a = build_network(spec.model, 2, 1, seed=3).module.state_dict()
+    b = build_network(spec.model, 2, 1, seed=3).module.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_absent_device_is_a_clear_error():
+    missing = next((d for d in ("cuda", "mps") if d not in catalog.available_devices()), None)
+    if missing is None:
+        pytest.skip("every device is present here")
+    with pytest.raises(SpecError) as caught:
+        Trainer(spec_with(**{"train.device": missing}))
+    assert caught.value.errors[0][0] == "train.device"
+    assert "not available on this machine" in str(caught.value)
+
+
+def test_visuals_cover_the_plane_and_every_hidden_unit():
+    spec = spec_with(**{"telemetry.surface_resolution": 12})
+    trainer = Trainer(spec)
+    visuals = trainer.compute_visuals()
+    assert visuals.surface.shape == (12, 12)
+    assert 0.0 <= visuals.surface.min() and visuals.surface.max() <= 1.0
+    assert [n.shape for n in visuals.neurons] == [(4, 12, 12), (2, 12, 12)]
+    assert [w.shape for w in visuals.weights] == [(4, 2), (2, 4), (1, 2)]
+    # The surface agrees with the model on a training point's features.
+    x0, x1, y0, y1 = trainer.dataset.extent
+    assert visuals.grid_x[0] == x0 and visuals.grid_y[-1] == y1
+
+
+def test_snapshot_is_a_detached_copy():
+    trainer = Trainer(Spec())
+    trainer.run(50)
+    trainer.compute_visuals()
+    snap = take_snapshot(trainer, "paused", "")
+    rows = len(snap.history)
+    trainer.run(50)
+    assert len(snap.history) == rows
+    assert snap.metric == "acc" and {"train_acc", "test_acc"} <= set(snap.history.columns)
+    assert snap.layers.groupby("step").size().eq(3).all()
+    for i, counts in enumerate(snap.weight_counts):
+        assert (counts.sum(axis=1) == trainer.dense[i].weight.numel()).all()
