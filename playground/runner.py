@@ -61,11 +61,14 @@ class Runner:
                 self._cond.notify_all()
 
     def pause(self) -> None:
+        """Stop after the update in flight; when this returns, the step count holds still."""
         with self._cond:
             if self._status == "running":
                 self._running = False
                 self._status, self._message = "paused", ""
                 self._cond.notify_all()
+                while self._busy:
+                    self._cond.wait()
 
     def toggle(self) -> None:
         """Train <-> Pause, as one button."""
@@ -105,6 +108,7 @@ class Runner:
             while self._busy:  # let the chunk in flight finish on the old trainer
                 self._cond.wait()
             self._trainer, self._uploads = trainer, uploads
+            self._pending_steps = 0  # steps asked of the old run do not carry over
             self._status, self._message = "ready", ""
             self._cond.notify_all()
 
@@ -152,7 +156,8 @@ class Runner:
                     return
                 trainer = self._trainer
                 choice, self._pending_optimizer = self._pending_optimizer, None
-                if self._running:
+                continuous = self._running  # else: a counted number of single steps
+                if continuous:
                     budget = 1 << 30
                 else:
                     budget, self._pending_steps = self._pending_steps, 0
@@ -161,14 +166,17 @@ class Runner:
                 if choice is not None:
                     trainer.set_optimizer(choice)
                     trainer.spec = trainer.spec.with_overrides(**_flat_optimizer(choice))
-                taken = trainer.run(budget, deadline=time.perf_counter() + CHUNK_SECONDS) if budget else 0
+                # A pause or reset is honoured after the update in flight, not at the chunk's end.
+                keep_going = (lambda: self._running) if continuous else None
+                taken = trainer.run(budget, deadline=time.perf_counter() + CHUNK_SECONDS,
+                                    keep_going=keep_going) if budget else 0
                 ending = trainer.finished or not self._running
                 now = time.perf_counter()
                 if taken and (ending or now - last_visual >= self.visual_interval):
                     trainer.compute_visuals()
                     last_visual = now
                 outcome = ("done", trainer.stop_reason or "Finished all epochs.") if trainer.finished else None
-                leftover = max(0, budget - taken) if not self._running else 0
+                leftover = 0 if continuous else budget - taken
             except Diverged as e:
                 self._safe_visuals(trainer)
                 outcome, leftover = ("diverged", str(e)), 0

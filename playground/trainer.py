@@ -200,15 +200,16 @@ class Trainer:
         return (f"Training diverged: {what} became {value} at step {self.step} (epoch {self.epoch:.1f}). "
                 f"{hint[0].upper()}{hint[1:]}, then Reset.")
 
-    def run(self, max_steps: int, deadline: float = math.inf) -> int:
-        """Train up to `max_steps` steps or until time.perf_counter() passes `deadline`.
-        Returns the number of steps taken. Stops early when the run is finished."""
+    def run(self, max_steps: int, deadline: float = math.inf, keep_going=None) -> int:
+        """Train up to `max_steps` steps, until time.perf_counter() passes `deadline`, or until
+        `keep_going()` (checked after every step) is false. Returns the number of steps taken.
+        Stops early when the run is finished."""
         self.module.train()
         taken = 0
         while taken < max_steps and not self.finished:
             self.train_step()
             taken += 1
-            if time.perf_counter() >= deadline:
+            if time.perf_counter() >= deadline or (keep_going is not None and not keep_going()):
                 break
         return taken
 

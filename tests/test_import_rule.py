@@ -1,0 +1,42 @@
+"""The engine never imports streamlit: only app.py and playground/ui/ may."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "playground"
+
+
+def imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def engine_files() -> list[Path]:
+    return [p for p in PACKAGE.rglob("*.py") if "ui" not in p.relative_to(PACKAGE).parts]
+
+
+def test_no_engine_module_imports_streamlit():
+    files = engine_files()
+    assert len(files) >= 10  # the scan really sees the engine
+    offenders = [str(p.relative_to(PACKAGE)) for p in files if "streamlit" in imported_modules(p)]
+    assert offenders == []
+
+
+def test_importing_the_whole_engine_loads_no_streamlit():
+    modules = sorted({
+        "playground." + ".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+        for p in engine_files() if p.name != "__main__.py"
+    })
+    code = ("import importlib, sys\n"
+            f"for m in {modules!r}: importlib.import_module(m)\n"
+            "print('streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

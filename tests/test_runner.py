@@ -1,0 +1,158 @@
+"""The runner thread: commands from another thread, snapshots, and failures as statuses."""
+
+import threading
+import time
+
+import pytest
+import torch
+
+from playground.params import SpecError
+from playground.runner import Runner
+from playground.spec import Spec
+
+
+@pytest.fixture
+def runner():
+    runners = []
+
+    def make(spec=None, **kwargs):
+        r = Runner(spec or Spec().with_overrides(**{"train.epochs": 2000}), **kwargs)
+        runners.append(r)
+        return r
+
+    yield make
+    for r in runners:
+        r.close()
+    assert not any(r.alive for r in runners)
+
+
+def test_start_pause_resume(runner):
+    r = runner()
+    assert r.snapshot().status == "ready" and r.snapshot().step == 0
+    r.start()
+    assert r.wait(lambda s: s.step >= 200)
+    r.pause()
+    held = r.snapshot()
+    assert held.status == "paused"
+    time.sleep(0.3)
+    # Nothing moves while paused (a pause mid-chunk once left a huge step budget behind).
+    assert r.snapshot().step == held.step
+    r.toggle()
+    assert r.wait(lambda s: s.step > held.step + 50)
+    assert r.snapshot().status == "running"
+
+
+def test_step_takes_exactly_the_steps_asked(runner):
+    r = runner()
+    r.step()
+    assert r.wait(lambda s: s.step == 1)
+    r.step(r.steps_per_epoch)
+    assert r.wait(lambda s: s.step == 1 + r.steps_per_epoch)
+    snap = r.snapshot()
+    assert snap.status == "paused" and snap.epoch == pytest.approx(1 + 1 / r.steps_per_epoch)
+    assert snap.visuals is not None and snap.visuals.step == snap.step  # pictures follow a step
+
+
+def test_runs_to_done_and_says_so(runner):
+    r = runner(Spec().with_overrides(**{"train.epochs": 3}))
+    r.start()
+    assert r.wait(lambda s: s.status == "done")
+    snap = r.snapshot()
+    assert snap.step == snap.total_steps == 3 * snap.steps_per_epoch
+    assert "Finished" in snap.message
+    r.start()  # a finished run does not restart by itself
+    assert r.snapshot().status == "done"
+
+
+def test_reset_clears_and_can_take_a_new_spec(runner):
+    r = runner()
+    r.start()
+    assert r.wait(lambda s: s.step > 100)
+    r.reset(Spec().with_overrides(**{"data.name": "xor"}))
+    time.sleep(0.2)
+    snap = r.snapshot()
+    assert snap.status == "ready" and snap.step == 0 and len(snap.history) == 1
+    assert r.spec.data.name == "xor"
+
+
+def test_a_bad_spec_on_reset_leaves_the_run_alone(runner):
+    r = runner()
+    r.step(10)
+    assert r.wait(lambda s: s.step == 10)
+    with pytest.raises(SpecError, match="train.loss"):
+        r.reset(Spec().with_overrides(**{"data.name": "sine", "train.loss": "bce"}))
+    assert r.snapshot().step == 10 and r.spec.data.name == "circle"
+
+
+def test_optimizer_settings_apply_mid_run_without_reset(runner):
+    r = runner()
+    r.start()
+    assert r.wait(lambda s: s.step > 100)
+    r.set_optimizer(r.spec.with_overrides(**{"train.optimizer.lr": 0.5}).train.optimizer)
+    assert r.wait(lambda s: s.history["lr"].iloc[-1] == 0.5)
+    assert r.snapshot().history["step"].iloc[0] == 0  # same run, not a reset
+    assert r.spec.train.optimizer["lr"] == 0.5
+
+
+def test_divergence_becomes_a_status_with_a_message(runner):
+    spec = Spec().with_overrides(**{"data.name": "plane", "train.loss": "mse", "train.optimizer.lr": 10.0,
+                                    "model.layers.0.activation": "relu", "model.layers.1.activation": "relu"})
+    r = runner(spec)
+    r.start()
+    assert r.wait(lambda s: s.status == "diverged")
+    assert "Training diverged" in r.snapshot().message and "learning rate" in r.snapshot().message
+    assert r.alive  # the thread lives on for a reset
+    r.reset(spec.with_overrides(**{"train.optimizer.lr": 0.01}))
+    r.step(5)
+    assert r.wait(lambda s: s.step == 5 and s.status == "paused")
+
+
+def test_an_exception_inside_the_thread_becomes_failed(runner, monkeypatch):
+    r = runner()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated out-of-memory")
+
+    monkeypatch.setattr(r.trainer, "train_step", broken)
+    r.start()
+    assert r.wait(lambda s: s.status == "failed")
+    assert "RuntimeError: simulated out-of-memory" in r.snapshot().message
+
+
+def test_close_stops_the_thread(runner):
+    r = runner()
+    r.start()
+    assert r.wait(lambda s: s.step > 10)
+    r.close()
+    assert not r.alive
+    assert "playground-runner" not in [t.name for t in threading.enumerate() if t.ident == r._thread.ident]
+
+
+def test_two_runners_do_not_see_each_other(runner):
+    a = runner()
+    b = runner(Spec().with_overrides(**{"data.name": "xor", "train.epochs": 2000}))
+    a.step(30)
+    assert a.wait(lambda s: s.step == 30)
+    assert b.snapshot().step == 0
+    assert b.snapshot().dataset.name == "xor"
+
+
+def test_runner_refuses_server_side_paths(runner, tmp_path):
+    path = tmp_path / "secret.csv"
+    path.write_text("a,b,label\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n")
+    with pytest.raises(SpecError):
+        runner(Spec().with_overrides(**{"data.name": f"csv:{path}"}))
+
+
+def test_runner_trains_the_same_numbers_as_the_trainer(runner):
+    from playground.trainer import Trainer
+
+    spec = Spec().with_overrides(**{"train.epochs": 4})
+    r = runner(spec)
+    r.start()
+    assert r.wait(lambda s: s.status == "done")
+    direct = Trainer(spec)
+    direct.run(direct.total_steps)
+    threaded = r.snapshot().history["train_loss"].tolist()
+    assert threaded == [rec.train_loss for rec in direct.history.records]
+    assert torch.get_num_threads() == 1  # tiny models train on one CPU thread
