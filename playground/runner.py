@@ -179,7 +179,7 @@ class Runner:
                 leftover = 0 if continuous else budget - taken
             except Diverged as e:
                 self._safe_visuals(trainer)
-                outcome, leftover = ("diverged", str(e)), 0
+                outcome, leftover = ("diverged", f"{e} Then press Reset."), 0
             except Exception as e:  # noqa: BLE001 - any failure becomes a visible status
                 traceback.print_exc()
                 outcome, leftover = ("failed", f"{type(e).__name__}: {e}"), 0

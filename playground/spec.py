@@ -14,9 +14,8 @@ Choices are stored by name and looked up in `catalog`.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
 from . import catalog
@@ -70,13 +69,16 @@ class Choice:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     @staticmethod
-    def parse(values: Any, table: Mapping[str, catalog.Option], path: str, key: str = "name") -> "Choice":
+    def parse(values: Any, table: Mapping[str, catalog.Option], path: str, key: str = "name",
+              default: str | None = None) -> "Choice":
         if isinstance(values, str):
             values = {key: values}
         if not isinstance(values, Mapping):
             raise SpecError(f"must be an object with a '{key}' key", path)
         values = dict(values)
-        name = values.pop(key, None)
+        name = values.pop(key, default)
+        if name is None:
+            raise SpecError(f"missing; choose one of {', '.join(table)}", join_path(path, key))
         if name not in table:
             raise SpecError(f"{name!r} is not known; choose one of {', '.join(table)}", join_path(path, key))
         try:
@@ -199,7 +201,8 @@ class ModelSpec:
             errors.append((lpath, f"{len(layers_value)} layers is too many; at most {MAX_LAYERS}"))
         for i, item in enumerate(layers_value):
             try:
-                layers.append(Choice.parse(item, catalog.LAYERS, join_path(lpath, str(i)), key="kind"))
+                layers.append(Choice.parse(item, catalog.LAYERS, join_path(lpath, str(i)), key="kind",
+                                           default="linear"))
             except SpecError as e:
                 errors += e.errors
         if errors:
@@ -213,7 +216,7 @@ class ModelSpec:
 @dataclass(frozen=True)
 class TrainSpec:
     loss: str = "auto"
-    optimizer: Choice = optimizer("sgd", lr=0.03)
+    optimizer: Choice = optimizer("sgd")
     schedule: Choice = schedule("constant")
     batch_size: int = 10
     epochs: int = 200
@@ -277,14 +280,15 @@ class TrainSpec:
 @dataclass(frozen=True)
 class TelemetrySpec(Section):
     every_steps: int = 0
-    histogram_bins: int = 30
+    histogram_bins: int = 32
     surface_resolution: int = 40
     history_points: int = 1000
 
     FIELDS: ClassVar[tuple[Param, ...]] = (
         Param("every_steps", int, 0, "Record metrics every this many updates (0 = once per epoch).", 0, 100_000,
               label="record every (steps)"),
-        Param("histogram_bins", int, 30, "Bins of the weight and bias histograms.", 5, 100, label="histogram bins"),
+        Param("histogram_bins", int, 32, "Bins of the weight and bias histograms (rounded up to a multiple "
+              "of 4, so a range that doubles re-bins exactly).", 4, 100, label="histogram bins"),
         Param("surface_resolution", int, 40, "Grid cells per side of the decision surface.", 10, 100,
               label="surface resolution"),
         Param("history_points", int, 1000, "Most points kept per curve; older points are thinned out.",
@@ -327,7 +331,15 @@ class Spec:
                 errors += e.errors
         if errors:
             raise SpecError(errors)
-        return cls(**parts)
+        spec = cls(**parts)
+        spec._check_across_sections()
+        return spec
+
+    def _check_across_sections(self) -> None:
+        """Rules that tie one section to another."""
+        if self.train.batch_size == 1 and any(c.name == "batchnorm" for c in self.model.layers):
+            raise SpecError("BatchNorm needs batches of at least 2 examples; raise the batch size or "
+                            "use LayerNorm", "train.batch_size")
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -343,8 +355,16 @@ class Spec:
     # ---- flat dotted form
 
     def to_flat(self) -> dict[str, str]:
-        """{"train.optimizer.lr": "0.03", "model.layers.0.units": "4", ...}; values as text."""
-        return {k: _to_text(v) for k, v in _flatten(self.to_dict()).items()}
+        """{"train.optimizer.lr": "0.03", "model.layers": "[{...}, ...]", ...}; values as text.
+
+        The layer list is one JSON value, so a spec with fewer layers than the base it is
+        applied to comes back with exactly its own layers.
+        """
+        tree = self.to_dict()
+        layers = tree["model"].pop("layers")
+        flat = {k: _to_text(v) for k, v in _flatten(tree).items()}
+        flat["model.layers"] = json.dumps(layers, separators=(",", ":"))
+        return flat
 
     @classmethod
     def from_flat(cls, pairs: Mapping[str, Any], base: "Spec | None" = None) -> "Spec":
@@ -368,9 +388,13 @@ class Spec:
                 _set_path(tree, key.split("."), value)
             except SpecError as e:
                 errors.append((key, e.errors[0][1]))
+        try:
+            spec = cls.from_dict(tree)
+        except SpecError as e:
+            errors += [err for err in e.errors if err[0] not in {f for f, _ in errors}]
         if errors:
             raise SpecError(errors)
-        return cls.from_dict(tree)
+        return spec
 
     def with_overrides(self, **dotted: Any) -> "Spec":
         """spec.with_overrides(**{"train.optimizer.lr": 0.1}) -> new validated Spec."""
@@ -389,11 +413,6 @@ def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
         for k, v in tree.items():
             out.update(_flatten(v, join_path(prefix, str(k))))
         return out
-    if isinstance(tree, list) and tree and isinstance(tree[0], dict):
-        out = {}
-        for i, v in enumerate(tree):
-            out.update(_flatten(v, join_path(prefix, str(i))))
-        return out
     return {prefix: tree}
 
 
@@ -402,7 +421,7 @@ def _to_text(value: Any) -> str:
         # Quote strings that would otherwise parse as JSON numbers or booleans.
         return json.dumps(value) if parse_text_value(value) != value else value
     if isinstance(value, (list, tuple)):
-        return ",".join(str(v) for v in value) if value else "[]"  # "[]": no hidden layers
+        return ",".join(str(v) for v in value)
     return json.dumps(value)
 
 

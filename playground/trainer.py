@@ -57,9 +57,12 @@ class Visuals:
 
 
 class Trainer:
-    def __init__(self, spec: Spec, dataset: Dataset | None = None, uploads=None, allow_paths: bool = True):
+    def __init__(self, spec: Spec, dataset: Dataset | None = None, uploads=None, allow_paths: bool = True,
+                 history_points: int | None = None):
         """allow_paths: whether data.name may be `csv:<any path on this machine>`. The CLI
-        allows it; a server must not (a shared link could read its files)."""
+        allows it; a server must not (a shared link could read its files).
+        history_points: records kept before thinning (default: the spec's telemetry setting;
+        the CLI keeps every record of a run)."""
         self.spec = spec
         self.dataset = ds = dataset if dataset is not None else load_dataset(spec.data, uploads, allow_paths)
         self.device = catalog.resolve_device(spec.train.device)
@@ -84,10 +87,16 @@ class Trainer:
         self.loss_fn = self.head.make_loss()
 
         train = spec.train
-        self.batch_size = min(train.batch_size, len(ds.x_train))
-        self.steps_per_epoch = math.ceil(len(ds.x_train) / self.batch_size)
+        n_train = len(ds.x_train)
+        self.batch_size = min(train.batch_size, n_train)
+        # BatchNorm cannot normalise a batch of one example: fold a lone last example into
+        # the batch before it (the spec already refuses batch_size 1 with BatchNorm).
+        self._fold_last = any(c.name == "batchnorm" for c in spec.model.layers) and n_train % self.batch_size == 1
+        self.steps_per_epoch = math.ceil(n_train / self.batch_size) - (1 if self._fold_last else 0)
         self.total_steps = train.epochs * self.steps_per_epoch
         self.record_every = spec.telemetry.every_steps or self.steps_per_epoch
+        self._has_penalty = bool(train.l1 or train.l2)  # read once: train_step is the hot path
+        self._grad_clip = train.grad_clip
         self._build_optimizer(train.optimizer)
 
         # Batch order comes from its own generator (CPU), so it is the same on any device.
@@ -100,7 +109,7 @@ class Trainer:
         bins = spec.telemetry.histogram_bins
         self.weight_hists = [GrowingHistogram(bins, layer.weight) for layer in self.dense]
         self.bias_hists = [GrowingHistogram(bins, layer.bias) for layer in self.dense]
-        self.history = BoundedHistory(spec.telemetry.history_points)
+        self.history = BoundedHistory(history_points or spec.telemetry.history_points)
         self.lock = threading.Lock()  # guards history and visuals against a reading thread
         self.visuals: Visuals | None = None
         self.stop_reason = ""  # set when early stopping ends the run
@@ -153,8 +162,11 @@ class Trainer:
         if self._order is None or self._position >= len(self._order):
             self._order = torch.randperm(len(self.x_train), generator=self.generator).to(self.device)
             self._position = 0
-        batch = self._order[self._position:self._position + self.batch_size]
-        self._position += self.batch_size
+        size = self.batch_size
+        if self._fold_last and len(self._order) - self._position == size + 1:
+            size += 1
+        batch = self._order[self._position:self._position + size]
+        self._position += size
         return batch
 
     def train_step(self) -> float:
@@ -163,10 +175,10 @@ class Trainer:
         xb, tb = self.x_train[index], self.t_train[index]  # (B, F), (B, ...)
         self.optimizer.zero_grad(set_to_none=True)
         loss = self.loss_fn(self.module(xb), tb)
-        objective = loss + self._penalty() if (self.spec.train.l1 or self.spec.train.l2) else loss
+        objective = loss + self._penalty() if self._has_penalty else loss
         objective.backward()
-        if self.spec.train.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.module.parameters(), self.spec.train.grad_clip)
+        if self._grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.module.parameters(), self._grad_clip)
         will_record = (self.step + 1) % self.record_every == 0 or self.step + 1 == self.total_steps
         if will_record:  # the update-to-weight ratio needs the weights before this step
             self._weights_before = [layer.weight.detach().clone() for layer in self.dense]
@@ -198,7 +210,7 @@ class Trainer:
         if self.spec.train.grad_clip <= 0:
             hint += ", or turn on gradient clipping"
         return (f"Training diverged: {what} became {value} at step {self.step} (epoch {self.epoch:.1f}). "
-                f"{hint[0].upper()}{hint[1:]}, then Reset.")
+                f"{hint[0].upper()}{hint[1:]}.")
 
     def run(self, max_steps: int, deadline: float = math.inf, keep_going=None) -> int:
         """Train up to `max_steps` steps, until time.perf_counter() passes `deadline`, or until

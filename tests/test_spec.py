@@ -98,7 +98,7 @@ def test_string_values_that_look_like_numbers_survive_the_flat_form():
     ({"model.layers": "[" + ",".join(['{"kind": "linear"}'] * (MAX_LAYERS + 1)) + "]"}, "model.layers",
      f"at most {MAX_LAYERS}"),
     ({"model.init": "ones"}, "model.init", "one of default, zeros"),
-    ({"telemetry.histogram_bins": "1000"}, "telemetry.histogram_bins", "between 5 and 100"),
+    ({"telemetry.histogram_bins": "1000"}, "telemetry.histogram_bins", "between 4 and 100"),
 ])
 def test_bad_values_name_the_field_and_the_allowed_range(overrides, field, words):
     with pytest.raises(SpecError) as caught:
@@ -130,3 +130,26 @@ def test_layer_helper_validates():
     assert layer("linear", units=3)["activation"] == "tanh"
     with pytest.raises(SpecError, match="units"):
         layer("linear", units=-3)
+
+
+def test_flat_form_of_a_spec_with_fewer_layers_than_its_base_round_trips():
+    one_layer = Spec().with_overrides(**{"model.layers": [{"kind": "linear", "units": 2}]})
+    assert Spec.from_flat(one_layer.to_flat()) == one_layer  # base has two layers
+
+
+def test_flat_errors_of_both_kinds_are_reported_together():
+    with pytest.raises(SpecError) as caught:
+        Spec().with_overrides(**{"train.foo": "1", "train.optimizer.lr": "-1"})
+    assert {f for f, _ in caught.value.errors} == {"train.foo", "train.optimizer.lr"}
+
+
+def test_a_layer_without_kind_is_dense_and_a_missing_optimizer_name_is_named():
+    spec = Spec.from_dict({"model": {"layers": [{"units": 16}]}})
+    assert spec.model.layers[0].name == "linear" and spec.model.layers[0]["units"] == 16
+    with pytest.raises(SpecError, match="train.optimizer.name: missing; choose one of sgd"):
+        Spec.from_dict({"train": {"optimizer": {"lr": 0.1}}})
+
+
+def test_batchnorm_with_batches_of_one_is_refused():
+    with pytest.raises(SpecError, match="train.batch_size: BatchNorm needs batches of at least 2"):
+        Spec().with_overrides(**{"train.batch_size": 1, "model.layers.1.kind": "batchnorm"})

@@ -29,7 +29,7 @@ def test_learns_xor_from_a_fixed_seed():
 
 
 def test_learns_circle_with_the_tensorflow_playground_defaults():
-    trainer = Trainer(Spec())  # tanh 4-2, sgd 0.03, batch 10, 200 epochs
+    trainer = Trainer(spec_with(**{"train.epochs": 100}))  # tanh 4-2, sgd 0.1, batch 10
     first = trainer.history.records[0]
     trainer.run(trainer.total_steps)
     last = trainer.history.records[-1]
@@ -82,7 +82,7 @@ def test_record_numbers_match_torch():
         w = layer.weight.detach()
         change = torch.linalg.vector_norm(w - before[i]) / torch.linalg.vector_norm(w)
         assert update_ratio == pytest.approx(float(change), rel=1e-4)
-        assert weight_norm == pytest.approx(float(torch.linalg.vector_norm(layer.weight)), rel=1e-5)
+        assert weight_norm == pytest.approx(float(torch.linalg.vector_norm(w)), rel=1e-5)
         assert record.weight_hist[i].sum() == layer.weight.numel()
         assert record.bias_hist[i].sum() == layer.bias.numel()
     with torch.no_grad():
@@ -174,7 +174,7 @@ def test_schedules_move_the_learning_rate_as_described(name):
     trainer.run(trainer.total_steps)
     lrs = [r.lr for r in trainer.history.records]
     if name == "constant":
-        assert set(lrs) == {0.03}
+        assert set(lrs) == {0.1}
     elif name == "onecycle":
         peak = int(np.argmax(lrs))
         assert 0 < peak < len(lrs) - 1 and lrs[-1] < lrs[0]
@@ -200,7 +200,7 @@ def test_changing_lr_under_a_schedule_rescales_it():
     trainer = Trainer(spec_with(**{"train.schedule.name": "exponential", "train.schedule.gamma": 0.5}))
     trainer.run(50)
     before = trainer.optimizer.param_groups[0]["lr"]
-    trainer.set_optimizer(trainer.spec.with_overrides(**{"train.optimizer.lr": 0.06}).train.optimizer)
+    trainer.set_optimizer(trainer.spec.with_overrides(**{"train.optimizer.lr": 0.2}).train.optimizer)
     assert trainer.optimizer.param_groups[0]["lr"] == pytest.approx(2 * before)
     trainer.run(1)
     assert trainer.optimizer.param_groups[0]["lr"] < 2 * before  # still decaying
@@ -315,3 +315,14 @@ def test_snapshot_is_a_detached_copy():
     assert snap.layers.groupby("step").size().eq(3).all()
     for i, counts in enumerate(snap.weight_counts):
         assert (counts.sum(axis=1) == trainer.dense[i].weight.numel()).all()
+
+
+def test_batchnorm_never_sees_a_batch_of_one():
+    # 502 points, half for training = 251 = 25 batches of 10 and one lone example.
+    spec = spec_with(**{"data.name": "gauss", "data.n_samples": 502,
+                        "model.layers": [{"kind": "linear", "units": 4}, {"kind": "batchnorm"}]})
+    trainer = Trainer(spec)
+    assert len(trainer.x_train) % 10 == 1
+    assert trainer.steps_per_epoch == len(trainer.x_train) // 10
+    trainer.run(3 * trainer.steps_per_epoch)  # used to raise "Expected more than 1 value per channel"
+    assert trainer.epoch == 3.0

@@ -1,0 +1,88 @@
+"""Training curves over steps: loss, accuracy or R², learning rate (snapshot.history -> Figure)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .style import SPLIT_COLORS, SPLIT_DASH, TRAIN, base_layout
+
+MAX_POINTS = 400  # per trace: a browser redraws a few charts several times a second
+
+
+def downsample(df: pd.DataFrame, max_points: int = MAX_POINTS) -> pd.DataFrame:
+    """At most `max_points` rows, evenly spread, always keeping the first and the last row.
+
+    Works on any row order the caller chose (history is in step order). A cheap stride, not
+    an average: every drawn point is a real measurement, hover values stay honest.
+    """
+    n = len(df)
+    if n <= max_points:
+        return df
+    keep = np.unique(np.linspace(0, n - 1, max(2, max_points)).round().astype(int))
+    return df.iloc[keep]
+
+
+def _split_traces(fig: go.Figure, history: pd.DataFrame, column: str, label: str, scale: float = 1.0,
+                  fmt: str = ".4g", unit: str = "") -> None:
+    """One line per split (train solid, test dashed); hover shows step, epoch and value."""
+    for split in ("train", "test"):
+        name = f"{split}_{column}"
+        if name not in history:
+            continue
+        fig.add_trace(go.Scatter(
+            x=history["step"].to_numpy(), y=history[name].to_numpy(dtype=float) * scale,
+            customdata=history["epoch"].to_numpy(dtype=float),
+            name=split, mode="lines", line=dict(color=SPLIT_COLORS[split], dash=SPLIT_DASH[split], width=2.5),
+            hovertemplate=f"step %{{x}} · epoch %{{customdata:.2f}}<br>{split} {label} %{{y:{fmt}}}{unit}"
+                          "<extra></extra>",
+        ))
+
+
+def loss_figure(snap, log_y: bool = False, height: int = 300, max_points: int = MAX_POINTS) -> go.Figure:
+    """Train and test loss against the step."""
+    history = downsample(snap.history, max_points)
+    fig = go.Figure()
+    _split_traces(fig, history, "loss", "loss")
+    fig.update_xaxes(title_text="step", rangemode="tozero")
+    fig.update_yaxes(title_text=f"loss ({snap.loss_name})", type="log" if log_y else "linear",
+                     rangemode="normal" if log_y else "tozero")
+    return base_layout(fig, "Loss", height, uirevision=f"loss-{log_y}")
+
+
+def metric_figure(snap, height: int = 300, max_points: int = MAX_POINTS) -> go.Figure:
+    """Accuracy in % (classification) or R² (regression) per split, against the step."""
+    history = downsample(snap.history, max_points)
+    fig = go.Figure()
+    if snap.metric == "acc":
+        _split_traces(fig, history, "acc", "accuracy", scale=100.0, fmt=".1f", unit="%")
+        fig.update_yaxes(title_text="accuracy (%)", range=[0, 101])
+        title = "Accuracy"
+    else:
+        _split_traces(fig, history, "r2", "R²", fmt=".3f")
+        values = history[["train_r2", "test_r2"]].to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        # R² starts far below 0 for an untrained model; show from -1 so the useful part is readable.
+        low = max(-1.0, float(finite.min())) if finite.size else 0.0
+        fig.update_yaxes(title_text="R²", range=[min(low, 0.0) - 0.02, 1.02])
+        title = "R² (1 = perfect fit)"
+    fig.update_xaxes(title_text="step", rangemode="tozero")
+    return base_layout(fig, title, height)
+
+
+def lr_figure(snap, height: int = 240, max_points: int = MAX_POINTS) -> go.Figure:
+    """The learning rate the optimizer used at each recorded step (log scale when it spans 10x)."""
+    history = downsample(snap.history, max_points)
+    lr = history["lr"].to_numpy(dtype=float)
+    fig = go.Figure(go.Scatter(
+        x=history["step"].to_numpy(), y=lr, customdata=history["epoch"].to_numpy(dtype=float),
+        name="learning rate", mode="lines", line=dict(color=TRAIN, width=2.5, shape="hv"),
+        hovertemplate="step %{x} · epoch %{customdata:.2f}<br>learning rate %{y:.3g}<extra></extra>",
+    ))
+    positive = lr[np.isfinite(lr) & (lr > 0)]
+    log_y = positive.size > 0 and positive.max() / positive.min() >= 10
+    fig.update_xaxes(title_text="step", rangemode="tozero")
+    fig.update_yaxes(title_text="learning rate", type="log" if log_y else "linear", exponentformat="e" if log_y else "none",
+                     range=None if log_y or not positive.size else [0, 1.15 * positive.max()])
+    return base_layout(fig, "Learning rate", height, legend=False)

@@ -1,0 +1,62 @@
+"""A small picture of a data set before any training: its points (plane, line, or a table's
+first two principal components), coloured by class or by value."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .style import DIVERGING, SPLIT_COLORS, base_layout
+from .surface import MAX_DRAWN_POINTS, class_colorscale
+
+
+def principal_components(x: np.ndarray, k: int = 2) -> np.ndarray:
+    """(N, F) -> (N, k) coordinates on the top-k principal axes (centred; numpy SVD, no sklearn)."""
+    centred = x - x.mean(axis=0, keepdims=True)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)  # vt: (min(N, F), F)
+    out = centred @ vt[:k].T
+    if out.shape[1] < k:  # a single feature: pad with zeros so there is still a y
+        out = np.hstack([out, np.zeros((len(out), k - out.shape[1]))])
+    return out
+
+
+def data_preview_figure(dataset, height: int = 220, title: str | None = None) -> go.Figure:
+    """All points (train and test) of `dataset` in one small scatter."""
+    ds = dataset
+    y = np.concatenate([ds.y_train, ds.y_test])
+    if ds.geometry == "table":
+        xy = principal_components(np.concatenate([ds.x_train, ds.x_test]).astype(float))
+        axes = ("PC 1", "PC 2")
+    else:
+        xy = np.concatenate([ds.points_train, ds.points_test]).astype(float)
+        axes = ("x1", "x2") if ds.geometry == "plane" else (ds.feature_names[0] if ds.feature_names else "x", "y")
+    step = max(1, int(np.ceil(len(xy) / MAX_DRAWN_POINTS)))
+    xy, y = xy[::step], y[::step]
+
+    if ds.geometry == "line":
+        marker = dict(color=SPLIT_COLORS["train"], size=5, opacity=0.6)
+        px, py, text = xy[:, 0], y, None
+    elif ds.task == "regression":
+        centre = float(np.mean(y))
+        spread = max(float(np.max(np.abs(y - centre))), 1e-9)
+        marker = dict(color=y.astype(float), colorscale=DIVERGING, cmin=centre - spread, cmax=centre + spread,
+                      size=6, line=dict(color="white", width=0.5))
+        px, py, text = xy[:, 0], xy[:, 1], [f"{v:.3g}" for v in y]
+    else:
+        k = max(1, ds.n_classes)
+        marker = dict(color=y, colorscale=class_colorscale(k), cmin=-0.5, cmax=k - 0.5, size=6,
+                      line=dict(color="white", width=0.5))
+        px, py, text = xy[:, 0], xy[:, 1], [ds.class_names[int(c)] for c in y]
+    fig = go.Figure(go.Scatter(
+        x=px, y=py, mode="markers", marker=marker, text=text, name=ds.name,
+        hovertemplate=("%{text}<br>" if text is not None else "") + "(%{x:.2f}, %{y:.2f})<extra></extra>",
+    ))
+    fig.update_xaxes(title_text=axes[0], showticklabels=False, zeroline=False, showgrid=False)
+    fig.update_yaxes(title_text=axes[1], showticklabels=False, zeroline=False, showgrid=False)
+    if ds.geometry == "plane":
+        x0, x1, y0, y1 = ds.extent
+        fig.update_xaxes(range=[x0, x1], constrain="domain")
+        fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain")
+    fig = base_layout(fig, title, height, uirevision=f"preview-{ds.name}", legend=False)
+    fig.update_layout(margin=dict(l=28, r=8, t=36 if title else 8, b=28), font_size=12)
+    return fig

@@ -1,0 +1,246 @@
+"""What the model computes over the input plane (or line): the decision surface and each hidden unit's map.
+
+Both read `snap.visuals` (grid_x, grid_y, surface, neurons) and draw the data's raw points
+on top. Table data has no plane to draw: the functions return None, as they do before the
+first visuals exist.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .style import (DIVERGING, GUIDE, MODEL, NEUTRAL, SPLIT_COLORS, base_layout, class_color, tint)
+
+SURFACE_OPACITY = 0.75  # the surface a little lighter than the points drawn on it
+MAX_DRAWN_POINTS = 2000  # per split; more are thinned evenly (a redraw resends every point)
+
+
+def class_colorscale(n_classes: int) -> list[list]:
+    """Discrete scale: value k in [k - 0.5, k + 0.5] (with cmin -0.5, cmax K - 0.5) -> CLASS_COLORS[k]."""
+    scale = []
+    for k in range(n_classes):
+        scale += [[k / n_classes, class_color(k)], [(k + 1) / n_classes, class_color(k)]]
+    return scale
+
+
+def confidence_colorscale(n_classes: int) -> list[list]:
+    """For z = k + c (class k, confidence c in [0, 1)): class k's colour from near white (c = 0) to full."""
+    scale = []
+    for k in range(n_classes):
+        scale += [[k / n_classes, tint(class_color(k), 0.9)], [(k + 1) / n_classes, class_color(k)]]
+    return scale
+
+
+def _thin(n: int) -> slice:
+    return slice(None, None, max(1, math.ceil(n / MAX_DRAWN_POINTS)))
+
+
+def _point_traces(snap, show_train: bool, show_test: bool, value_axis: str | None) -> list[go.Scatter]:
+    """Train points: filled with a white rim (TF playground); test: diamonds with a dark rim.
+    Colour: the class (classification) or the value on the shared colour axis (regression)."""
+    ds = snap.dataset
+    traces = []
+    for split, show in (("train", show_train), ("test", show_test)):
+        points = ds.points_train if split == "train" else ds.points_test
+        labels = ds.y_train if split == "train" else ds.y_test
+        if not show or points is None or len(points) == 0:
+            continue
+        keep = _thin(len(points))
+        points, labels = points[keep], labels[keep]
+        if value_axis:
+            marker = dict(color=labels.astype(float), coloraxis=value_axis)
+            text = [f"{v:.3g}" for v in labels]
+        else:
+            k = max(1, ds.n_classes)
+            marker = dict(color=labels, colorscale=class_colorscale(k), cmin=-0.5, cmax=k - 0.5, showscale=False)
+            text = [ds.class_names[int(c)] for c in labels]
+        rim = dict(color="white", width=1) if split == "train" else dict(color=SPLIT_COLORS["train"], width=1.5)
+        marker.update(size=8 if split == "train" else 9, symbol="circle" if split == "train" else "diamond",
+                      line=rim)
+        traces.append(go.Scatter(
+            x=points[:, 0], y=points[:, 1], mode="markers", name=split, marker=marker, text=text,
+            legendgroup=split, showlegend=False,
+            hovertemplate=f"{split}: %{{text}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
+        ))
+        # The legend would show the first point's colour; a grey stand-in shows only the marker shape.
+        traces.append(go.Scatter(
+            x=[None], y=[None], mode="markers", name=split, legendgroup=split, hoverinfo="skip",
+            marker=dict(color=GUIDE, size=marker["size"], symbol=marker["symbol"], line=rim),
+        ))
+    return traces
+
+
+def decision_surface_figure(snap, show_test: bool = False, show_train: bool = True,
+                            height: int = 420) -> go.Figure | None:
+    """The model's output over the data's plane with the points on top (None for table data).
+
+    binary:      P(class 1) on the orange..blue scale, 0.5 (the boundary) in the middle
+    multiclass:  the most likely class's colour, pale where the model is unsure
+    regression:  the predicted value on the diverging scale centred on the training mean
+    1-D data:    the points and the model's curve
+    """
+    vis, ds = snap.visuals, snap.dataset
+    if vis is None or vis.surface is None or ds.geometry not in ("plane", "line"):
+        return None
+    if ds.geometry == "line":
+        return _line_figure(snap, show_test, show_train, height)
+    fig = go.Figure()
+    value_axis = None
+    hover = "(%{x:.2f}, %{y:.2f})<br>"
+    if ds.task == "binary":
+        names = ds.class_names
+        fig.add_trace(go.Heatmap(
+            x=vis.grid_x, y=vis.grid_y, z=vis.surface, zmin=0, zmax=1, colorscale=DIVERGING, zsmooth="best",
+            opacity=SURFACE_OPACITY, name="model",
+            colorbar=dict(title=dict(text=f"P({names[1]})"), tickvals=[0, 0.5, 1],
+                          ticktext=[names[0], "50/50", names[1]], thickness=12, len=0.8),
+            hovertemplate=hover + f"P({names[1]}) %{{z:.2f}}<extra></extra>",
+        ))
+    elif ds.task == "multiclass":
+        probs = vis.surface  # (G, G, K)
+        k = probs.shape[-1]
+        best = probs.argmax(axis=-1)  # (G, G)
+        top = probs.max(axis=-1)
+        confidence = np.clip((top - 1 / k) / (1 - 1 / k), 0, 0.999)  # 0 = all classes equal, ->1 = sure
+        fig.add_trace(go.Heatmap(
+            x=vis.grid_x, y=vis.grid_y, z=best + confidence, zmin=0, zmax=k, colorscale=confidence_colorscale(k),
+            zsmooth=False, opacity=SURFACE_OPACITY, name="model",
+            text=np.asarray(ds.class_names, dtype=object)[best], customdata=top,
+            colorbar=dict(title=dict(text="class"), tickvals=[i + 0.5 for i in range(k)],
+                          ticktext=list(ds.class_names), thickness=12, len=0.8),
+            hovertemplate=hover + "%{text} (p = %{customdata:.2f})<extra></extra>",
+        ))
+    else:
+        value_axis = "coloraxis"
+        centre = float(np.mean(ds.y_train))
+        spread = max(float(np.nanmax(np.abs(vis.surface - centre))), float(np.max(np.abs(ds.y_train - centre))), 1e-9)
+        fig.add_trace(go.Heatmap(
+            x=vis.grid_x, y=vis.grid_y, z=vis.surface, coloraxis=value_axis, zsmooth="best",
+            opacity=SURFACE_OPACITY, name="model", hovertemplate=hover + "prediction %{z:.3g}<extra></extra>",
+        ))
+        fig.update_layout(coloraxis=dict(colorscale=DIVERGING, cmin=centre - spread, cmax=centre + spread,
+                                         colorbar=dict(title=dict(text="value"), thickness=12, len=0.8)))
+    for trace in _point_traces(snap, show_train, show_test, value_axis):
+        fig.add_trace(trace)
+    x0, x1, y0, y1 = ds.extent
+    fig.update_xaxes(title_text="x1", range=[x0, x1], constrain="domain", showgrid=False, zeroline=False)
+    fig.update_yaxes(title_text="x2", range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain",
+                     showgrid=False, zeroline=False)
+    fig = base_layout(fig, "Model output", height, uirevision="surface")
+    fig.update_layout(plot_bgcolor=NEUTRAL)
+    return fig
+
+
+def _line_figure(snap, show_test: bool, show_train: bool, height: int) -> go.Figure:
+    vis, ds = snap.visuals, snap.dataset
+    fig = go.Figure()
+    for split, show in (("train", show_train), ("test", show_test)):
+        points = ds.points_train if split == "train" else ds.points_test
+        labels = ds.y_train if split == "train" else ds.y_test
+        if not show or points is None:
+            continue
+        keep = _thin(len(points))
+        fig.add_trace(go.Scatter(
+            x=points[keep, 0], y=labels[keep], mode="markers", name=split,
+            marker=dict(color=SPLIT_COLORS[split], size=6, opacity=0.6 if split == "train" else 0.8,
+                        symbol="circle" if split == "train" else "diamond"),
+            hovertemplate=f"{split}<br>x %{{x:.3g}}<br>y %{{y:.3g}}<extra></extra>",
+        ))
+    fig.add_trace(go.Scatter(
+        x=vis.grid_x, y=vis.surface, mode="lines", name="model", line=dict(color=MODEL, width=3.5),
+        hovertemplate="model<br>x %{x:.3g}<br>prediction %{y:.3g}<extra></extra>",
+    ))
+    x0, x1, y0, y1 = ds.extent
+    fig.update_xaxes(title_text=ds.feature_names[0] if ds.feature_names else "x", range=[x0, x1])
+    fig.update_yaxes(title_text="y", range=[y0, y1], zeroline=True, zerolinecolor=GUIDE)
+    return base_layout(fig, "Model output", height, uirevision="surface")
+
+
+def tile_maps(maps: np.ndarray, cols: int, gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """(units, g, g) maps -> one canvas (H, W) with NaN gaps, and the unit number (1-based, 0 in gaps)
+    of every cell. Tiles read left to right, top to bottom; within a tile row 0 is the lowest y."""
+    units, g, _ = maps.shape
+    rows = math.ceil(units / cols)
+    height, width = rows * g + (rows - 1) * gap, cols * g + (cols - 1) * gap
+    canvas = np.full((height, width), np.nan, dtype=np.float32)
+    owner = np.zeros((height, width), dtype=np.int16)
+    for u in range(units):
+        r, c = divmod(u, cols)
+        top, left = (rows - 1 - r) * (g + gap), c * (g + gap)  # canvas row 0 is drawn at the bottom
+        canvas[top:top + g, left:left + g] = maps[u]
+        owner[top:top + g, left:left + g] = u + 1
+    return canvas, owner
+
+
+def neuron_maps_figure(snap, layer_index: int, max_units: int = 16, height: int | None = None) -> go.Figure | None:
+    """Small multiples: what each unit of hidden layer `layer_index` (0 = first hidden layer) outputs
+    over the plane, or along the line, on one diverging scale centred at 0. None for table data.
+
+    Plane maps are tiled into a single heatmap (one trace, one pair of axes): far cheaper to build
+    and redraw than a grid of subplots."""
+    vis, ds = snap.visuals, snap.dataset
+    if vis is None or not vis.neurons or ds.geometry not in ("plane", "line") or layer_index >= len(vis.neurons):
+        return None
+    maps = vis.neurons[layer_index]  # (units, G, G) plane, (units, G) line
+    units = maps.shape[0]
+    shown = min(units, max_units)
+    cols = min(shown, 4)
+    rows = math.ceil(shown / cols)
+    limit = max(float(np.nanmax(np.abs(maps[:shown]))) if maps.size else 0.0, 1e-6)
+    if ds.geometry == "plane":
+        fig = _tiled_maps(maps[:shown], cols, limit)
+    else:
+        fig = _line_maps(vis.grid_x, maps[:shown], cols, limit)
+    title = f"Units of {snap.layer_labels[layer_index]} ({snap.activations[layer_index]})"
+    if units > shown:
+        title += f": first {shown} of {units}"
+    fig = base_layout(fig, title, height or 50 + rows * (130 if ds.geometry == "plane" else 90),
+                      uirevision=f"neurons-{layer_index}", legend=False)
+    fig.update_layout(margin=dict(l=8, r=8, t=44, b=8))
+    return fig
+
+
+def _tiled_maps(maps: np.ndarray, cols: int, limit: float) -> go.Figure:
+    step = max(1, math.ceil(maps.shape[-1] / 48))  # a ~120 px tile needs no more than 48 cells a side
+    maps = maps[:, ::step, ::step]
+    g = maps.shape[-1]
+    gap = max(1, round(g * 0.08))
+    canvas, owner = tile_maps(maps, cols, gap)
+    fig = go.Figure(go.Heatmap(
+        z=canvas, customdata=owner, zmin=-limit, zmax=limit, colorscale=DIVERGING, zsmooth="best",
+        hoverongaps=False, colorbar=dict(title=dict(text="output"), thickness=10, len=0.9,
+                                         tickvals=[-limit, 0, limit], tickformat=".2g"),
+        hovertemplate="unit %{customdata}<br>output %{z:.3g}<extra></extra>",
+    ))
+    rows = math.ceil(len(maps) / cols)
+    labels = []  # unit numbers in each tile's top-left corner (one layout update: add_annotation is slow)
+    for u in range(len(maps)):
+        r, c = divmod(u, cols)
+        labels.append(dict(x=c * (g + gap) - 0.5, y=(rows - r) * (g + gap) - gap - 0.5, xanchor="left",
+                           yanchor="top", text=str(u + 1), showarrow=False, bgcolor="rgba(255,255,255,0.75)",
+                           font=dict(size=11, color="#263238")))
+    fig.update_layout(annotations=labels)
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_layout(plot_bgcolor="white")
+    return fig
+
+
+def _line_maps(grid_x: np.ndarray, maps: np.ndarray, cols: int, limit: float) -> go.Figure:
+    rows = math.ceil(len(maps) / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"unit {u + 1}" for u in range(len(maps))],
+                        horizontal_spacing=0.03, vertical_spacing=0.12 / rows)
+    for u, values in enumerate(maps):
+        fig.add_trace(go.Scatter(
+            x=grid_x, y=values, mode="lines", name=f"unit {u + 1}", line=dict(color=SPLIT_COLORS["train"], width=2),
+            hovertemplate=f"unit {u + 1}<br>x %{{x:.3g}}<br>output %{{y:.3g}}<extra></extra>",
+        ), row=u // cols + 1, col=u % cols + 1)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=True, zerolinecolor=GUIDE,
+                     range=[-limit * 1.05, limit * 1.05])
+    fig.update_annotations(font_size=12)
+    return fig

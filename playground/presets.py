@@ -1,0 +1,101 @@
+"""Named presets: a one-line description and a full Spec each, for the menu, the CLI and links.
+
+Each preset is the default Spec plus a few overrides, so it states only what makes it
+itself. The first four follow the TensorFlow playground (tanh, small layers, SGD, batch
+10, half the points for training); the rest each show one idea. Every preset is tuned
+to finish in seconds on a laptop CPU, and tests/test_presets.py checks that each one
+really does what its description promises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .params import SpecError
+from .spec import Spec
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    spec: Spec
+
+
+def _layers(*units: int, activation: str = "tanh") -> list[dict[str, Any]]:
+    """[8, 8] -> two dense layers of 8 units with the given activation."""
+    return [{"kind": "linear", "units": u, "activation": activation} for u in units]
+
+
+def _preset(name: str, description: str, **overrides: Any) -> Preset:
+    return Preset(name, description, Spec().with_overrides(**overrides))
+
+
+_ALL = (
+    _preset(
+        "circle", "A disc inside a ring: a 4-2 tanh network learns the round boundary (TF playground default).",
+        **{"data.name": "circle", "model.layers": _layers(4, 2), "train.optimizer.lr": 0.1, "train.epochs": 100},
+    ),
+    _preset(
+        "xor", "Four quadrants: no single line separates them, but a 4-2 tanh network bends one that does.",
+        **{"data.name": "xor", "model.layers": _layers(4, 2), "train.optimizer.lr": 0.1, "train.epochs": 100},
+    ),
+    _preset(
+        "gauss", "Two gaussian clouds: the easy one, a straight line is enough.",
+        **{"data.name": "gauss", "data.noise": 0.1, "model.layers": _layers(2), "train.epochs": 30},
+    ),
+    _preset(
+        "spiral", "Two interleaved spirals: hard; needs all seven features and two layers of 16.",
+        **{"data.name": "spiral", "data.features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"],
+           "model.layers": _layers(16, 16), "train.optimizer.lr": 0.1, "train.epochs": 100},
+    ),
+    _preset(
+        "moons", "Two interlocking half circles with some noise: a curved boundary.",
+        **{"data.name": "moons", "data.noise": 0.1, "model.layers": _layers(8, 4), "train.epochs": 60},
+    ),
+    _preset(
+        "blobs", "Four gaussian blobs, four classes: softmax output and cross-entropy.",
+        **{"data.name": "blobs", "data.classes": 4, "data.noise": 0.2, "model.layers": _layers(8),
+           "train.epochs": 40},
+    ),
+    _preset(
+        "digits-mlp", "Handwritten 8x8 digits: 64 pixels -> 64-32 ReLU -> 10 classes, trained with Adam.",
+        **{"data.name": "digits", "data.train_fraction": 0.7, "model.layers": _layers(64, 32, activation="relu"),
+           "train.optimizer.name": "adam", "train.optimizer.lr": 0.001, "train.batch_size": 32,
+           "train.epochs": 20},
+    ),
+    _preset(
+        "sine-regression", "Fit a noisy sine curve on one input: regression with mean squared error.",
+        **{"data.name": "sine", "data.noise": 0.1, "model.layers": _layers(16, 16),
+           "train.optimizer.name": "adam", "train.optimizer.lr": 0.01, "train.epochs": 60},
+    ),
+    _preset(
+        "vanishing-sigmoid", "Six sigmoid layers: the gradient shrinks layer by layer until the first "
+        "layers barely move (see the gradient chart); try ReLU instead.",
+        **{"data.name": "circle", "model.layers": _layers(8, 8, 8, 8, 8, 8, activation="sigmoid"),
+           "train.epochs": 30},
+    ),
+    _preset(
+        "overfit", "Few noisy points and a big network with no regularisation: train loss keeps falling "
+        "while test loss climbs.",
+        **{"data.name": "moons", "data.n_samples": 60, "data.noise": 0.5,
+           "model.layers": _layers(64, 64, 64, activation="relu"),
+           "train.optimizer.name": "adam", "train.optimizer.lr": 0.001, "train.epochs": 300},
+    ),
+    _preset(
+        "symmetry-zeros", "Every weight starts at zero: all eight units get the same updates and stay "
+        "identical copies, so the circle is never learned; set init to default to compare.",
+        **{"data.name": "circle", "model.layers": _layers(8, activation="sigmoid"), "model.init": "zeros",
+           "train.optimizer.lr": 0.3, "train.epochs": 60},
+    ),
+)
+
+PRESETS: dict[str, Preset] = {p.name: p for p in _ALL}  # in menu order
+
+
+def get_preset(name: str) -> Spec:
+    """The Spec of preset `name`; SpecError(field="preset") naming the choices if unknown."""
+    if name not in PRESETS:
+        raise SpecError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}", "preset")
+    return PRESETS[name].spec
