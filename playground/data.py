@@ -14,9 +14,8 @@ Conventions the engine relies on:
   "binary" (blobs with classes=2 too); regression targets are float32;
 - `featurize(points)` is exactly the transform that produced `x_train` (features from the
   raw coordinates, then standardisation with the training split's mean/std);
-- regression targets of loaded tables (scikit-learn, CSV) are standardised too when
-  `standardize` is on, and `target_scale = (mean, std)` undoes it: y_raw = y·std + mean.
-  Generated targets are left as they are (already within about ±1.2).
+- regression targets stay in the data's own units; the output head (heads.py) trains on
+  them standardised and reports predictions back in those units.
 """
 
 from __future__ import annotations
@@ -53,7 +52,6 @@ class Dataset:
     extent: tuple[float, float, float, float] | None  # (x_min, x_max, y_min, y_max) of the plot area
     featurize: Callable[[np.ndarray], np.ndarray]  # raw (M, 2|1|D) -> (M, F) float32, as for training
     description: str
-    target_scale: tuple[float, float] | None = None  # (mean, std) used to standardise a regression target
 
     @property
     def n_inputs(self) -> int:
@@ -331,18 +329,7 @@ def _assemble(name: str, raw: _Raw, spec: Any, rng: np.random.Generator) -> Data
         feature_names = _feature_names(features, raw.columns) if features else raw.columns
         extent = _extent(points, raw.y, raw.geometry, raw.generated)
 
-    y = raw.y
-    target_scale = None
-    if raw.task == "regression":
-        y = y.astype(np.float64)
-        if spec.standardize and not raw.generated:
-            mean, std = float(y[train].mean()), float(y[train].std())
-            std = std if std > 1e-12 else 1.0
-            y = (y - mean) / std
-            target_scale = (mean, std)
-        y = y.astype(np.float32)
-    else:
-        y = y.astype(np.int64)
+    y = raw.y.astype(np.float32 if raw.task == "regression" else np.int64)
 
     return Dataset(
         name=name, task=raw.task,
@@ -350,5 +337,5 @@ def _assemble(name: str, raw: _Raw, spec: Any, rng: np.random.Generator) -> Data
         x_test=featurizer(rows_test), y_test=y[test],
         feature_names=tuple(feature_names), class_names=tuple(raw.class_names) if raw.task != "regression" else (),
         geometry=raw.geometry, points_train=points_train, points_test=points_test, extent=extent,
-        featurize=featurizer, description=raw.description, target_scale=target_scale,
+        featurize=featurizer, description=raw.description,
     )

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import torch
 import pytest
 
 from playground import tabular
@@ -181,14 +182,16 @@ def test_standardised_training_inputs_have_mean_0_std_1(name):
     assert not np.allclose(ds.x_test.mean(axis=0), 0.0, atol=1e-5)  # test split uses the training statistics
 
 
-def test_loaded_regression_targets_are_standardised_and_can_be_undone():
+def test_regression_targets_stay_in_their_units_and_the_head_standardises_them():
+    from playground.heads import make_head
+
     ds = load_dataset(data(name="diabetes"))
-    mean, std = ds.target_scale
-    assert abs(ds.y_train.mean()) < 1e-5 and abs(ds.y_train.std() - 1) < 1e-4
-    assert 100 < mean < 200  # disease progression is 25..346 raw
-    raw = load_dataset(data(name="diabetes", standardize=False))
-    assert raw.target_scale is None
-    np.testing.assert_allclose(ds.y_train * std + mean, raw.y_train, rtol=1e-5)
+    assert 100 < ds.y_train.mean() < 200  # disease progression is 25..346
+    head = make_head("auto", ds.task, 0, ds.y_train)
+    targets = head.targets(torch.as_tensor(ds.y_train))
+    assert abs(float(targets.mean())) < 1e-4 and abs(float(targets.std()) - 1) < 1e-2
+    # Predictions come back in the data's units.
+    assert torch.allclose(head.predict(targets), torch.as_tensor(ds.y_train), rtol=1e-4)
 
 
 def test_same_seed_same_dataset_and_seed_changes_it():
@@ -255,7 +258,8 @@ def test_upload_label_column_integers_regression_and_semicolons():
     assert upload("a,b,c\n1,0.5,0\n2,1.5,1\n3,2,0\n", label_column="b").task == "regression"  # 0.5: not ids
     text = "a;b;c;y\n" + "".join(f"{i};{i % 3};{i * 0.5};{i * 1.7}\n" for i in range(30))
     reg = upload(text)
-    assert reg.task == "regression" and reg.n_inputs == 3 and reg.target_scale is not None
+    assert reg.task == "regression" and reg.n_inputs == 3
+    np.testing.assert_allclose(np.sort(np.concatenate([reg.y_train, reg.y_test])), np.arange(30) * 1.7, rtol=1e-6)
 
 
 def test_many_distinct_integers_are_a_regression_target():
