@@ -1,10 +1,11 @@
-"""Headless runs: python -m playground {presets, spec, train}.
+"""Headless runs: python -m playground {presets, spec, train, compare, paths}.
 
     presets                                       list the named presets
     spec  [--preset NAME | --spec FILE] [--set k=v ...]
                                                   print the resolved spec as JSON
     train (--preset NAME | --spec FILE) [--set k=v ...] [--epochs N] [--device D]
           [--out DIR] [--quiet]                   train and write the run's files to DIR
+    compare, paths                                the optimizer lab (see cli_lab.py)
 
 Exit codes: 0 done (early stopping included), 2 invalid spec or arguments (the message
 names the field), 3 training diverged (the files recorded so far are still written),
@@ -25,6 +26,7 @@ from typing import Sequence, TextIO
 import numpy as np
 import pandas as pd
 
+from . import cli_lab
 from .params import SpecError
 from .presets import PRESETS, get_preset
 from .spec import Spec
@@ -73,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--device", metavar="D", help="shorthand for --set train.device=D (auto, cpu, cuda, mps)")
     train.add_argument("--out", metavar="DIR", help="output folder (default: runs/<name>-<timestamp>)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    cli_lab.add_commands(commands, add_spec_options)
     return parser
 
 
@@ -83,6 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_presets()
         if args.command == "spec":
             return cmd_spec(args)
+        if args.command in cli_lab.COMMANDS:
+            return cli_lab.run(args)
         return cmd_train(args)
     except SpecError as e:
         _print_errors(e)

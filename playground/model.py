@@ -17,7 +17,7 @@ from .spec import MAX_PARAMETERS, ModelSpec
 
 # Torch's CPU generator is process-global; two sessions building models at once must not
 # interleave their draws, or the same seed would give different weights.
-_INIT_LOCK = __import__("threading").Lock()
+from .rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # noqa: E402
 
 
 @dataclass

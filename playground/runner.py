@@ -103,7 +103,6 @@ class Runner:
         trainer.compute_visuals()
         with self._cond:
             self._running = False
-            self._pending_steps = 0
             self._pending_optimizer = None
             while self._busy:  # let the chunk in flight finish on the old trainer
                 self._cond.wait()

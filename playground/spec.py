@@ -100,7 +100,11 @@ def layer(kind: str = "linear", **params: Any) -> Choice:
 
 
 def optimizer(name: str = "sgd", **params: Any) -> Choice:
-    return Choice.parse({"name": name, **params}, catalog.OPTIMIZERS, "optimizer")
+    choice = Choice.parse({"name": name, **params}, catalog.OPTIMIZERS, "optimizer")
+    problems = catalog.check_optimizer_params(choice.name, dict(choice.params))
+    if problems:
+        raise SpecError([(f"optimizer.{field}", message) for field, message in problems])
+    return choice
 
 
 def schedule(name: str = "constant", **params: Any) -> Choice:

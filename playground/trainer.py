@@ -19,6 +19,7 @@ from . import catalog
 from .data import Dataset, load_dataset
 from .heads import make_head
 from .model import build_network
+from .rng import PrivateRandomState
 from .spec import Choice, Spec
 from .telemetry import BoundedHistory, GrowingHistogram, Record, dense_layer_stats
 
@@ -99,8 +100,11 @@ class Trainer:
         self._grad_clip = train.grad_clip
         self._build_optimizer(train.optimizer)
 
-        # Batch order comes from its own generator (CPU), so it is the same on any device.
+        # Batch order comes from its own generator (CPU), so it is the same on any device;
+        # dropout masks from a private copy of the global one (see rng.py).
         self.generator = torch.Generator().manual_seed(train.seed)
+        has_dropout = any(c.name == "dropout" and c["p"] > 0 for c in spec.model.layers)
+        self._dropout_rng = PrivateRandomState(self.device, train.seed) if has_dropout else None
         self.step = 0
         self._order: torch.Tensor | None = None
         self._position = 0
@@ -174,7 +178,11 @@ class Trainer:
         index = self._next_batch()
         xb, tb = self.x_train[index], self.t_train[index]  # (B, F), (B, ...)
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.loss_fn(self.module(xb), tb)
+        if self._dropout_rng is None:
+            loss = self.loss_fn(self.module(xb), tb)
+        else:
+            with self._dropout_rng.active():  # masks are drawn in the forward pass
+                loss = self.loss_fn(self.module(xb), tb)
         objective = loss + self._penalty() if self._has_penalty else loss
         objective.backward()
         if self._grad_clip > 0:

@@ -326,3 +326,23 @@ def test_batchnorm_never_sees_a_batch_of_one():
     assert trainer.steps_per_epoch == len(trainer.x_train) // 10
     trainer.run(3 * trainer.steps_per_epoch)  # used to raise "Expected more than 1 value per channel"
     assert trainer.epoch == 3.0
+
+
+def test_dropout_masks_belong_to_the_run_not_to_the_process():
+    spec = spec_with(**{"model.layers": [{"kind": "linear", "units": 8}, {"kind": "dropout", "p": 0.5},
+                                         {"kind": "linear", "units": 4}], "train.epochs": 2})
+    alone = Trainer(spec)
+    alone.run(alone.total_steps)
+    disturbed = Trainer(spec)
+    disturbed.run(5)
+    build_network(spec.model, 2, 1, seed=123)  # another session builds a model: re-seeds torch
+    torch.rand(100)  # and draws from the global generator
+    disturbed.run(disturbed.total_steps)
+    assert [r.train_loss for r in disturbed.history.records] == [r.train_loss for r in alone.history.records]
+
+
+def test_the_optimizer_helper_checks_settings_across_fields():
+    from playground.spec import optimizer
+
+    with pytest.raises(SpecError, match="optimizer.nesterov: Nesterov needs momentum"):
+        optimizer("sgd", nesterov=True)

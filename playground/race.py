@@ -1,0 +1,602 @@
+"""Optimizer race: 2..8 optimizers trained on one spec from the same start, in lock-step.
+
+    contestants = parse_contestants("sgd,momentum,adam:lr=0.01")
+    race = Race(spec, contestants)          # one Trainer per contestant; only train.optimizer differs
+    race.run(race.total_steps)              # every contestant takes one batch per round
+    results_table(race.snapshot(), target_loss=0.3)
+
+Fair by construction: a Trainer draws its initial weights from `train.seed` (model.build_network
+seeds torch before drawing) and its batch order from its own generator seeded with
+`train.seed`, so every contestant starts from bit-identical weights and sees the identical
+sequence of mini-batches (tests/test_race.py checks both). Dropout masks come from each
+Trainer's private copy of torch's generator, seeded with `train.seed` too (rng.py), so with
+dropout the masks are identical as well.
+
+A contestant whose loss or weights become NaN/inf is marked `diverged` (with the message and
+step) and the race goes on without it. `RaceRunner` runs a Race in its own thread with the
+same commands and semantics as runner.Runner.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import catalog
+from .data import Dataset
+from .landscape import LossProbe, flat_parameters
+from .params import SpecError
+from .snapshot import Snapshot, take_snapshot
+from .spec import Choice, Spec
+from .telemetry import BoundedHistory
+from .trainer import Diverged, Trainer, Visuals
+
+MIN_CONTESTANTS, MAX_CONTESTANTS = 2, 8  # 8 = len(charts.style.OPTIMIZER_COLORS)
+PATH_POINTS = 200  # weight snapshots kept per contestant (thinned like the history)
+PATH_FLOATS = 4_000_000  # at most this many stored weights per contestant (16 MB), whatever the model size
+CONTESTANT_STATUSES = ("running", "done", "diverged")
+
+# Shorthands for common SGD settings: name -> (catalog optimizer, its settings).
+ALIASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "momentum": ("sgd", {"momentum": 0.9}),
+    "nesterov": ("sgd", {"momentum": 0.9, "nesterov": True}),
+}
+
+
+# --------------------------------------------------------------------------- contestants
+
+@dataclass(frozen=True)
+class Contestant:
+    """A label (unique within a race) and a validated optimizer Choice."""
+
+    label: str
+    optimizer: Choice
+
+
+def contestant(name: str, label: str | None = None, defaults: Mapping[str, Mapping[str, Any]] | None = None,
+               field: str = "optimizers", **settings: Any) -> Contestant:
+    """contestant("momentum", lr=0.05) -> Contestant("momentum lr=0.05", sgd(lr=0.05, momentum=0.9)).
+
+    `name` is a catalog optimizer or an alias (momentum, nesterov). `defaults` maps an
+    optimizer or alias name to settings used unless given (e.g. a test function's
+    suggested learning rates). Raises SpecError naming `field`.
+    """
+    base, alias_settings = ALIASES.get(name, (name, {}))
+    if base not in catalog.OPTIMIZERS:
+        known = ", ".join([*catalog.OPTIMIZERS, *ALIASES])
+        raise SpecError(f"{name!r} is not an optimizer; choose from {known} (momentum = sgd with momentum 0.9, "
+                        f"nesterov = sgd with Nesterov momentum 0.9)", field)
+    defaults = defaults or {}
+    merged = {**defaults.get(base, {}), **defaults.get(name, {}), **alias_settings, **settings}
+    try:
+        choice = Choice.parse(merged, catalog.OPTIMIZERS, "", default=base)
+    except SpecError as e:
+        raise SpecError([(field, f"{name}: {f}: {m}" if f else f"{name}: {m}") for f, m in e.errors]) from None
+    cross = catalog.check_optimizer_params(choice.name, dict(choice.params))
+    if cross:
+        raise SpecError([(field, f"{name}: {f}: {m}") for f, m in cross])
+    if label is None:
+        label = " ".join([name, *(f"{k}={_text(v)}" for k, v in settings.items())])
+    return Contestant(label, choice)
+
+
+def _text(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def parse_contestants(text: str, field: str = "optimizers",
+                      defaults: Mapping[str, Mapping[str, Any]] | None = None) -> list[Contestant]:
+    """Contestants from text: "sgd,adam,rmsprop" or "sgd:lr=0.1,momentum:lr=0.05".
+
+    Settings follow the name after ':' (several as "adam:lr=0.01:beta1=0.8"); a comma-separated
+    piece with '=' but no ':' is one more setting of the contestant before it, so
+    "sgd:lr=0.1,momentum=0.5,adam" is two contestants. Labels are made unique ("sgd", "sgd (2)").
+    """
+    pieces: list[tuple[str, dict[str, str]]] = []
+    for raw in str(text).split(","):
+        piece = raw.strip()
+        if not piece:
+            raise SpecError(f"empty name in {text!r}; write e.g. sgd,adam or sgd:lr=0.1,adam", field)
+        head, colon, rest = piece.partition(":")
+        if "=" in head and not colon:
+            if not pieces:
+                raise SpecError(f"{piece!r} comes before any optimizer name; write e.g. sgd:{piece}", field)
+            settings = [piece]
+        elif "=" in head:
+            raise SpecError(f"{piece!r}: put the optimizer name first, e.g. sgd:lr=0.1", field)
+        else:
+            pieces.append((head.strip(), {}))
+            settings = [s for s in rest.split(":")] if colon else []
+        for setting in settings:
+            key, eq, value = setting.partition("=")
+            if not eq or not key.strip():
+                raise SpecError(f"{setting.strip()!r} in {pieces[-1][0]!r} is not KEY=VALUE; write e.g. "
+                                f"{pieces[-1][0]}:lr=0.1", field)
+            pieces[-1][1][key.strip()] = value.strip()
+    contestants = [contestant(name, defaults=defaults, field=field, **settings) for name, settings in pieces]
+    return unique_labels(contestants)
+
+
+def unique_labels(contestants: Iterable[Contestant]) -> list[Contestant]:
+    """Second and later uses of a label get " (2)", " (3)", ..."""
+    used: set[str] = set()
+    out = []
+    for c in contestants:
+        label, n = c.label, 1
+        while label in used:
+            n += 1
+            label = f"{c.label} ({n})"
+        used.add(label)
+        out.append(Contestant(label, c.optimizer))
+    return out
+
+
+def check_count(contestants: Sequence[Contestant], field: str = "optimizers", low: int = MIN_CONTESTANTS,
+                high: int = MAX_CONTESTANTS) -> None:
+    if not low <= len(contestants) <= high:
+        raise SpecError(f"{len(contestants)} optimizer(s) given; a race takes {low} to {high}", field)
+
+
+# --------------------------------------------------------------------------- the race
+
+@dataclass
+class Entry:
+    """One contestant while racing: its trainer and how it is doing."""
+
+    label: str
+    optimizer: Choice
+    color: int  # index into charts.style.OPTIMIZER_COLORS
+    trainer: Trainer
+    status: str = "running"  # one of CONTESTANT_STATUSES
+    message: str = ""
+    diverged_step: int | None = None
+    seconds: float = 0.0  # wall time inside train_step, records included
+    timed_steps: int = 0
+    path: BoundedHistory = None  # (step, flat parameters on the CPU) at record steps
+
+    @property
+    def seconds_per_step(self) -> float:
+        return self.seconds / self.timed_steps if self.timed_steps else math.nan
+
+
+@dataclass
+class ContestantSnapshot:
+    label: str
+    optimizer: str  # catalog name ("sgd" for the momentum alias too)
+    settings: dict[str, Any]  # the optimizer's full settings
+    color: int
+    status: str
+    message: str
+    diverged_step: int | None
+    step: int
+    seconds_per_step: float
+    history: pd.DataFrame  # Snapshot.history columns + grad_norm (total over dense-layer weights)
+    visuals: Visuals | None
+    snapshot: Snapshot  # everything the single-run charts draw (surface, histograms, ...)
+    parameters: torch.Tensor  # (P,) current weights, flattened, CPU copy
+    buffers: dict[str, torch.Tensor]  # BatchNorm running statistics etc. (CPU copies; often empty)
+    path_steps: np.ndarray  # (T,) steps of the kept weight snapshots
+    path_vectors: tuple[torch.Tensor, ...]  # T vectors (P,), shared with the race (never modified)
+
+    @property
+    def grad_norm(self) -> pd.DataFrame:
+        return self.history[["step", "grad_norm"]]
+
+    @functools.cached_property
+    def path(self) -> torch.Tensor:
+        """(T, P) the kept weights, stacked on first use (snapshots are taken several times a
+        second; the landscape needs the stack only when it is drawn)."""
+        return torch.stack(self.path_vectors)
+
+
+@dataclass
+class RaceSnapshot:
+    status: str  # ready | running | paused | done | failed
+    message: str
+    step: int  # the furthest contestant's step
+    epoch: float
+    total_steps: int
+    steps_per_epoch: int
+    task: str
+    metric: str  # "acc" | "r2"
+    loss_name: str
+    device: str
+    contestants: list[ContestantSnapshot]
+    initial_parameters: torch.Tensor  # (P,) shared by every contestant
+    probe: LossProbe  # evaluates the loss at any flat weight vector (landscape.py)
+    dataset: Dataset
+    spec: Spec
+
+    def contestant(self, key: int | str) -> ContestantSnapshot:
+        if isinstance(key, int):
+            return self.contestants[key]
+        for c in self.contestants:
+            if c.label == key:
+                return c
+        raise KeyError(key)
+
+
+class Race:
+    """Contestants stepped in lock-step, one batch each per round, synchronously."""
+
+    def __init__(self, spec: Spec, contestants: Sequence[Contestant], uploads=None, allow_paths: bool = True,
+                 history_points: int | None = None, path_points: int = PATH_POINTS):
+        check_count(contestants)
+        contestants = unique_labels(contestants)
+        self.spec = spec
+        entries: list[Entry] = []
+        dataset = None
+        for i, c in enumerate(contestants):
+            own = spec.with_overrides(**{"train.optimizer": c.optimizer.to_dict()})
+            trainer = Trainer(own, dataset=dataset, uploads=uploads, allow_paths=allow_paths,
+                              history_points=history_points)
+            dataset = trainer.dataset  # loaded once, shared (datasets are immutable)
+            entries.append(Entry(c.label, c.optimizer, i, trainer))
+        self.entries = entries
+        first = entries[0].trainer
+        self.probe = LossProbe.from_trainer(first)
+        self.initial_parameters = flat_parameters(first.module)
+        n_params = self.initial_parameters.numel()
+        capacity = max(4, min(path_points, PATH_FLOATS // max(1, n_params)))
+        for e in entries:
+            e.path = BoundedHistory(capacity)
+            e.path.append((0, flat_parameters(e.trainer.module)))
+        self.lock = threading.Lock()  # guards statuses and weight paths against a reading thread
+
+    # ------------------------------------------------------------------ facts
+
+    @property
+    def labels(self) -> list[str]:
+        return [e.label for e in self.entries]
+
+    @property
+    def trainers(self) -> list[Trainer]:
+        return [e.trainer for e in self.entries]
+
+    @property
+    def step(self) -> int:
+        return max(e.trainer.step for e in self.entries)
+
+    @property
+    def total_steps(self) -> int:
+        return self.entries[0].trainer.total_steps
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self.entries[0].trainer.steps_per_epoch
+
+    @property
+    def finished(self) -> bool:
+        return all(e.status != "running" for e in self.entries)
+
+    def summary(self) -> str:
+        """'3 finished, 1 diverged (sgd lr=10).' and the like."""
+        done = [e for e in self.entries if e.status == "done"]
+        diverged = [e.label for e in self.entries if e.status == "diverged"]
+        parts = []
+        if done:
+            parts.append(f"{len(done)} finished")
+        if diverged:
+            parts.append(f"{len(diverged)} diverged ({', '.join(diverged)})")
+        running = len(self.entries) - len(done) - len(diverged)
+        if running:
+            parts.append(f"{running} running")
+        return ", ".join(parts) + "."
+
+    # ------------------------------------------------------------------ stepping
+
+    def step_all(self) -> int:
+        """One round: every running contestant takes one batch. Returns how many stepped."""
+        stepped = 0
+        for e in self.entries:
+            if e.status != "running":
+                continue
+            trainer = e.trainer
+            started = time.perf_counter()
+            try:
+                trainer.train_step()
+            except Diverged as err:
+                with self.lock:
+                    e.status, e.message, e.diverged_step = "diverged", str(err), err.step
+            e.seconds += time.perf_counter() - started
+            e.timed_steps += 1
+            stepped += 1
+            if e.status == "running" and trainer.finished:
+                with self.lock:
+                    e.status, e.message = "done", trainer.stop_reason or "Finished all epochs."
+            if e.status != "diverged" and trainer.history.records[-1].step == trainer.step:
+                self._keep_weights(e)
+        return stepped
+
+    def run(self, max_rounds: int, deadline: float = math.inf, keep_going=None) -> int:
+        """Up to `max_rounds` rounds, until time.perf_counter() passes `deadline`, or until
+        `keep_going()` (checked after every round) is false. Returns rounds taken."""
+        for e in self.entries:
+            e.trainer.module.train()
+        taken = 0
+        while taken < max_rounds and not self.finished:
+            self.step_all()
+            taken += 1
+            if time.perf_counter() >= deadline or (keep_going is not None and not keep_going()):
+                break
+        return taken
+
+    def _keep_weights(self, entry: Entry) -> None:
+        vector = flat_parameters(entry.trainer.module)
+        if not torch.isfinite(vector).all():
+            return
+        with self.lock:
+            entry.path.append((entry.trainer.step, vector))
+
+    def compute_visuals(self, only_stale: bool = True) -> None:
+        """Decision surfaces etc. for each contestant whose pictures are older than its step."""
+        for e in self.entries:
+            visuals = e.trainer.visuals
+            if only_stale and visuals is not None and visuals.step == e.trainer.step:
+                continue
+            try:
+                e.trainer.compute_visuals()
+            except Exception:  # noqa: BLE001 - NaN weights may not draw; the status says why
+                pass
+
+    # ------------------------------------------------------------------ reading
+
+    def snapshot(self, status: str | None = None, message: str | None = None) -> RaceSnapshot:
+        """Plain copies of everything the lab page draws (safe to take from another thread)."""
+        if status is None:
+            status = "done" if self.finished else ("ready" if self.step == 0 else "paused")
+        if message is None:
+            message = self.summary() if self.finished else ""
+        contestants = [self._contestant_snapshot(e) for e in self.entries]
+        first = self.entries[0].trainer
+        step = max(c.step for c in contestants)
+        return RaceSnapshot(
+            status=status, message=message, step=step, epoch=step / first.steps_per_epoch,
+            total_steps=first.total_steps, steps_per_epoch=first.steps_per_epoch, task=first.head.task,
+            metric=first.head.metric_name, loss_name=first.head.loss_name,
+            device=contestants[0].snapshot.device, contestants=contestants,
+            initial_parameters=self.initial_parameters, probe=self.probe, dataset=first.dataset, spec=self.spec,
+        )
+
+    def _contestant_snapshot(self, e: Entry) -> ContestantSnapshot:
+        with self.lock:
+            status, message, diverged_step = e.status, e.message, e.diverged_step
+            path = list(e.path.records)
+        snap = take_snapshot(e.trainer, status, message)
+        history = snap.history.copy()
+        n_layers = len(snap.layer_labels)
+        grad = snap.layers["grad_norm"].to_numpy(dtype=float).reshape(len(history), n_layers)  # (T, L)
+        history["grad_norm"] = np.sqrt((grad ** 2).sum(axis=1))  # NaN before the first update
+        module = e.trainer.module
+        return ContestantSnapshot(
+            label=e.label, optimizer=e.optimizer.name, settings=dict(e.optimizer.params), color=e.color,
+            status=status, message=message, diverged_step=diverged_step, step=snap.step,
+            seconds_per_step=e.seconds_per_step, history=history, visuals=snap.visuals, snapshot=snap,
+            parameters=flat_parameters(module),
+            buffers={k: v.detach().cpu().clone() for k, v in module.named_buffers()},
+            path_steps=np.array([s for s, _ in path], dtype=np.int64),
+            path_vectors=tuple(v for _, v in path),
+        )
+
+
+# --------------------------------------------------------------------------- results
+
+def results_table(race: "Race | RaceSnapshot", target_loss: float | None = None,
+                  target: str = "train_loss") -> pd.DataFrame:
+    """One row per contestant: final and best train/test loss and metric, steps to reach
+    `target_loss` on the `target` curve (first recorded step at or below it; NaN if never or
+    no target), milliseconds per step, status. Numbers come from the recorded histories."""
+    snap = race.snapshot() if isinstance(race, Race) else race
+    m = snap.metric
+    rows = []
+    for c in snap.contestants:
+        h = c.history
+        last = h.iloc[-1]
+        row: dict[str, Any] = {
+            "optimizer": c.label, "name": c.optimizer, "settings": json.dumps(c.settings, sort_keys=True),
+            "status": c.status, "steps": c.step,
+            "final_train_loss": float(last["train_loss"]), "best_train_loss": _nanmin(h["train_loss"]),
+            "final_test_loss": float(last["test_loss"]), "best_test_loss": _nanmin(h["test_loss"]),
+            f"final_train_{m}": float(last[f"train_{m}"]), f"best_train_{m}": _nanmax(h[f"train_{m}"]),
+            f"final_test_{m}": float(last[f"test_{m}"]), f"best_test_{m}": _nanmax(h[f"test_{m}"]),
+            "steps_to_target": math.nan,
+            "ms_per_step": 1e3 * c.seconds_per_step,
+            "diverged_step": math.nan if c.diverged_step is None else c.diverged_step,
+        }
+        if target_loss is not None:
+            reached = h["step"][h[target].to_numpy(dtype=float) <= target_loss]
+            row["steps_to_target"] = float(reached.iloc[0]) if len(reached) else math.nan
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table.attrs.update(target_loss=target_loss, target=target, metric=m)
+    return table
+
+
+def _nanmin(values: pd.Series) -> float:
+    v = values.to_numpy(dtype=float)
+    return float(np.nanmin(v)) if np.isfinite(v).any() else math.nan
+
+
+def _nanmax(values: pd.Series) -> float:
+    v = values.to_numpy(dtype=float)
+    return float(np.nanmax(v)) if np.isfinite(v).any() else math.nan
+
+
+# --------------------------------------------------------------------------- the thread
+
+CHUNK_SECONDS = 0.05  # the thread re-reads commands at least this often while running
+
+
+class RaceRunner:
+    """A Race in its own thread; commands and semantics as runner.Runner.
+
+    Statuses: ready, running, paused, done (every contestant finished or diverged), failed.
+    Per-contestant statuses (running, done, diverged) are in the snapshot.
+    """
+
+    def __init__(self, spec: Spec, contestants: Sequence[Contestant], uploads=None, visual_interval: float = 0.2):
+        self._uploads = uploads
+        self._race = Race(spec, contestants, uploads=uploads, allow_paths=False)  # SpecError here
+        self._race.compute_visuals(only_stale=False)
+        self.visual_interval = visual_interval
+        self._cond = threading.Condition()
+        self._status = "ready"
+        self._message = ""
+        self._running = False
+        self._pending_steps = 0
+        self._closed = False
+        self._busy = False
+        self._thread = threading.Thread(target=self._loop, name="playground-race", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------------ commands
+
+    @property
+    def race(self) -> Race:
+        """The current race (read-only use; it is trained on the runner's thread)."""
+        return self._race
+
+    @property
+    def spec(self) -> Spec:
+        return self._race.spec
+
+    @property
+    def contestants(self) -> list[Contestant]:
+        return [Contestant(e.label, e.optimizer) for e in self._race.entries]
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return self._race.steps_per_epoch
+
+    def start(self) -> None:
+        with self._cond:
+            if self._status in ("ready", "paused"):
+                self._running = True
+                self._status, self._message = "running", ""
+                self._cond.notify_all()
+
+    def pause(self) -> None:
+        """Stop after the round in flight; when this returns, every step count holds still."""
+        with self._cond:
+            if self._status == "running":
+                self._running = False
+                self._status, self._message = "paused", ""
+                self._cond.notify_all()
+                while self._busy:
+                    self._cond.wait()
+
+    def toggle(self) -> None:
+        if self.status == "running":
+            self.pause()
+        else:
+            self.start()
+
+    def step(self, batches: int = 1) -> None:
+        """`batches` rounds (each contestant one batch per round), then stay paused."""
+        with self._cond:
+            if self._status in ("ready", "paused"):
+                self._pending_steps += max(1, int(batches))
+                self._status = "paused"
+                self._cond.notify_all()
+
+    def reset(self, spec: Spec | None = None, contestants: Sequence[Contestant] | None = None,
+              uploads=None) -> None:
+        """Start over from step 0 (new spec and/or contestants if given). Raises SpecError for
+        bad input, leaving the current race as it was."""
+        uploads = self._uploads if uploads is None else uploads
+        race = Race(spec or self._race.spec, contestants or self.contestants, uploads=uploads, allow_paths=False)
+        race.compute_visuals(only_stale=False)
+        with self._cond:
+            self._running = False
+            self._pending_steps = 0
+            while self._busy:
+                self._cond.wait()
+            self._race, self._uploads = race, uploads
+            self._pending_steps = 0
+            self._status, self._message = "ready", ""
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._running = False
+            self._cond.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=5)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def status(self) -> str:
+        with self._cond:
+            return self._status
+
+    def snapshot(self) -> RaceSnapshot:
+        with self._cond:
+            race, status, message = self._race, self._status, self._message
+        return race.snapshot(status, message)
+
+    def results_table(self, target_loss: float | None = None, target: str = "train_loss") -> pd.DataFrame:
+        return results_table(self.snapshot(), target_loss, target)
+
+    def wait(self, until, timeout: float = 30.0) -> bool:
+        """Block until `until(snapshot)` is true or timeout; for tests and scripts."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if until(self.snapshot()):
+                return True
+            time.sleep(0.01)
+        return until(self.snapshot())
+
+    # ------------------------------------------------------------------ the thread
+
+    def _loop(self) -> None:
+        last_visual = 0.0
+        while True:
+            with self._cond:
+                while not (self._closed or self._running or self._pending_steps):
+                    self._cond.wait()
+                if self._closed:
+                    return
+                race = self._race
+                continuous = self._running
+                if continuous:
+                    budget = 1 << 30
+                else:
+                    budget, self._pending_steps = self._pending_steps, 0
+                self._busy = True
+            try:
+                keep_going = (lambda: self._running) if continuous else None
+                taken = race.run(budget, deadline=time.perf_counter() + CHUNK_SECONDS, keep_going=keep_going)
+                ending = race.finished or not self._running
+                now = time.perf_counter()
+                if taken and (ending or now - last_visual >= self.visual_interval):
+                    race.compute_visuals()
+                    last_visual = now
+                outcome = ("done", race.summary()) if race.finished else None
+                leftover = 0 if continuous else budget - taken
+            except Exception as e:  # noqa: BLE001 - any failure becomes a visible status
+                traceback.print_exc()
+                outcome, leftover = ("failed", f"{type(e).__name__}: {e}"), 0
+            with self._cond:
+                self._busy = False
+                if race is self._race:
+                    if outcome is not None:
+                        self._status, self._message = outcome
+                        self._running = False
+                        self._pending_steps = 0
+                    elif leftover:
+                        self._pending_steps += leftover
+                self._cond.notify_all()
