@@ -1,0 +1,64 @@
+"""Neural-network playground: build a network, press Train, watch it learn.
+
+    streamlit run app.py
+
+Thin on purpose: the panels live in playground/ui/, the engine in playground/.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground.spec import Spec
+from playground.ui import controls, panels, share, sidebar, state, style
+from playground.ui.data_panel import upload_digest
+from playground.ui.session import get_session
+
+
+def main() -> None:
+    st.set_page_config(page_title="Neural network playground", page_icon=":material/hub:", layout="wide")
+    style.apply_style()
+    _first_run()
+    state.keep_values()
+    settings = sidebar.sidebar()
+    with st.sidebar:
+        share.share_box(settings.spec)
+    share.sync_address_bar(settings.spec)
+
+    session = get_session()
+    if settings.spec is not None:
+        _apply(session, settings)
+    for field, message in st.session_state.pop("link_problems", []):
+        st.warning(f"The link's settings were not used: **{field}**: {message}", icon=":material/link_off:")
+
+    controls.top_row(session)
+    controls.status_line(session)
+    panels.live_charts(session, controls.is_running(session))
+
+
+def _first_run() -> None:
+    """Once per browser tab: the settings from the link, else the defaults."""
+    if st.session_state.get("initialized"):
+        return
+    spec, problems = share.spec_from_link()
+    state.load_spec(spec or Spec())
+    if spec is not None and st.query_params.get("preset"):
+        st.session_state["loaded_preset"] = st.query_params.get("preset")
+    st.session_state["link_problems"] = problems
+    st.session_state["initialized"] = True
+
+
+def _apply(session, settings: sidebar.Settings) -> None:
+    applied = session.apply(settings.spec, settings.uploads, upload_digest(settings.uploads))
+    if applied.kind == "reset":
+        st.session_state["notice"] = applied.message
+        controls.unfreeze()  # a new run: follow it
+        if applied.interrupted:
+            st.toast(applied.message, icon=":material/restart_alt:")
+    elif applied.kind == "optimizer":
+        st.toast(applied.message, icon=":material/tune:")
+    elif applied.kind == "error":
+        sidebar.show_late_errors(list(applied.errors))
+
+
+main()

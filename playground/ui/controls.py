@@ -1,0 +1,182 @@
+"""The top row: Train/Pause, Step (a batch or an epoch), Reset, Freeze view, and the live
+status line. Buttons only send commands to the runner (in on_click callbacks, so the page
+drawn right after already shows the new state); the status line is a fragment that
+refreshes itself while training runs."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from ..runner import Runner
+from ..snapshot import Snapshot
+from .session import PlaygroundSession
+from .widgets import full_run_only
+
+REFRESH_SECONDS = 0.5  # live redraw period while training (2 Hz)
+STEP_CHOICES = {"batch": "1 batch", "epoch": "1 epoch"}
+_FINISHED = ("done", "diverged", "failed")
+_BADGES = {"ready": ("gray", "Ready"), "running": ("blue", "Training"), "paused": ("orange", "Paused"),
+           "done": ("green", "Done"), "diverged": ("red", "Diverged"), "failed": ("red", "Failed")}
+
+
+def is_running(session: PlaygroundSession) -> bool:
+    return session.runner is not None and session.runner.status == "running"
+
+
+def top_row(session: PlaygroundSession) -> None:
+    runner = session.runner
+    status = runner.status if runner else "ready"
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="top_row"):
+        if status == "running":
+            label, icon, tip = "Pause", ":material/pause:", "Pause training (the run can be resumed)."
+        elif status in _FINISHED:
+            label, icon, tip = "Train again", ":material/replay:", "Start over from step 0 and train."
+        else:
+            label, icon, tip = "Train", ":material/play_arrow:", "Train until paused or all epochs are done."
+        st.button(label, icon=icon, type="primary", key="btn_train", on_click=full_run_only(_train),
+                  args=(session,), disabled=runner is None, help=tip, width=122)
+        st.button("Step", icon=":material/skip_next:", key="btn_step", on_click=full_run_only(_step),
+                  args=(session,),
+                  disabled=runner is None or status in ("running", *_FINISHED),
+                  help="Take one training step of the size chosen next to it, then stay paused.")
+        st.segmented_control("Step size", list(STEP_CHOICES), format_func=STEP_CHOICES.get, key="step_size",
+                             default="batch", required=True, label_visibility="collapsed",
+                             help="What Step does: one mini-batch update, or one pass over the training set.")
+        st.button("Reset", icon=":material/restart_alt:", key="btn_reset",
+                  on_click=full_run_only(_reset), args=(session,),
+                  disabled=runner is None, help="Back to step 0, with the same initial weights (they come from the training seed).")
+        st.space("stretch")
+        if runner is not None and runner.trainer.dataset.geometry in ("plane", "line"):
+            st.toggle("Test data", key="show_test", help="Also draw the test points (diamonds) on the model "
+                                                         "output, to see how the boundary does on data it "
+                                                         "never trained on.")
+        st.toggle("Freeze view", key="freeze", on_change=full_run_only(_freeze), args=(session,),
+                  help="Stop redrawing the charts so you can zoom and hover; training goes on. "
+                       "Turn off to follow the run again.")
+
+
+def _train(session: PlaygroundSession) -> None:
+    runner = session.runner
+    if runner is None:
+        return
+    if runner.status in _FINISHED:
+        runner.reset()
+        unfreeze()
+        runner.start()
+    else:
+        runner.toggle()
+    if runner.status == "running":
+        _wait_for_first_record(runner)
+    else:
+        _wait_until_still(runner)
+
+
+def _wait_for_first_record(runner: Runner, timeout: float = 0.3) -> None:
+    """Give a starting run a moment to record its first epoch, so the page drawn right after
+    the click already moves (the live redraws take over from there)."""
+    target = runner.trainer.step + runner.trainer.record_every
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and runner.trainer.step < target and runner.status == "running":
+        time.sleep(0.01)
+
+
+def _wait_until_still(runner: Runner, timeout: float = 0.5) -> None:
+    """A pause takes effect after the chunk of steps in flight (tens of ms): wait for it, so
+    the page drawn right after shows the step the run really stopped at."""
+    end = time.monotonic() + timeout
+    last = runner.trainer.step
+    while time.monotonic() < end:
+        time.sleep(0.06)
+        if runner.trainer.step == last:
+            return
+        last = runner.trainer.step
+
+
+def _step(session: PlaygroundSession) -> None:
+    runner = session.runner
+    if runner is None:
+        return
+    batches = runner.steps_per_epoch if st.session_state.get("step_size") == "epoch" else 1
+    target = runner.trainer.step + batches
+    runner.step(batches)
+    _wait_for_visuals(runner, target)
+
+
+def _wait_for_visuals(runner: Runner, target: int, timeout: float = 5.0) -> None:
+    """Let a short step finish (with its fresh decision surface) before the page redraws."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        visuals = runner.trainer.visuals
+        if (visuals is not None and visuals.step >= target) or runner.status in _FINISHED:
+            return
+        time.sleep(0.01)
+
+
+def _reset(session: PlaygroundSession) -> None:
+    if session.runner is not None:
+        session.runner.reset()
+        unfreeze()
+        st.session_state["notice"] = "Reset to step 0."
+
+
+def unfreeze() -> None:
+    """A new run is followed live, whatever view was frozen before."""
+    st.session_state["freeze"] = False
+    st.session_state["frozen_snapshot"] = None
+
+
+def _freeze(session: PlaygroundSession) -> None:
+    frozen = st.session_state.get("freeze")
+    st.session_state["frozen_snapshot"] = session.runner.snapshot() if frozen and session.runner else None
+
+
+# --------------------------------------------------------------------------- status line
+
+def status_line(session: PlaygroundSession) -> None:
+    """The live status: a fragment that reruns itself while training runs."""
+    running = is_running(session)
+    st.session_state["status_seen"] = "running" if running else "idle"
+    st.fragment(run_every=REFRESH_SECONDS if running else None)(_status_fragment)(session)
+
+
+def _status_fragment(session: PlaygroundSession) -> None:
+    runner = session.runner
+    if runner is None:
+        st.caption("Waiting for valid settings…")
+        return
+    snap = runner.snapshot()
+    note = ""
+    if snap.status == "done":
+        note = snap.message
+    elif snap.step == 0 and snap.status == "ready":
+        note = st.session_state.get("notice", "")
+    with st.container(key="status_line"):
+        st.markdown(status_text(snap) + (f" · :gray[{note}]" if note else ""))
+    st.progress(min(1.0, snap.step / max(1, snap.total_steps)))
+    if snap.status == "diverged":
+        st.warning(snap.message, icon=":material/warning:")
+    elif snap.status == "failed":
+        st.error(f"Training failed: {snap.message}", icon=":material/error:")
+    was = st.session_state.get("status_seen")
+    st.session_state["status_seen"] = snap.status
+    if was == "running" and snap.status != "running":
+        st.rerun()  # the run ended by itself: redraw the page (button label, charts stop polling)
+
+
+def status_text(snap: Snapshot) -> str:
+    colour, word = _BADGES.get(snap.status, ("gray", snap.status))
+    epochs = snap.total_steps / max(1, snap.steps_per_epoch)
+    parts = [f":{colour}-badge[{word}]", f"Step **{snap.step:,}**", f"Epoch **{snap.epoch:.1f}** / {epochs:.0f}"]
+    if snap.status == "running" and snap.examples_per_sec > 0:
+        parts.append(f"**{snap.examples_per_sec:,.0f}** examples/s")
+    parts.append(snap.device)
+    latest = snap.latest
+    if latest:
+        parts.append(f"Loss **{latest['train_loss']:.3g}** train / **{latest['test_loss']:.3g}** test")
+        metric = f"test_{snap.metric}"
+        if metric in latest:
+            value = latest[metric]
+            parts.append(f"Test accuracy **{value:.1%}**" if snap.metric == "acc" else f"Test R² **{value:.3f}**")
+    return " · ".join(parts)

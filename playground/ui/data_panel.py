@@ -1,0 +1,147 @@
+"""The sidebar's Data group: which data set (or an uploaded CSV), a small preview, and the
+settings the chosen set takes (points, noise, split, features, classes, seed)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ..charts import data_preview_figure
+from ..data import Dataset, DatasetInfo, dataset_catalog, load_dataset
+from ..params import SpecError
+from ..spec import FEATURES, DataSpec
+from . import state
+from .widgets import full_run_only, param_widget, show_errors
+
+FEATURE_LABELS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
+                  "sin(x1)": "sin x₁", "sin(x2)": "sin x₂"}
+_FIELD = {p.name: p for p in DataSpec.FIELDS}
+
+
+@dataclass
+class DataChoice:
+    """What the data menu and uploader say: the spec's data name and the uploaded bytes."""
+
+    name: str | None  # None: "upload" is chosen but no file yet
+    uploads: dict[str, bytes] | None
+    info: DatasetInfo | None  # None for an upload
+
+
+@st.cache_data(show_spinner=False)
+def catalog() -> dict[str, DatasetInfo]:
+    return dataset_catalog()
+
+
+def upload_digest(uploads: dict[str, bytes] | None) -> str:
+    if not uploads:
+        return ""
+    return hashlib.sha256(b"".join(k.encode() + b"\0" + v for k, v in sorted(uploads.items()))).hexdigest()
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)
+def _load(data_json: str, digest: str, _uploads: dict[str, bytes] | None) -> Dataset:
+    """Datasets are immutable values of (settings, file bytes), so all sessions may share them."""
+    return load_dataset(DataSpec.from_dict(json.loads(data_json), "data"), _uploads, allow_paths=False)
+
+
+def load(data: DataSpec, uploads: dict[str, bytes] | None) -> Dataset:
+    """The data set for `data` (cached); raises SpecError naming what is wrong with a file."""
+    return _load(json.dumps(data.to_dict(), sort_keys=True), upload_digest(uploads), uploads)
+
+
+def data_menu() -> DataChoice:
+    """The data-set menu, and the uploader when 'Upload a CSV file' is chosen."""
+    sets = catalog()
+    names = [*sets, state.UPLOAD]
+    key = state.data_key("name")
+    current = st.session_state.setdefault(key, DataSpec.name)
+    if current not in names:  # e.g. a CSV that is no longer shipped: keep it, and let loading explain
+        names.insert(0, current)
+    help_lines = ["Which points the network learns from.", ""] + [
+        f"- **{info.label}**: {info.description}" for info in sets.values()]
+    choice = st.selectbox("Data set", names, key=key, help="\n".join(help_lines),
+                          format_func=lambda n: sets[n].label if n in sets else
+                          ("Upload a CSV file…" if n == state.UPLOAD else n))
+    if choice != state.UPLOAD:
+        info = sets.get(choice)
+        if info is not None:
+            st.caption(info.description)
+        return DataChoice(choice, None, info)
+    file = st.file_uploader("CSV file", type=["csv"], key=state.UPLOAD_KEY,
+                            help="A header line naming the columns, then one row per example. Feature columns "
+                                 "must be numbers; the label is the last column unless you name another. "
+                                 "Integer or text labels are classes; other numbers are a regression target.")
+    if file is None:
+        st.info("Choose a CSV file. Until then, training keeps the previous data set.", icon=":material/upload:")
+        return DataChoice(None, None, None)
+    return DataChoice(f"upload:{file.name}", {file.name: file.getvalue()}, None)
+
+
+def data_settings(choice: DataChoice, dataset: Dataset | None, errors: list[tuple[str, str]]) -> None:
+    """Preview and the settings this data set takes; `errors` are the data.* problems."""
+    if dataset is not None:
+        st.plotly_chart(data_preview_figure(dataset, height=200), key="chart_data_preview",
+                        config={"displayModeBar": False, "staticPlot": True})
+        task = "regression" if dataset.task == "regression" else f"{dataset.n_classes} classes"
+        st.caption(f"{len(dataset.y_train):,} train · {len(dataset.y_test):,} test · {dataset.n_inputs} "
+                   f"input{'s' * (dataset.n_inputs != 1)} · {task}")
+    info = choice.info
+    geometry = dataset.geometry if dataset is not None else (info.geometry if info else "table")
+    uploaded = choice.name is None or choice.name.startswith(("upload:", "csv:"))
+    if uploaded:
+        param_widget(_FIELD["label_column"], state.data_key("label_column"), label="Label column",
+                     placeholder="last column")
+    cols = st.columns(2)
+    if info is not None and info.uses_n_samples:
+        with cols[0]:
+            param_widget(_FIELD["n_samples"], state.data_key("n_samples"), label="Points", step=50)
+    if info is not None and info.uses_noise:
+        with cols[1]:
+            param_widget(_FIELD["noise"], state.data_key("noise"), label="Noise", step=0.05)
+    key = state.data_key("train_fraction")
+    st.session_state.setdefault(key, DataSpec.train_fraction)
+    st.slider("Train fraction", 0.05, 0.95, step=0.05, key=key, help=_FIELD["train_fraction"].help)
+    if geometry == "plane" and (info is None or info.uses_features):
+        key = state.data_key("features")
+        st.session_state.setdefault(key, list(DataSpec.features))
+        st.pills("Features", list(FEATURES), selection_mode="multi", key=key,
+                 format_func=FEATURE_LABELS.get, help=_FIELD["features"].help +
+                 " Extra features (squares, product, sines) let even a network without hidden layers "
+                 "draw curved boundaries.")
+    if info is not None and info.uses_classes:
+        key = state.data_key("classes")
+        st.session_state.setdefault(key, DataSpec.classes)
+        st.slider("Classes", 2, 8, key=key, help=_FIELD["classes"].help)
+    param_widget(_FIELD["standardize"], state.data_key("standardize"), label="Standardize inputs")
+    cols = st.columns([1.1, 1], vertical_alignment="bottom")
+    with cols[0]:
+        param_widget(_FIELD["seed"], state.data_key("seed"), label="Data seed")
+    with cols[1]:
+        st.button("New data", key="btn_new_data", on_click=full_run_only(_new_seed),
+                  width="stretch",
+                  help="Draw a new data set (a new random data seed); the seed is shown, so it can be repeated.")
+    show_errors(errors)
+
+
+def _new_seed() -> None:
+    key = state.data_key("seed")
+    old = st.session_state.get(key, 0)
+    seed = old
+    while seed == old:
+        seed = random.randrange(1, 100_000)
+    st.session_state[key] = seed
+
+
+def try_load(data: DataSpec | None, uploads: dict[str, bytes] | None) -> tuple[Dataset | None, list[tuple[str, str]]]:
+    if data is None:
+        return None, []
+    try:
+        return load(data, uploads), []
+    except SpecError as e:
+        return None, e.errors
+    except Exception as e:  # noqa: BLE001 - a broken file must not take the page down
+        return None, [("data.name", f"could not be loaded ({type(e).__name__}: {e})")]

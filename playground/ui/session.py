@@ -1,0 +1,112 @@
+"""One Runner per browser tab, and how a changed spec reaches it.
+
+`get_session()` is a session-scoped `st.cache_resource`: each browser tab gets its own
+PlaygroundSession, and Streamlit calls `close()` (on_release) when the tab disconnects or
+the cache is cleared, which stops the runner's thread. The runner is created lazily from
+the first valid spec. Then, on every script run, `apply(spec, uploads)` compares the new
+spec with the one the runner has:
+
+    same spec                      nothing
+    only train.optimizer differs   runner.set_optimizer(choice): applied live, no reset
+    anything else differs          runner.reset(spec): back to step 0 (a toast says why)
+    new uploaded file              a new Runner (a runner keeps the uploads it was built with)
+
+A spec the engine refuses (SpecError) leaves the runner as it was, so training goes on with
+the last valid settings; the refusal is remembered so it is not retried on every rerun.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ..params import SpecError
+from ..runner import Runner
+from ..spec import Spec
+
+
+@dataclass(frozen=True)
+class Applied:
+    kind: str  # "same" | "created" | "optimizer" | "reset" | "error"
+    message: str = ""  # what changed, for a toast
+    interrupted: bool = False  # a run that had made progress was reset
+    errors: tuple[tuple[str, str], ...] = ()
+
+
+class PlaygroundSession:
+    def __init__(self) -> None:
+        self.runner: Runner | None = None
+        self.spec: Spec | None = None  # the spec last given to the runner
+        self.upload_key = ""
+        self._refused: tuple[Spec, str, Applied] | None = None
+
+    def apply(self, spec: Spec, uploads: dict[str, bytes] | None, upload_key: str) -> Applied:
+        if self._refused is not None and self._refused[:2] == (spec, upload_key):
+            return self._refused[2]
+        try:
+            applied = self._apply(spec, uploads, upload_key)
+        except SpecError as e:
+            applied = Applied("error", errors=tuple(e.errors))
+        except Exception as e:  # noqa: BLE001 - an engine bug must not take the page down
+            applied = Applied("error", errors=(("", f"{type(e).__name__}: {e}"),))
+        self._refused = (spec, upload_key, applied) if applied.kind == "error" else None
+        return applied
+
+    def _apply(self, spec: Spec, uploads: dict[str, bytes] | None, upload_key: str) -> Applied:
+        if self.runner is None or upload_key != self.upload_key:
+            runner = Runner(spec, uploads=uploads)  # raises SpecError before anything is replaced
+            old = self.runner
+            self.runner, self.spec, self.upload_key = runner, spec, upload_key
+            if old is None:
+                return Applied("created")
+            progressed = old.trainer.step > 0
+            old.close()
+            return Applied("reset", "Data changed: training reset", progressed)
+        if spec == self.spec:
+            return Applied("same")
+        old = self.spec
+        if _only_optimizer_differs(old, spec):
+            self.runner.set_optimizer(spec.train.optimizer)
+            self.spec = spec
+            return Applied("optimizer", f"{_optimizer_text(spec)} applied without a reset")
+        progressed = self.runner.trainer.step > 0
+        self.runner.reset(spec)  # raises SpecError and keeps the current run for a bad spec
+        self.spec = spec
+        return Applied("reset", f"{_what_changed(old, spec)} changed: training reset", progressed)
+
+    def close(self) -> None:
+        if self.runner is not None:
+            self.runner.close()
+            self.runner = None
+
+
+def _only_optimizer_differs(old: Spec, new: Spec) -> bool:
+    return (old.train.optimizer != new.train.optimizer
+            and old.train.to_dict() | {"optimizer": None} == new.train.to_dict() | {"optimizer": None}
+            and (old.data, old.model, old.telemetry) == (new.data, new.model, new.telemetry))
+
+
+def _what_changed(old: Spec, new: Spec) -> str:
+    if old.data != new.data:
+        return "Data"
+    if old.model != new.model:
+        return "Network"
+    if old.train != new.train:
+        return "Training setup"
+    return "Measurement"
+
+
+def _optimizer_text(spec: Spec) -> str:
+    choice = spec.train.optimizer
+    return f"{choice.name} (lr {choice['lr']:g})"
+
+
+def _release(session: PlaygroundSession) -> None:
+    session.close()
+
+
+@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
+def get_session() -> PlaygroundSession:
+    """This browser tab's session; closed (thread stopped) when the tab goes away."""
+    return PlaygroundSession()

@@ -1,0 +1,166 @@
+"""The settings sidebar: a preset menu, then Data, Network and Training groups. Returns the
+validated Spec, or the problems (each shown next to its group, naming the field)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from .. import catalog
+from ..data import Dataset
+from ..heads import Head, resolve_loss
+from ..model import count_parameters
+from ..params import SpecError
+from ..presets import PRESETS, get_preset
+from ..spec import MAX_PARAMETERS, DataSpec, ModelSpec, Spec
+from . import state
+from .data_panel import DataChoice, data_menu, data_settings, try_load
+from .layers import layer_rows, network_summary
+from .training_panel import training_settings
+from .widgets import describe_option, full_run_only, options_help, param_widget, show_errors
+
+Errors = list[tuple[str, str]]
+
+
+@dataclass
+class Settings:
+    spec: Spec | None  # None while any setting is invalid
+    errors: Errors = field(default_factory=list)
+    uploads: dict[str, bytes] | None = None
+    dataset: Dataset | None = None
+
+
+@dataclass
+class _Checked:
+    """Everything the sidebar learns from the current values before drawing them."""
+
+    spec: Spec | None
+    errors: Errors
+    dataset: Dataset | None
+    resolved_loss: str | None
+    widths: list[int]
+    parameters: int | None
+
+
+def sidebar() -> Settings:
+    with st.sidebar:
+        st.markdown("#### :material/hub: Neural network playground")
+        preset_note = _preset_menu()
+        st.subheader("Data", divider="gray")
+        choice = data_menu()
+        checked = _check(choice)
+        _preset_caption(preset_note, checked.spec)
+        pending = list(checked.errors)
+
+        def take(prefix: str) -> Errors:
+            mine = [e for e in pending if e[0] == prefix or e[0].startswith(prefix + ".")]
+            for e in mine:
+                pending.remove(e)
+            return mine
+
+        data_settings(choice, checked.dataset, take("data"))
+        st.subheader("Network", divider="gray")
+        layer_rows()
+        if checked.widths:
+            st.caption(network_summary(checked.widths, checked.parameters))
+        _init_settings()
+        show_errors(take("model"))
+        st.subheader("Training", divider="gray")
+        training_settings(checked.resolved_loss, take)
+        show_errors(pending)
+    return Settings(checked.spec, checked.errors, choice.uploads, checked.dataset)
+
+
+def _check(choice: DataChoice) -> _Checked:
+    """Validate the values in session state the way the engine will, so every problem can be
+    shown in place: spec fields, the data file, loss vs task, device, network size."""
+    raw = state.spec_dict(choice.name or "")
+    errors: Errors = []
+    try:
+        spec = Spec.from_dict(raw)
+    except SpecError as e:
+        spec, errors = None, list(e.errors)
+    if choice.name is None:  # "upload" chosen, no file yet: the menu already says so
+        errors = [e for e in errors if e[0] != "data.name"] + [("data.name", "choose a CSV file to upload")]
+    data = _section(DataSpec.from_dict, raw["data"], "data") if choice.name else None
+    dataset, load_errors = try_load(data, choice.uploads)
+    errors += load_errors
+    resolved, widths, parameters = None, [], None
+    if dataset is not None:
+        try:
+            resolved = resolve_loss(raw["train"]["loss"], dataset.task)
+        except (SpecError, KeyError) as e:
+            errors += e.errors if isinstance(e, SpecError) else [("train.loss", f"{e} is not a known loss")]
+        model = _section(ModelSpec.from_dict, raw["model"], "model")
+        if resolved is not None and model is not None:
+            outputs = Head(dataset.task, resolved, dataset.n_classes).n_outputs
+            parameters = count_parameters(model, dataset.n_inputs, outputs)
+            widths = [dataset.n_inputs, *(c["units"] for c in model.layers if c.name == "linear"), outputs]
+            if parameters > MAX_PARAMETERS:
+                errors.append(("model.layers", f"this network would have {parameters:,} parameters; the limit "
+                                               f"is {MAX_PARAMETERS:,}. Use fewer or narrower layers"))
+    try:
+        catalog.resolve_device(raw["train"]["device"])
+    except SpecError as e:
+        errors += e.errors
+    unique = list(dict.fromkeys(errors))
+    return _Checked(spec if not unique else None, unique, dataset, resolved, widths, parameters)
+
+
+def _section(parse, values, path):
+    try:
+        return parse(values, path)
+    except SpecError:
+        return None  # Spec.from_dict already reported it
+
+
+def _init_settings() -> None:
+    params = {p.name: p for p in ModelSpec.INIT_PARAMS}
+    normal = st.session_state.get("model_init") == "normal"
+    cols = st.columns([1.4, 1] if normal else [1], vertical_alignment="bottom")
+    with cols[0]:
+        init = param_widget(params["init"], "model_init", label="Initial weights",
+                            format_func=lambda n: catalog.INITS[n].label,
+                            help=options_help(params["init"].help, catalog.INITS))
+    if init == "normal" and len(cols) > 1:
+        with cols[1]:
+            param_widget(params["init_std"], "model_init_std", label="Std σ")
+    st.caption(describe_option(catalog.INITS[init]))
+
+
+# --------------------------------------------------------------------------- presets
+
+def _preset_menu():
+    """The preset menu; returns the slot for a caption about the loaded preset."""
+    lines = ["Load a ready-made experiment: it sets every control below.", ""]
+    lines += [f"- **{p.name}**: {p.description}" for p in PRESETS.values()]
+    st.selectbox("Preset", list(PRESETS), index=None, key="preset", placeholder="Load a preset…",
+                 on_change=full_run_only(_load_preset), help="\n".join(lines))
+    return st.empty()
+
+
+def _preset_caption(slot, spec: Spec | None) -> None:
+    loaded = st.session_state.get("loaded_preset")
+    if loaded not in PRESETS:
+        return
+    if spec == PRESETS[loaded].spec:
+        slot.caption(f"**{loaded}**: {PRESETS[loaded].description}")
+    else:
+        slot.caption(f"Started from preset **{loaded}**, since changed.")
+
+
+def _load_preset() -> None:
+    name = st.session_state.get("preset")
+    if name in PRESETS:
+        state.load_spec(get_preset(name))
+        st.session_state["loaded_preset"] = name
+    st.session_state["preset"] = None  # the menu is an action: picking the same preset again reloads it
+
+
+def show_late_errors(errors: Errors) -> None:
+    """Errors found only when the engine built the run (shown at the top of the main area)."""
+    if errors:
+        st.error("These settings could not be applied; training continues with the last valid settings.",
+                 icon=":material/error:")
+        show_errors(errors)

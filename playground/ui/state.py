@@ -1,0 +1,176 @@
+"""Widget keys <-> Spec: the one mapping shared by the sidebar, presets and shared links.
+
+Every setting lives in `st.session_state` under a fixed key (`data_noise`,
+`train_batch_size`, `opt_adam_lr`, `layer_3_units`, ...). Loading a spec (a preset, a
+link) writes those keys before the widgets are drawn; the sidebar reads them back into a
+plain dict for `Spec.from_dict`. Optimizer and schedule settings are keyed by their owner
+(`opt_sgd_lr` vs `opt_adam_lr`), so each one keeps its own values, as the spec does.
+Layers are rows with stable ids, so moving a row moves its widgets' values with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import streamlit as st
+
+from .. import catalog
+from ..spec import Choice, DataSpec, ModelSpec, Spec, TelemetrySpec, TrainSpec
+
+UPLOAD = "upload"  # the data-set menu entry that shows the CSV uploader
+UPLOAD_KEY = "data_upload"  # the file_uploader (its value cannot be set from code)
+LAYER_IDS = "layer_ids"
+NEXT_LAYER_ID = "next_layer_id"
+
+_PREFIXES = ("data_", "model_", "train_", "telemetry_", "opt_", "sched_", "layer_")
+_NOT_SETTABLE = {UPLOAD_KEY, "data_new_seed"}  # buttons and uploaders
+
+
+def data_key(name: str) -> str:
+    return f"data_{name}"
+
+
+def train_key(name: str) -> str:
+    return f"train_{name}"
+
+
+def telemetry_key(name: str) -> str:
+    return f"telemetry_{name}"
+
+
+def optimizer_key(optimizer: str, param: str) -> str:
+    return f"opt_{optimizer}_{param}"
+
+
+def schedule_key(schedule: str, param: str) -> str:
+    return f"sched_{schedule}_{param}"
+
+
+def layer_key(layer_id: int, field: str) -> str:
+    return f"layer_{layer_id}_{field}"
+
+
+def _managed(key: str) -> bool:
+    return key.startswith(_PREFIXES) and key not in _NOT_SETTABLE
+
+
+# --------------------------------------------------------------------------- spec -> state
+
+def spec_to_state(spec: Spec) -> dict[str, Any]:
+    """Every widget value that shows `spec` (layers excluded: see `set_layers`)."""
+    state: dict[str, Any] = {}
+    for p in DataSpec.FIELDS:
+        value = getattr(spec.data, p.name)
+        state[data_key(p.name)] = list(value) if p.kind is tuple else value
+    if spec.data.name.startswith("upload:"):
+        state[data_key("name")] = UPLOAD
+    state["model_init"] = spec.model.init
+    state["model_init_std"] = spec.model.init_std
+    for p in TrainSpec.PLAIN:
+        state[train_key(p.name)] = getattr(spec.train, p.name)
+    for kind, choice, key in (("optimizer", spec.train.optimizer, optimizer_key),
+                              ("schedule", spec.train.schedule, schedule_key)):
+        state[train_key(kind)] = choice.name
+        state.update({key(choice.name, k): v for k, v in choice.params.items()})
+    for p in TelemetrySpec.FIELDS:
+        state[telemetry_key(p.name)] = getattr(spec.telemetry, p.name)
+    return state
+
+
+def load_spec(spec: Spec) -> None:
+    """Show `spec` in every widget. Call before the widgets are drawn (or from a callback)."""
+    ss = st.session_state
+    for key in [k for k in ss if isinstance(k, str) and _managed(k)]:
+        del ss[key]
+    ss.update(spec_to_state(spec))
+    set_layers(spec.model.layers)
+
+
+def keep_values() -> None:
+    """Keep settings of widgets not drawn this run (noise while digits is chosen, Adam's
+    settings while SGD is), which Streamlit would otherwise forget. Call first in a run."""
+    ss = st.session_state
+    for key in [k for k in ss if isinstance(k, str) and _managed(k)]:
+        ss[key] = ss[key]
+
+
+# --------------------------------------------------------------------------- layers
+
+def layer_state(layer_id: int, choice: Choice) -> dict[str, Any]:
+    state = {layer_key(layer_id, "kind"): choice.name}
+    state.update({layer_key(layer_id, k): v for k, v in choice.params.items()})
+    return state
+
+
+def set_layers(layers: Iterable[Choice]) -> None:
+    """Replace the layer rows with `layers`, each under a fresh id."""
+    ss = st.session_state
+    next_id = ss.get(NEXT_LAYER_ID, 0)
+    ids = []
+    for choice in layers:
+        ss.update(layer_state(next_id, choice))
+        ids.append(next_id)
+        next_id += 1
+    ss[LAYER_IDS] = ids
+    ss[NEXT_LAYER_ID] = next_id
+
+
+def add_layer(choice: Choice) -> None:
+    ss = st.session_state
+    layer_id = ss.get(NEXT_LAYER_ID, 0)
+    ss.update(layer_state(layer_id, choice))
+    ss[LAYER_IDS] = [*ss.get(LAYER_IDS, []), layer_id]
+    ss[NEXT_LAYER_ID] = layer_id + 1
+
+
+def remove_layer(layer_id: int) -> None:
+    ss = st.session_state
+    ss[LAYER_IDS] = [i for i in ss.get(LAYER_IDS, []) if i != layer_id]
+    for key in [k for k in ss if isinstance(k, str) and k.startswith(f"layer_{layer_id}_")]:
+        del ss[key]
+
+
+def move_layer(layer_id: int, offset: int) -> None:
+    ids = list(st.session_state.get(LAYER_IDS, []))
+    i = ids.index(layer_id)
+    j = i + offset
+    if 0 <= j < len(ids):
+        ids[i], ids[j] = ids[j], ids[i]
+        st.session_state[LAYER_IDS] = ids
+
+
+def layer_values(layer_id: int) -> dict[str, Any]:
+    """{"kind": "linear", "units": 4, "activation": "tanh"} from the row's widgets."""
+    ss = st.session_state
+    kind = ss.get(layer_key(layer_id, "kind"), "linear")
+    values: dict[str, Any] = {"kind": kind}
+    for p in catalog.LAYERS[kind].params:
+        values[p.name] = ss.get(layer_key(layer_id, p.name), p.default)
+    return values
+
+
+# --------------------------------------------------------------------------- state -> spec dict
+
+def spec_dict(data_name: str) -> dict[str, Any]:
+    """The settings as a plain dict for Spec.from_dict (which validates and names bad fields).
+
+    `data_name` is passed in because an upload's name comes from the uploaded file.
+    """
+    ss = st.session_state
+
+    def get(key: str, default: Any) -> Any:
+        return ss.get(key, default)
+
+    data = {p.name: get(data_key(p.name), p.default) for p in DataSpec.FIELDS}
+    data["name"] = data_name
+    data["features"] = list(data["features"] or [])
+    model = {"layers": [layer_values(i) for i in ss.get(LAYER_IDS, [])],
+             "init": get("model_init", ModelSpec.init),
+             "init_std": get("model_init_std", ModelSpec.init_std)}
+    train: dict[str, Any] = {p.name: get(train_key(p.name), p.default) for p in TrainSpec.PLAIN}
+    for kind, table, key in (("optimizer", catalog.OPTIMIZERS, optimizer_key),
+                             ("schedule", catalog.SCHEDULES, schedule_key)):
+        name = get(train_key(kind), getattr(TrainSpec, kind).name)
+        train[kind] = {"name": name, **{p.name: get(key(name, p.name), p.default) for p in table[name].params}}
+    telemetry = {p.name: get(telemetry_key(p.name), p.default) for p in TelemetrySpec.FIELDS}
+    return {"data": data, "model": model, "train": train, "telemetry": telemetry}

@@ -1,0 +1,113 @@
+"""One Param -> one widget: the right input for its type, its bounds, and help text from
+the schema, so every control explains itself the same way the CLI and the spec do."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Mapping
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from .. import catalog
+from ..params import Param, SpecError
+
+NUMBER_FORMAT = "%.6g"  # 0.03, 0.001, 1e-08 and 0.999 all read as typed
+
+
+def title(param: Param) -> str:
+    text = param.title
+    return text[0].upper() + text[1:] if text else text
+
+
+def help_text(param: Param) -> str:
+    bounds = param.bounds_text() if param.kind in (int, float) else ""
+    return f"{param.help}  \nAllowed: {bounds}." if bounds else param.help
+
+
+def options_help(intro: str, table: Mapping[str, catalog.Option]) -> str:
+    """Help for a menu of catalog options: one line per option, with its formula."""
+    lines = [intro, ""]
+    for option in table.values():
+        formula = f" `{option.formula}`" if option.formula else ""
+        lines.append(f"- **{option.label}**: {option.description}{formula}")
+    return "\n".join(lines)
+
+
+def describe_option(option: catalog.Option) -> str:
+    """The chosen option's description and formula, for a caption under its menu."""
+    return f"{option.description}" + (f"  \n`{option.formula}`" if option.formula else "")
+
+
+def float_step(param: Param) -> float:
+    """A step that moves the value by a sensible amount: by its own order of magnitude for
+    log-scale settings (0.03 -> 0.01, 1e-8 -> 1e-8), else by 0.01 or finer if the default needs it."""
+    default = float(param.default)
+    if param.log and default > 0:
+        return 10.0 ** math.floor(math.log10(default))
+    span = (param.high or 1.0) - (param.low or 0.0)
+    step = 0.01 if span <= 1.0 else 0.1
+    text = f"{default:.10f}".rstrip("0")
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return min(step, 10.0 ** -decimals) if decimals else step
+
+
+def param_widget(param: Param, key: str, *, label: str | None = None, step: float | None = None,
+                 help: str | None = None, **kwargs: Any) -> Any:
+    """Draw the widget for `param` under `key` (its value kept in session state) and return it."""
+    ss = st.session_state
+    if key not in ss:
+        ss[key] = list(param.default) if param.kind is tuple else param.default
+    label = label or title(param)
+    help = help or help_text(param)
+    if param.kind is bool:
+        return st.toggle(label, key=key, help=help, **kwargs)
+    if param.choices is not None:
+        return st.selectbox(label, param.choices, key=key, help=help, **kwargs)
+    if param.kind is int:
+        ss[key] = int(ss[key])
+        return st.number_input(label, min_value=_bound(param.low, int), max_value=_bound(param.high, int),
+                               step=int(step or 1), key=key, help=help, **kwargs)
+    if param.kind is float:
+        ss[key] = float(ss[key])
+        return st.number_input(label, min_value=_bound(param.low, float), max_value=_bound(param.high, float),
+                               step=float(step or float_step(param)), format=NUMBER_FORMAT, key=key,
+                               help=help, **kwargs)
+    return st.text_input(label, key=key, help=help, **kwargs)
+
+
+def full_run_only(callback: Callable[..., None]) -> Callable[..., None]:
+    """Wrap the callback of a widget drawn outside every fragment, so one click acts once.
+
+    Seen in a real browser with Streamlit 1.67: while live fragments redraw, a click on a
+    button outside them can reach the server twice, first with a fragment rerun that was
+    on its way, then with the full rerun the click asked for (Pause, then an immediate
+    resume). Such a button's own clicks always come with a full rerun, so a call during a
+    fragment rerun is that echo and is skipped.
+    """
+    def run(*args: Any, **kwargs: Any) -> None:
+        ctx = get_script_run_ctx()
+        if ctx is not None and ctx.fragment_ids_this_run:
+            return
+        callback(*args, **kwargs)
+    return run
+
+
+def _bound(value: float | None, kind: type) -> Any:
+    return None if value is None else kind(value)
+
+
+def show_errors(errors: list[tuple[str, str]]) -> None:
+    """Each (field, message) as an error box that names the field."""
+    for field, message in errors:
+        st.error(f"**{field}**: {message}" if field else message, icon=":material/error:")
+
+
+def split_errors(error: SpecError, prefixes: Mapping[str, str]) -> dict[str, list[tuple[str, str]]]:
+    """Route each (field, message) to the first slot whose prefix the field starts with."""
+    routed: dict[str, list[tuple[str, str]]] = {slot: [] for slot in prefixes.values()}
+    fallback = list(prefixes.values())[-1]
+    for field, message in error.errors:
+        slot = next((s for p, s in prefixes.items() if field.startswith(p)), fallback)
+        routed[slot].append((field, message))
+    return routed

@@ -1,0 +1,300 @@
+"""The Streamlit app, driven without a browser (streamlit.testing.v1.AppTest).
+
+AppTest runs app.py in this process with one fixed session id, and `run_every` fragments
+have no timer here, so each test calls `at.run()` again to redraw. Every test ends by
+clearing st.cache_resource, which releases the session (closing its runner), and checks
+that no runner thread outlives it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from playground.presets import get_preset
+from playground.spec import Spec
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 30
+DEFAULT = Spec()
+
+
+@pytest.fixture
+def at():
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    yield app
+    st.cache_resource.clear()  # releases the session: on_release closes the runner
+    deadline = time.monotonic() + 5
+    while _runner_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _runner_threads(), "a runner thread outlived its session"
+
+
+def _runner_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "playground-runner" and t.is_alive()]
+
+
+def status(at: AppTest) -> str:
+    lines = [m.value for m in at.markdown if "Step **" in m.value]
+    assert lines, "no status line"
+    return lines[0]
+
+
+def step_of(at: AppTest) -> int:
+    return int(re.search(r"Step \*\*([\d,]+)\*\*", status(at)).group(1).replace(",", ""))
+
+
+def plotly_keys(at: AppTest) -> int:
+    return len(at.get("plotly_chart"))
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def run_until(at: AppTest, predicate, timeout: float = 20.0) -> bool:
+    """Rerun (as the fragment timer would) until predicate(at) holds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        time.sleep(0.2)
+        at.run()
+        if predicate(at):
+            return True
+    return False
+
+
+def long_run(at: AppTest) -> None:
+    """Enough epochs that a run cannot finish while a test watches it."""
+    at.number_input(key="train_epochs").set_value(5000).run()
+
+
+# --------------------------------------------------------------------------- tests
+
+def test_default_page_renders(at):
+    assert not at.exception
+    assert "Ready" in status(at) and step_of(at) == 0
+    assert at.button(key="btn_train").label == "Train"
+    assert plotly_keys(at) >= 3  # data preview, network, decision surface, curves
+    assert at.selectbox(key="data_name").value == "circle"
+    assert at.selectbox(key="train_optimizer").value == "sgd"
+    assert at.number_input(key="opt_sgd_lr").value == pytest.approx(DEFAULT.train.optimizer["lr"])
+    assert any("parameters" in c.value for c in at.caption)  # live parameter count
+    assert not at.error
+
+
+def test_every_widget_has_help(at):
+    for kind in ("selectbox", "number_input", "toggle", "slider"):
+        for widget in getattr(at, kind):
+            assert widget.help, f"{kind} {widget.key!r} has no help text"
+
+
+def test_train_starts_and_charts_follow(at):
+    long_run(at)
+    at.button(key="btn_train").click().run()
+    assert at.button(key="btn_train").label == "Pause"
+    assert run_until(at, lambda a: step_of(a) > 20)
+    assert "Training" in status(at)
+    assert plotly_keys(at) >= 5
+    assert not at.exception
+
+
+def test_pause_holds_and_reset_clears(at):
+    long_run(at)
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: step_of(a) > 10)
+    at.button(key="btn_train").click().run()  # Pause
+    assert at.button(key="btn_train").label == "Train"
+    held = step_of(at)
+    time.sleep(0.5)
+    at.run()
+    assert step_of(at) == held and "Paused" in status(at)
+    at.button(key="btn_reset").click().run()
+    assert step_of(at) == 0 and "Ready" in status(at)
+
+
+def test_step_takes_one_batch_or_one_epoch(at):
+    at.button(key="btn_step").click().run()
+    assert step_of(at) == 1
+    at.segmented_control(key="step_size").set_value("epoch").run()
+    at.button(key="btn_step").click().run()
+    train_points = round(DEFAULT.data.n_samples * DEFAULT.data.train_fraction)
+    assert step_of(at) == 1 + math.ceil(train_points / DEFAULT.train.batch_size)
+
+
+def test_invalid_optimizer_setting_is_shown_and_training_still_works(at):
+    at.toggle(key="opt_sgd_nesterov").set_value(True).run()  # momentum is 0
+    assert "train.optimizer.nesterov" in errors(at)
+    assert "momentum" in errors(at)
+    assert at.toggle(key="opt_sgd_nesterov").value is True  # what the user entered is kept
+    assert at.number_input(key="train_epochs").value == DEFAULT.train.epochs  # nothing else changed
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: step_of(a) > 0)  # trains with the last valid settings
+    assert not at.exception
+
+
+def test_loss_that_does_not_fit_the_task_shows_the_engine_message(at):
+    at.selectbox(key="data_name").set_value("blobs").run()
+    at.selectbox(key="train_loss").set_value("bce").run()
+    assert "train.loss" in errors(at)
+    assert "two classes" in errors(at)
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: step_of(a) > 0)
+    at.selectbox(key="train_loss").set_value("auto").run()
+    assert not at.error
+    assert any("Cross-entropy" in c.value for c in at.caption)  # auto resolves to the task's loss
+
+
+def test_network_change_resets_and_says_so(at):
+    at.button(key="btn_step").click().run()
+    assert step_of(at) == 1
+    at.button(key="btn_layer_add").click().run()
+    assert step_of(at) == 0
+    assert any("Network changed" in t.value for t in at.toast)
+    assert any("4 → 2 → 2 → 1" in c.value for c in at.caption)  # the new layer copies the last one
+
+
+def test_optimizer_change_while_training_applies_without_reset(at):
+    long_run(at)
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: step_of(a) > 20)
+    at.number_input(key="opt_sgd_lr").set_value(DEFAULT.train.optimizer["lr"] / 2).run()
+    assert step_of(at) > 20 and "Training" in status(at)
+    assert any("applied without a reset" in t.value for t in at.toast)
+
+
+def test_preset_sets_every_widget(at):
+    at.selectbox(key="preset").set_value("vanishing-sigmoid").run()
+    assert not at.exception
+    layers = get_preset("vanishing-sigmoid").model.layers
+    activations = [s for s in at.selectbox if s.key and s.key.endswith("_activation")]
+    assert [s.value for s in activations] == [c["activation"] for c in layers]
+    assert at.selectbox(key="preset").value is None  # ready to load again
+    assert any("vanishing-sigmoid" in c.value for c in at.caption)  # says what was loaded
+    at.selectbox(key="preset").set_value("overfit").run()
+    spec = get_preset("overfit")
+    assert at.selectbox(key="data_name").value == spec.data.name
+    assert at.number_input(key="data_n_samples").value == spec.data.n_samples
+    assert at.selectbox(key="train_optimizer").value == spec.train.optimizer.name
+    lr_key = f"opt_{spec.train.optimizer.name}_lr"
+    assert at.number_input(key=lr_key).value == pytest.approx(spec.train.optimizer["lr"])
+    assert step_of(at) == 0 and not at.error
+
+
+def test_table_data_shows_evaluation_instead_of_surface(at):
+    at.selectbox(key="data_name").set_value("iris").run()
+    assert not at.exception and not at.error
+    assert "Ready" in status(at)
+    assert not [t for t in at.toggle if t.key == "data_features"]
+
+
+def test_csv_upload_error_is_shown_and_app_keeps_working(at):
+    at.selectbox(key="data_name").set_value("upload").run()
+    at.get("file_uploader")[0].upload("bad.csv", b"a,b\n1,2\n", "text/csv").run()
+    assert not at.exception
+    assert "data." in errors(at)  # the engine's message, naming the field
+    at.button(key="btn_step").click().run()  # the previous data set still trains
+    assert step_of(at) == 1
+
+
+def test_csv_upload_trains(at):
+    rows = "\n".join(f"{i % 7},{(i * 3) % 5},{int(i % 7 > 3)}" for i in range(60))
+    at.selectbox(key="data_name").set_value("upload").run()
+    at.get("file_uploader")[0].upload("mine.csv", f"u,v,label\n{rows}\n".encode(), "text/csv").run()
+    assert not at.exception and not at.error, errors(at)
+    at.button(key="btn_step").click().run()
+    assert step_of(at) == 1
+
+
+def test_link_settings_are_loaded(at):
+    link = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    link.query_params["data.name"] = "xor"
+    link.query_params["train.optimizer.name"] = "adam"
+    link.query_params["model.layers"] = '[{"kind":"linear","units":6,"activation":"relu"}]'
+    link.run()
+    assert not link.exception
+    assert link.selectbox(key="data_name").value == "xor"
+    assert link.selectbox(key="train_optimizer").value == "adam"
+    assert any("2 inputs → 6 → 1 output" in c.value for c in link.caption)
+
+
+def test_bad_link_is_reported_and_defaults_used():
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.query_params["train.optimizer.lr"] = "-1"
+    app.query_params["data.name"] = "csv:/etc/passwd"
+    app.run()
+    try:
+        assert not app.exception
+        assert any("link" in w.value for w in app.warning)
+        assert app.selectbox(key="data_name").value == "circle"
+    finally:
+        st.cache_resource.clear()
+
+
+def test_divergence_is_a_warning_not_a_crash(at):
+    at.selectbox(key="data_name").set_value("plane").run()
+    at.number_input(key="opt_sgd_lr").set_value(10.0).run()
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: "Diverged" in status(a))
+    assert not at.exception
+    assert any("too high" in w.value for w in at.warning)  # the engine's remedy, shown as is
+    assert at.button(key="btn_train").label == "Train again"
+    assert at.button(key="btn_step").disabled
+
+
+def test_finished_run_offers_train_again(at):
+    at.number_input(key="train_epochs").set_value(2).run()
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: "Done" in status(a))
+    assert at.button(key="btn_train").label == "Train again"
+    at.button(key="btn_train").click().run()  # starts over from step 0
+    assert run_until(at, lambda a: "Done" in status(a))
+    assert not at.exception
+
+
+def test_layer_menu_moves_and_removes(at):
+    first, second = (s.key for s in at.selectbox if s.key and s.key.endswith("_activation"))
+    at.selectbox(key=second).set_value("relu").run()
+    up = next(b for b in at.button if b.key and b.key.startswith("btn_layer_up_") and not b.disabled)
+    up.click().run()
+    activations = [s.value for s in at.selectbox if s.key and s.key.endswith("_activation")]
+    assert activations == ["relu", "tanh"]  # the row moved with its values
+    remove = next(b for b in at.button if b.key and b.key.startswith("btn_layer_remove_"))
+    remove.click().run()
+    assert len([s for s in at.selectbox if s.key and s.key.endswith("_activation")]) == 1
+    assert step_of(at) == 0 and not at.error
+
+
+def test_layer_kind_switch_to_dropout(at):
+    kind = next(s for s in at.selectbox if s.key and s.key.endswith("_kind"))
+    kind.set_value("dropout").run()
+    assert not at.exception and not at.error
+    assert any(n.key and n.key.endswith("_p") for n in at.number_input)
+
+
+def test_new_data_draws_a_new_seed(at):
+    before = at.number_input(key="data_seed").value
+    at.button(key="btn_new_data").click().run()
+    assert at.number_input(key="data_seed").value != before
+    assert not at.exception
+
+
+@pytest.mark.parametrize("name", ["circle", "spiral", "digits-mlp", "overfit", "vanishing-sigmoid"])
+def test_share_link_rebuilds_the_same_spec(name):
+    from playground.presets import PRESETS
+    from playground.ui.share import link_params
+
+    if name not in PRESETS:
+        pytest.skip(f"no preset {name!r}")
+    spec = get_preset(name)
+    params = link_params(spec)
+    assert Spec.from_flat(params) == spec
+    assert len(params) < len(spec.to_flat())  # only what differs from the defaults
