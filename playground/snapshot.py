@@ -75,7 +75,9 @@ def take_snapshot(trainer: Trainer, status: str, message: str) -> Snapshot:
         weight_counts = [np.stack([r.weight_hist[i] for r in records]) for i in range(len(labels))]
         bias_counts = [np.stack([r.bias_hist[i] for r in records]) for i in range(len(labels))]
         visuals = trainer.visuals
-    speed = next((r.examples_per_sec for r in reversed(records) if r.examples_per_sec > 0), 0.0)
+    # Each record's speed covers one epoch or so and jumps about; the status shows a median.
+    recent = [r.examples_per_sec for r in records[-8:] if r.examples_per_sec > 0]
+    speed = float(np.median(recent)) if recent else 0.0
     return Snapshot(
         status=status, message=message, step=trainer.step, epoch=trainer.epoch,
         total_steps=trainer.total_steps, steps_per_epoch=trainer.steps_per_epoch,

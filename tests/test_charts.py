@@ -331,3 +331,15 @@ def test_before_the_first_visuals_only_the_curves_draw():
                  charts.prediction_scatter_figure, lambda s: charts.neuron_maps_figure(s, 0)):
         assert draw(snap) is None
     assert len(charts.loss_figure(snap).data) == 2 and len(charts.weight_histogram_figure(snap, 0).data) == 2
+
+
+def test_wide_networks_draw_only_their_strongest_links():
+    spec = Spec().with_overrides(**{"data.name": "digits", "model.layers": [{"kind": "linear", "units": 64}]})
+    trainer = Trainer(spec)
+    visuals = trainer.compute_visuals()
+    fig = charts.network_figure(take_snapshot(trainer, "ready", ""))
+    hover = next(t for t in fig.data if t.name == "weights")
+    assert len(hover.hovertext) <= 2 * network_module.MAX_LINKS_PER_LAYER  # two pairs of columns, each capped
+    strongest = np.sort(np.abs(visuals.weights[0][:31, :31]).ravel())[-1]
+    assert any(f"{strongest:.3g}" in text or f"-{strongest:.3g}" in text for text in hover.hovertext)
+    assert "strongest" in fig.layout.annotations[-1].text

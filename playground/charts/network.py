@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 from .style import GUIDE, NEGATIVE, NEUTRAL, POSITIVE, TRAIN, base_layout, sign_color
 
 MAX_NODES = 32
+MAX_LINKS_PER_LAYER = 256  # per pair of columns; a 32x32 pair has 1,024
 BUCKETS = 4  # thickness levels per sign
 LINK_WIDTHS = (0.7, 1.8, 3.4, 5.5)
 LINK_OPACITY = (0.35, 0.55, 0.75, 0.95)
@@ -50,8 +51,11 @@ def _link_traces(snap, ys: list[np.ndarray]) -> list[go.Scatter]:
     for i, weights in enumerate(snap.visuals.weights):  # (out, in)
         w = weights[:len(ys[i + 1]), :len(ys[i])]
         out_idx, in_idx = np.meshgrid(np.arange(w.shape[0]), np.arange(w.shape[1]), indexing="ij")
-        segments.append((i, ys[i][in_idx.ravel()], ys[i + 1][out_idx.ravel()], w.ravel(), in_idx.ravel(),
-                         out_idx.ravel()))
+        w, in_idx, out_idx = w.ravel(), in_idx.ravel(), out_idx.ravel()
+        if w.size > MAX_LINKS_PER_LAYER:  # wide layers: only the strongest links, or the browser drowns
+            keep = np.argsort(-np.nan_to_num(np.abs(w)))[:MAX_LINKS_PER_LAYER]
+            w, in_idx, out_idx = w[keep], in_idx[keep], out_idx[keep]
+        segments.append((i, ys[i][in_idx], ys[i + 1][out_idx], w, in_idx, out_idx))
     all_w = np.concatenate([s[3] for s in segments]) if segments else np.zeros(0)
     finite = np.abs(all_w[np.isfinite(all_w)])
     scale = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
@@ -142,7 +146,11 @@ def network_figure(snap, height: int | None = None) -> go.Figure | None:
         if width > MAX_NODES:
             notes.append(dict(x=col, y=y[-1] - 1, text=f"… {width - len(y)} more", showarrow=False,
                               font=dict(size=12, color="#607d8b")))
-    notes.append(dict(text="links: blue = positive weight, orange = negative, thickness = size · node colour = bias",
+    links = sum(a * b for a, b in zip(widths, widths[1:]))
+    legend = "blue = positive weight, orange = negative, thickness = size · node colour = bias"
+    if any(min(a, MAX_NODES) * min(b, MAX_NODES) > MAX_LINKS_PER_LAYER for a, b in zip(widths, widths[1:])):
+        legend = f"strongest {MAX_LINKS_PER_LAYER} links per layer of {links:,} · " + legend
+    notes.append(dict(text=legend,
                       x=0.5, y=0, xref="paper", yref="paper", yanchor="top", yshift=-4, showarrow=False,
                       font=dict(size=12, color="#607d8b")))
     fig.update_layout(annotations=notes)
