@@ -2,7 +2,9 @@
 
     streamlit run app.py
 
-Thin on purpose: the panels live in playground/ui/, the engine in playground/.
+Two pages: the playground (one network, trained live) and the optimizer lab (races, paths on
+test functions, loss landscapes). Thin on purpose: the panels live in playground/ui/, the
+engine in playground/.
 """
 
 from __future__ import annotations
@@ -12,12 +14,22 @@ import streamlit as st
 from playground.spec import Spec
 from playground.ui import controls, panels, share, sidebar, state, style
 from playground.ui.data_panel import upload_digest
+from playground.ui.lab import lab_page
 from playground.ui.session import get_session
 
 
 def main() -> None:
     st.set_page_config(page_title="Neural network playground", page_icon=":material/hub:", layout="wide")
     style.apply_style()
+    page = st.navigation([
+        st.Page(playground_page, title="Playground", icon=":material/hub:", default=True),
+        st.Page(lab_page, title="Optimizer lab", icon=":material/science:", url_path="lab"),
+    ])
+    page.run()
+
+
+def playground_page() -> None:
+    """Build a network, train it, watch it learn."""
     _first_run()
     state.keep_values()
     settings = sidebar.sidebar()

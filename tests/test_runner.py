@@ -50,7 +50,8 @@ def test_step_takes_exactly_the_steps_asked(runner):
     assert r.wait(lambda s: s.step == 1 + r.steps_per_epoch)
     snap = r.snapshot()
     assert snap.status == "paused" and snap.epoch == pytest.approx(1 + 1 / r.steps_per_epoch)
-    assert snap.visuals is not None and snap.visuals.step == snap.step  # pictures follow a step
+    # Pictures follow a step (drawn just after the step count moves, so wait for them).
+    assert r.wait(lambda s: s.visuals is not None and s.visuals.step == s.step == 1 + r.steps_per_epoch)
 
 
 def test_runs_to_done_and_says_so(runner):

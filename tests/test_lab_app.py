@@ -1,0 +1,229 @@
+"""The optimizer lab page, driven without a browser (streamlit.testing.v1.AppTest).
+
+AppTest runs a tiny script that calls playground.ui.lab.lab_page() (as app.py's navigation
+will), in this process, with one fixed session id; `run_every` fragments have no timer here,
+so tests call `at.run()` again to redraw. Tabs are switched by setting their key in session
+state. Every test ends by clearing st.cache_resource, which releases the session (closing
+its race), and checks that no race thread outlives it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 60
+RUNNER_THREADS = ("playground-race", "playground-runner")
+RACE, PATHS, LANDSCAPE = "Race on a real task", "Paths on 2-D test functions", "Loss landscape"
+
+
+def _lab_script() -> None:
+    from playground.ui.lab import lab_page
+
+    lab_page()
+
+
+@pytest.fixture
+def at():
+    app = AppTest.from_function(_lab_script, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    yield app
+    st.cache_resource.clear()  # releases the session: on_release closes the race
+    deadline = time.monotonic() + 5
+    while _runner_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _runner_threads(), "a race thread outlived its session"
+
+
+def _runner_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name in RUNNER_THREADS and t.is_alive()]
+
+
+def status(at: AppTest) -> str:
+    lines = [m.value for m in at.markdown if "Step **" in m.value]
+    assert lines, "no status line"
+    return lines[0]
+
+
+def step_of(at: AppTest) -> int:
+    return int(re.search(r"Step \*\*([\d,]+)\*\*", status(at)).group(1).replace(",", ""))
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Plotly charts by key (the key ends the element id) -> the figure as a dict."""
+    return {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+
+
+def title(figure: dict) -> str:
+    return figure["layout"]["title"]["text"]
+
+
+def values(array) -> list:
+    """A plotly JSON array: a list, or a typed array {"dtype": "i8", "bdata": base64} (plotly >= 6)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"])).tolist()
+    return list(array)
+
+
+def steps_drawn(at: AppTest, key: str = "lab_chart_train_loss") -> list:
+    return values(charts(at)[key]["data"][0]["x"])
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def open_tab(at: AppTest, label: str) -> None:
+    at.session_state["lab_tab"] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def run_until(at: AppTest, predicate, timeout: float = 20.0) -> bool:
+    """Rerun (as the fragment timer would) until predicate(at) holds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        time.sleep(0.2)
+        at.run()
+        if predicate(at):
+            return True
+    return False
+
+
+def long_race(at: AppTest) -> None:
+    """Enough epochs that the race cannot finish while a test watches it."""
+    at.number_input(key="lab_epochs").set_value(5000).run()
+
+
+# --------------------------------------------------------------------------- tests
+
+def test_page_renders_with_a_ready_race(at):
+    assert "Ready" in status(at) and step_of(at) == 0
+    assert at.button(key="lab_train").label == "Train"
+    assert at.selectbox(key="lab_preset").value == "circle"
+    shown = charts(at)
+    assert {"lab_chart_train_loss", "lab_chart_test_loss", "lab_chart_test_acc", "lab_chart_grad_norm"} <= set(shown)
+    assert sum(key.startswith("lab_surface_") for key in shown) == 4  # circle is 2-D: one surface per contestant
+    assert len(at.dataframe) == 1  # the results table
+    assert not at.error
+
+
+def test_every_widget_has_help_and_a_key(at):
+    for tab in (RACE, PATHS, LANDSCAPE):
+        open_tab(at, tab)
+        for kind in ("selectbox", "number_input", "toggle", "slider", "multiselect", "select_slider", "button",
+                     "button_group", "download_button"):
+            for widget in at.get(kind):
+                assert widget.key and widget.key.startswith("lab_"), f"{kind} without a lab_ key in {tab}"
+                assert widget.help, f"{kind} {widget.key!r} in {tab} has no help text"
+
+
+def test_paths_tab_draws_the_function_and_follows_it(at):
+    open_tab(at, PATHS)
+    shown = charts(at)
+    assert "Rosenbrock" in title(shown["lab_path_chart"])
+    assert "lab_path_loss" in shown
+    at.selectbox(key="lab_path_function").set_value("himmelblau").run()
+    shown = charts(at)
+    assert "Himmelblau" in title(shown["lab_path_chart"])
+    assert not errors(at)
+    at.slider(key="lab_path_step").set_value(10).run()  # scrub back: the chart redraws, nothing recomputes
+    assert "lab_path_chart" in charts(at) and not at.exception
+
+
+def test_train_starts_the_race_and_the_charts_follow(at):
+    long_race(at)
+    at.button(key="lab_train").click().run()
+    assert at.button(key="lab_train").label == "Pause"
+    assert run_until(at, lambda a: step_of(a) > 20)
+    assert "Racing" in status(at)
+    curve = charts(at)["lab_chart_test_loss"]
+    assert len(curve["data"]) >= 4 and len(values(curve["data"][0]["x"])) > 1  # a curve per contestant, growing
+    assert not at.exception
+
+
+def test_pause_holds_and_reset_clears(at):
+    long_race(at)
+    at.button(key="lab_train").click().run()
+    assert run_until(at, lambda a: step_of(a) > 10)
+    at.button(key="lab_train").click().run()  # Pause
+    assert at.button(key="lab_train").label == "Train"
+    held = step_of(at)
+    time.sleep(0.5)
+    at.run()
+    assert step_of(at) == held and "Paused" in status(at)
+    at.button(key="lab_reset").click().run()
+    assert step_of(at) == 0 and "Ready" in status(at)
+
+
+def test_freeze_view_holds_the_charts_while_the_race_goes_on(at):
+    long_race(at)
+    at.button(key="lab_train").click().run()
+    assert run_until(at, lambda a: step_of(a) > 10)
+    at.toggle(key="lab_freeze").set_value(True).run()
+    frozen = steps_drawn(at)
+    assert run_until(at, lambda a: step_of(a) > frozen[-1] + 50)  # the status line keeps counting
+    assert steps_drawn(at) == frozen
+    assert "frozen" in status(at)
+    at.toggle(key="lab_freeze").set_value(False).run()
+    assert steps_drawn(at)[-1] > frozen[-1]
+
+
+def test_changing_contestants_resets_the_race_and_says_so(at):
+    at.button(key="lab_step").click().run()
+    assert step_of(at) == 1
+    at.number_input(key="lab_c0_sgd_lr").set_value(0.3).run()
+    assert step_of(at) == 0
+    assert "Contestants changed" in status(at)
+    at.button(key="lab_fill_lr").click().run()  # a quick fill replaces every row
+    labels = [m.value for m in at.sidebar.markdown if "lr=" in m.value]
+    assert [re.search(r"\*\*(.+)\*\*", text).group(1) for text in labels] == [
+        "sgd lr=0.01", "sgd lr=0.1", "sgd lr=1", "sgd lr=10"]
+
+
+def test_rows_can_be_added_up_to_eight_and_removed_down_to_two(at):
+    for _ in range(4):
+        at.button(key="lab_add").click().run()
+    assert len([s for s in at.selectbox if s.key.endswith("_opt")]) == 8
+    assert at.selectbox(key="lab_c4_opt").value == "adamw"  # the next optimizer not racing yet
+    assert at.button(key="lab_add").disabled
+    assert len(at.get("plotly_chart")) == 4 + 8  # four curves, eight surfaces
+    for row in range(7, 1, -1):
+        at.button(key=f"lab_remove_{row}").click().run()
+    assert at.button(key="lab_remove_0").disabled and at.button(key="lab_remove_1").disabled
+    assert "2 contestants" in status(at) and not at.exception
+
+
+def test_bad_contestant_setting_shows_its_message_and_the_race_goes_on(at):
+    at.toggle(key="lab_c0_sgd_nesterov").set_value(True).run()  # momentum is 0
+    assert "Nesterov needs momentum" in errors(at)
+    assert "contestant 1" in errors(at)
+    assert at.toggle(key="lab_c0_sgd_nesterov").value is True  # what the user entered is kept
+    at.button(key="lab_step").click().run()  # the race keeps its last valid line-up
+    assert step_of(at) == 1 and not at.exception
+
+
+def test_landscape_needs_a_still_race_then_draws_both_charts(at):
+    open_tab(at, LANDSCAPE)
+    assert at.button(key="lab_land_compute").disabled  # step 0: nothing to see yet
+    open_tab(at, RACE)
+    at.segmented_control(key="lab_step_size").set_value("epoch").run()
+    at.button(key="lab_step").click().run()
+    open_tab(at, LANDSCAPE)
+    at.button(key="lab_land_compute").click().run()
+    shown = charts(at)
+    assert {"lab_land_line", "lab_land_surface"} <= set(shown), errors(at)
+    assert "Loss around" in title(shown["lab_land_surface"])
+    at.segmented_control(key="lab_land_dirs").set_value("pca").run()
+    at.button(key="lab_land_compute").click().run()
+    assert "principal" in title(charts(at)["lab_land_surface"])
+    assert not at.exception
