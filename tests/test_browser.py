@@ -170,9 +170,11 @@ def test_train_updates_live_then_pause_holds(page, app_url, tmp_path):
 
 def test_the_optimizer_lab_is_a_second_page(page, app_url, tmp_path):
     page.goto(app_url)
+    # Click only once the first page has drawn: a click during the first script run can be lost.
+    page.wait_for_selector(".st-key-chart_network .js-plotly-plot", timeout=60_000)
     page.get_by_role("link", name="Optimizer lab").click()
-    page.wait_for_url("**/lab**", timeout=30_000)
     page.get_by_text("Race on a real task").first.wait_for(timeout=60_000)
+    assert page.url.rstrip("/").endswith("/lab")
     page.wait_for_selector(".js-plotly-plot", timeout=60_000)  # the race's charts are drawn
     shot = tmp_path / "browser-lab.png"
     page.screenshot(path=str(shot))
