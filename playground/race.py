@@ -24,7 +24,6 @@ import json
 import math
 import threading
 import time
-import traceback
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -33,6 +32,7 @@ import pandas as pd
 import torch
 
 from . import catalog
+from .background import BackgroundTraining
 from .data import Dataset
 from .landscape import LossProbe, flat_parameters
 from .params import SpecError
@@ -434,169 +434,57 @@ def _nanmax(values: pd.Series) -> float:
 
 # --------------------------------------------------------------------------- the thread
 
-CHUNK_SECONDS = 0.05  # the thread re-reads commands at least this often while running
-
-
-class RaceRunner:
-    """A Race in its own thread; commands and semantics as runner.Runner.
+class RaceRunner(BackgroundTraining):
+    """A Race in its own thread; commands and semantics as runner.Runner (background.py).
 
     Statuses: ready, running, paused, done (every contestant finished or diverged), failed.
-    Per-contestant statuses (running, done, diverged) are in the snapshot.
+    Per-contestant statuses (running, done, diverged) are in the snapshot. A step is one
+    round: every running contestant takes one batch.
     """
+
+    thread_name = "playground-race"
 
     def __init__(self, spec: Spec, contestants: Sequence[Contestant], uploads=None, visual_interval: float = 0.2):
         self._uploads = uploads
-        self._race = Race(spec, contestants, uploads=uploads, allow_paths=False)  # SpecError here
-        self._race.compute_visuals(only_stale=False)
-        self.visual_interval = visual_interval
-        self._cond = threading.Condition()
-        self._status = "ready"
-        self._message = ""
-        self._running = False
-        self._pending_steps = 0
-        self._closed = False
-        self._busy = False
-        self._thread = threading.Thread(target=self._loop, name="playground-race", daemon=True)
-        self._thread.start()
+        super().__init__(self._build(spec, contestants, uploads), visual_interval)  # SpecError here
 
-    # ------------------------------------------------------------------ commands
+    @staticmethod
+    def _build(spec: Spec, contestants: Sequence[Contestant], uploads) -> Race:
+        race = Race(spec, contestants, uploads=uploads, allow_paths=False)
+        race.compute_visuals(only_stale=False)
+        return race
 
     @property
     def race(self) -> Race:
         """The current race (read-only use; it is trained on the runner's thread)."""
-        return self._race
+        return self._job
 
     @property
     def spec(self) -> Spec:
-        return self._race.spec
+        return self._job.spec
 
     @property
     def contestants(self) -> list[Contestant]:
-        return [Contestant(e.label, e.optimizer) for e in self._race.entries]
+        return [Contestant(e.label, e.optimizer) for e in self._job.entries]
 
     @property
     def steps_per_epoch(self) -> int:
-        return self._race.steps_per_epoch
-
-    def start(self) -> None:
-        with self._cond:
-            if self._status in ("ready", "paused"):
-                self._running = True
-                self._status, self._message = "running", ""
-                self._cond.notify_all()
-
-    def pause(self) -> None:
-        """Stop after the round in flight; when this returns, every step count holds still."""
-        with self._cond:
-            if self._status == "running":
-                self._running = False
-                self._status, self._message = "paused", ""
-                self._cond.notify_all()
-                while self._busy:
-                    self._cond.wait()
-
-    def toggle(self) -> None:
-        if self.status == "running":
-            self.pause()
-        else:
-            self.start()
-
-    def step(self, batches: int = 1) -> None:
-        """`batches` rounds (each contestant one batch per round), then stay paused."""
-        with self._cond:
-            if self._status in ("ready", "paused"):
-                self._pending_steps += max(1, int(batches))
-                self._status = "paused"
-                self._cond.notify_all()
+        return self._job.steps_per_epoch
 
     def reset(self, spec: Spec | None = None, contestants: Sequence[Contestant] | None = None,
               uploads=None) -> None:
         """Start over from step 0 (new spec and/or contestants if given). Raises SpecError for
         bad input, leaving the current race as it was."""
         uploads = self._uploads if uploads is None else uploads
-        race = Race(spec or self._race.spec, contestants or self.contestants, uploads=uploads, allow_paths=False)
-        race.compute_visuals(only_stale=False)
-        with self._cond:
-            self._running = False
-            self._pending_steps = 0
-            while self._busy:
-                self._cond.wait()
-            self._race, self._uploads = race, uploads
-            self._pending_steps = 0
-            self._status, self._message = "ready", ""
-            self._cond.notify_all()
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._running = False
-            self._cond.notify_all()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout=5)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    @property
-    def status(self) -> str:
-        with self._cond:
-            return self._status
+        self._replace_job(self._build(spec or self._job.spec, contestants or self.contestants, uploads))
+        self._uploads = uploads
 
     def snapshot(self) -> RaceSnapshot:
-        with self._cond:
-            race, status, message = self._race, self._status, self._message
+        race, status, message = self._current()
         return race.snapshot(status, message)
 
     def results_table(self, target_loss: float | None = None, target: str = "train_loss") -> pd.DataFrame:
         return results_table(self.snapshot(), target_loss, target)
 
-    def wait(self, until, timeout: float = 30.0) -> bool:
-        """Block until `until(snapshot)` is true or timeout; for tests and scripts."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if until(self.snapshot()):
-                return True
-            time.sleep(0.01)
-        return until(self.snapshot())
-
-    # ------------------------------------------------------------------ the thread
-
-    def _loop(self) -> None:
-        last_visual = 0.0
-        while True:
-            with self._cond:
-                while not (self._closed or self._running or self._pending_steps):
-                    self._cond.wait()
-                if self._closed:
-                    return
-                race = self._race
-                continuous = self._running
-                if continuous:
-                    budget = 1 << 30
-                else:
-                    budget, self._pending_steps = self._pending_steps, 0
-                self._busy = True
-            try:
-                keep_going = (lambda: self._running) if continuous else None
-                taken = race.run(budget, deadline=time.perf_counter() + CHUNK_SECONDS, keep_going=keep_going)
-                ending = race.finished or not self._running
-                now = time.perf_counter()
-                if taken and (ending or now - last_visual >= self.visual_interval):
-                    race.compute_visuals()
-                    last_visual = now
-                outcome = ("done", race.summary()) if race.finished else None
-                leftover = 0 if continuous else budget - taken
-            except Exception as e:  # noqa: BLE001 - any failure becomes a visible status
-                traceback.print_exc()
-                outcome, leftover = ("failed", f"{type(e).__name__}: {e}"), 0
-            with self._cond:
-                self._busy = False
-                if race is self._race:
-                    if outcome is not None:
-                        self._status, self._message = outcome
-                        self._running = False
-                        self._pending_steps = 0
-                    elif leftover:
-                        self._pending_steps += leftover
-                self._cond.notify_all()
+    def _finished_message(self, race: Race) -> str:
+        return race.summary()

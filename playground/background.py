@@ -1,0 +1,182 @@
+"""BackgroundTraining: a job that trains in steps (a Trainer, a Race), run on its own thread
+and driven by commands from another (the UI).
+
+Commands (start, pause, step, close, and a subclass's reset) only set fields under a lock and
+wake the thread, which trains in chunks of at most CHUNK_SECONDS and re-reads them between
+chunks; a pause or reset is honoured after the update in flight. Nothing raises into the
+caller once the object exists: an exception inside the thread becomes the `failed` status
+with its message. Subclasses say how to advance their job, when it is finished, and what
+an error means (runner.Runner turns NaN/inf into `diverged`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from typing import Any
+
+CHUNK_SECONDS = 0.05  # the thread re-reads commands at least this often while running
+
+
+class BackgroundTraining:
+    thread_name = "playground-runner"
+
+    def __init__(self, job: Any, visual_interval: float):
+        """`job` has run(max_steps, deadline, keep_going) -> steps taken, `finished`, and
+        compute_visuals(); visual_interval: pictures are redrawn at most this often while
+        running (seconds), and always when the job pauses or ends."""
+        self._job = job
+        self.visual_interval = visual_interval
+        self._cond = threading.Condition()
+        self._status = "ready"
+        self._message = ""
+        self._running = False  # train until paused or finished
+        self._pending_steps = 0  # single steps asked for while not running
+        self._closed = False
+        self._busy = False  # the thread is inside a training chunk
+        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------------ hooks for subclasses
+
+    def _has_pending_change(self) -> bool:
+        """Work to do on the thread even when neither running nor stepping (under the lock)."""
+        return False
+
+    def _take_pending_change(self) -> Any:
+        """Collect that work under the lock; it is applied by _apply_change off the lock."""
+        return None
+
+    def _apply_change(self, job: Any, change: Any) -> None:
+        pass
+
+    def _finished_message(self, job: Any) -> str:
+        return "Finished."
+
+    def _error_outcome(self, job: Any, error: Exception) -> tuple[str, str]:
+        """(status, message) for an exception raised while training."""
+        traceback.print_exc()
+        return "failed", f"{type(error).__name__}: {error}"
+
+    # ------------------------------------------------------------------ commands
+
+    def start(self) -> None:
+        """Train (or resume) until paused, finished, diverged or failed."""
+        with self._cond:
+            if self._status in ("ready", "paused"):
+                self._running = True
+                self._status, self._message = "running", ""
+                self._cond.notify_all()
+
+    def pause(self) -> None:
+        """Stop after the update in flight; when this returns, the step count holds still."""
+        with self._cond:
+            if self._status == "running":
+                self._running = False
+                self._status, self._message = "paused", ""
+                self._cond.notify_all()
+                while self._busy:
+                    self._cond.wait()
+
+    def toggle(self) -> None:
+        """Train <-> Pause, as one button."""
+        if self.status == "running":
+            self.pause()
+        else:
+            self.start()
+
+    def step(self, batches: int = 1) -> None:
+        """Take `batches` updates, then stay paused. Use steps_per_epoch for one epoch."""
+        with self._cond:
+            if self._status in ("ready", "paused"):
+                self._pending_steps += max(1, int(batches))
+                self._status = "paused"
+                self._cond.notify_all()
+
+    def _replace_job(self, job: Any) -> None:
+        """Swap in a freshly built job (a reset): stop, let the chunk in flight finish, swap."""
+        with self._cond:
+            self._running = False
+            self._take_pending_change()  # settings meant for the old job do not carry over
+            while self._busy:
+                self._cond.wait()
+            self._job = job
+            self._pending_steps = 0  # steps asked of the old job do not carry over
+            self._status, self._message = "ready", ""
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Stop the thread. Safe to call twice; the object cannot be used afterwards."""
+        with self._cond:
+            self._closed = True
+            self._running = False
+            self._cond.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=5)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def status(self) -> str:
+        with self._cond:
+            return self._status
+
+    def _current(self) -> tuple[Any, str, str]:
+        with self._cond:
+            return self._job, self._status, self._message
+
+    def wait(self, until, timeout: float = 30.0) -> bool:
+        """Block until `until(self.snapshot())` is true or timeout; for tests and scripts."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if until(self.snapshot()):
+                return True
+            time.sleep(0.01)
+        return until(self.snapshot())
+
+    # ------------------------------------------------------------------ the thread
+
+    def _loop(self) -> None:
+        last_visual = 0.0
+        while True:
+            with self._cond:
+                while not (self._closed or self._running or self._pending_steps or self._has_pending_change()):
+                    self._cond.wait()
+                if self._closed:
+                    return
+                job = self._job
+                change = self._take_pending_change()
+                continuous = self._running  # else: a counted number of single steps
+                if continuous:
+                    budget = 1 << 30
+                else:
+                    budget, self._pending_steps = self._pending_steps, 0
+                self._busy = True
+            try:
+                self._apply_change(job, change)
+                # A pause or reset is honoured after the update in flight, not at the chunk's end.
+                keep_going = (lambda: self._running) if continuous else None
+                taken = job.run(budget, deadline=time.perf_counter() + CHUNK_SECONDS,
+                                keep_going=keep_going) if budget else 0
+                ending = job.finished or not self._running
+                now = time.perf_counter()
+                if taken and (ending or now - last_visual >= self.visual_interval):
+                    job.compute_visuals()
+                    last_visual = now
+                outcome = ("done", self._finished_message(job)) if job.finished else None
+                leftover = 0 if continuous else budget - taken
+            except Exception as e:  # noqa: BLE001 - any failure becomes a visible status
+                outcome, leftover = self._error_outcome(job, e), 0
+            with self._cond:
+                self._busy = False
+                if job is self._job:
+                    if outcome is not None:
+                        self._status, self._message = outcome
+                        self._running = False
+                        self._pending_steps = 0
+                    elif leftover:  # a multi-step request that outlasted one chunk
+                        self._pending_steps += leftover
+                self._cond.notify_all()
