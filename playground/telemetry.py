@@ -73,6 +73,10 @@ class GrowingHistogram:
         """(bins,) counts on the device, over the current range (call grow_to first)."""
         return torch.histc(values.detach().float(), bins=self.bins, min=-self.limit, max=self.limit)
 
+    @property
+    def needs_rebin(self) -> bool:
+        return self._pending_doublings > 0
+
     def rebin(self, rows: list[np.ndarray]) -> None:
         """Apply the range doublings since the last call to earlier rows, in place."""
         for _ in range(self._pending_doublings):
