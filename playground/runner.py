@@ -8,6 +8,8 @@ the thread becomes `failed` with its message.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .background import BackgroundTraining
 from .snapshot import Snapshot, take_snapshot
 from .spec import Choice, Spec
@@ -78,8 +80,7 @@ class Runner(BackgroundTraining):
     def _apply_change(self, trainer: Trainer, choice: Choice | None) -> None:
         if choice is not None:
             trainer.set_optimizer(choice)
-            trainer.spec = trainer.spec.with_overrides(
-                **{f"train.optimizer.{k}": v for k, v in choice.to_dict().items()})
+            trainer.spec = replace(trainer.spec, train=replace(trainer.spec.train, optimizer=choice))
 
     def _finished_message(self, trainer: Trainer) -> str:
         return trainer.stop_reason or "Finished all epochs."

@@ -101,6 +101,7 @@ class Trainer:
         self.record_every = spec.telemetry.every_steps or self.steps_per_epoch
         self._has_penalty = bool(train.l1 or train.l2)  # read once: train_step is the hot path
         self._grad_clip = train.grad_clip
+        self.step = 0
         self._build_optimizer(train.optimizer)
 
         # Batch order comes from its own generator (CPU), so it is the same on any device;
@@ -108,7 +109,6 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(train.seed)
         has_dropout = any(c.name == "dropout" and c["p"] > 0 for c in spec.model.layers)
         self._dropout_rng = PrivateRandomState(self.device, train.seed) if has_dropout else None
-        self.step = 0
         self._order: torch.Tensor | None = None
         self._position = 0
         self._weights_before: list[torch.Tensor] | None = None
@@ -128,7 +128,7 @@ class Trainer:
 
     def _build_optimizer(self, choice: Choice) -> None:
         self.optimizer = catalog.build_optimizer(choice.name, dict(choice.params), self.module.parameters())
-        remaining = max(1, self.total_steps - getattr(self, "step", 0))
+        remaining = max(1, self.total_steps - self.step)
         schedule = self.spec.train.schedule
         self.scheduler = catalog.build_schedule(schedule.name, dict(schedule.params), self.optimizer,
                                                 self.steps_per_epoch, remaining)

@@ -9,14 +9,14 @@ that no runner thread outlives it.
 from __future__ import annotations
 
 import math
-import re
-import threading
 import time
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from apptest_support import errors, run_until, started, status, step_of
 
 from playground.presets import get_preset
 from playground.spec import Spec
@@ -28,48 +28,11 @@ DEFAULT = Spec()
 
 @pytest.fixture
 def at():
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    yield app
-    st.cache_resource.clear()  # releases the session: on_release closes the runner
-    deadline = time.monotonic() + 5
-    while _runner_threads() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _runner_threads(), "a runner thread outlived its session"
-
-
-def _runner_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "playground-runner" and t.is_alive()]
-
-
-def status(at: AppTest) -> str:
-    lines = [m.value for m in at.markdown if "Step **" in m.value]
-    assert lines, "no status line"
-    return lines[0]
-
-
-def step_of(at: AppTest) -> int:
-    return int(re.search(r"Step \*\*([\d,]+)\*\*", status(at)).group(1).replace(",", ""))
+    yield from started(AppTest.from_file(APP, default_timeout=TIMEOUT), ("playground-runner",))
 
 
 def plotly_keys(at: AppTest) -> int:
     return len(at.get("plotly_chart"))
-
-
-def errors(at: AppTest) -> str:
-    return "\n".join(e.value for e in at.error)
-
-
-def run_until(at: AppTest, predicate, timeout: float = 20.0) -> bool:
-    """Rerun (as the fragment timer would) until predicate(at) holds."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        time.sleep(0.2)
-        at.run()
-        if predicate(at):
-            return True
-    return False
 
 
 def long_run(at: AppTest) -> None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import time
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from apptest_support import errors, run_until, started, status, step_of
 
 TIMEOUT = 60
 RUNNER_THREADS = ("playground-race", "playground-runner")
@@ -33,29 +33,7 @@ def _lab_script() -> None:
 
 @pytest.fixture
 def at():
-    app = AppTest.from_function(_lab_script, default_timeout=TIMEOUT)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    yield app
-    st.cache_resource.clear()  # releases the session: on_release closes the race
-    deadline = time.monotonic() + 5
-    while _runner_threads() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _runner_threads(), "a race thread outlived its session"
-
-
-def _runner_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name in RUNNER_THREADS and t.is_alive()]
-
-
-def status(at: AppTest) -> str:
-    lines = [m.value for m in at.markdown if "Step **" in m.value]
-    assert lines, "no status line"
-    return lines[0]
-
-
-def step_of(at: AppTest) -> int:
-    return int(re.search(r"Step \*\*([\d,]+)\*\*", status(at)).group(1).replace(",", ""))
+    yield from started(AppTest.from_function(_lab_script, default_timeout=TIMEOUT), RUNNER_THREADS)
 
 
 def charts(at: AppTest) -> dict[str, dict]:
@@ -78,25 +56,10 @@ def steps_drawn(at: AppTest, key: str = "lab_chart_train_loss") -> list:
     return values(charts(at)[key]["data"][0]["x"])
 
 
-def errors(at: AppTest) -> str:
-    return "\n".join(e.value for e in at.error)
-
-
 def open_tab(at: AppTest, label: str) -> None:
     at.session_state["lab_tab"] = label
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-
-
-def run_until(at: AppTest, predicate, timeout: float = 20.0) -> bool:
-    """Rerun (as the fragment timer would) until predicate(at) holds."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        time.sleep(0.2)
-        at.run()
-        if predicate(at):
-            return True
-    return False
 
 
 def long_race(at: AppTest) -> None:

@@ -14,21 +14,13 @@ On every script run the sidebar's setup is applied:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import streamlit as st
 
-from ..params import SpecError
 from ..race import Contestant, RaceRunner
 from ..spec import Spec
-
-
-@dataclass(frozen=True)
-class Applied:
-    kind: str  # "same" | "created" | "reset" | "error"
-    message: str = ""
-    errors: tuple[tuple[str, str], ...] = ()
+from .session import Applied, RefusalMemory
 
 
 class LabRace:
@@ -38,7 +30,7 @@ class LabRace:
         self.contestants: tuple[Contestant, ...] = ()
         self.generation = 0  # +1 at every reset: results computed for an older race are stale
         self.notice = ""  # the last reason the race went back to step 0
-        self._refused: tuple[Spec, tuple[Contestant, ...], Applied] | None = None
+        self._refusals = RefusalMemory()
 
     @property
     def status(self) -> str:
@@ -46,16 +38,7 @@ class LabRace:
 
     def apply(self, spec: Spec, contestants: Sequence[Contestant]) -> Applied:
         contestants = tuple(contestants)
-        if self._refused is not None and self._refused[:2] == (spec, contestants):
-            return self._refused[2]
-        try:
-            applied = self._apply(spec, contestants)
-        except SpecError as e:
-            applied = Applied("error", errors=tuple(e.errors))
-        except Exception as e:  # noqa: BLE001 - an engine bug must not take the page down
-            applied = Applied("error", errors=(("", f"{type(e).__name__}: {e}"),))
-        self._refused = (spec, contestants, applied) if applied.kind == "error" else None
-        return applied
+        return self._refusals.apply((spec, contestants), lambda: self._apply(spec, contestants))
 
     def _apply(self, spec: Spec, contestants: tuple[Contestant, ...]) -> Applied:
         if self.runner is None:

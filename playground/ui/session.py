@@ -18,6 +18,7 @@ the last valid settings; the refusal is remembered so it is not retried on every
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Hashable
 
 import streamlit as st
 
@@ -34,24 +35,35 @@ class Applied:
     errors: tuple[tuple[str, str], ...] = ()
 
 
+class RefusalMemory:
+    """Applies settings through `attempt`; errors become Applied("error"), and a refused
+    setting is remembered so that the reruns that follow do not try (and fail) it again."""
+
+    def __init__(self) -> None:
+        self._refused: tuple[Hashable, Applied] | None = None
+
+    def apply(self, key: Hashable, attempt: Callable[[], Applied]) -> Applied:
+        if self._refused is not None and self._refused[0] == key:
+            return self._refused[1]
+        try:
+            applied = attempt()
+        except SpecError as e:
+            applied = Applied("error", errors=tuple(e.errors))
+        except Exception as e:  # noqa: BLE001 - an engine bug must not take the page down
+            applied = Applied("error", errors=(("", f"{type(e).__name__}: {e}"),))
+        self._refused = (key, applied) if applied.kind == "error" else None
+        return applied
+
+
 class PlaygroundSession:
     def __init__(self) -> None:
         self.runner: Runner | None = None
         self.spec: Spec | None = None  # the spec last given to the runner
         self.upload_key = ""
-        self._refused: tuple[Spec, str, Applied] | None = None
+        self._refusals = RefusalMemory()
 
     def apply(self, spec: Spec, uploads: dict[str, bytes] | None, upload_key: str) -> Applied:
-        if self._refused is not None and self._refused[:2] == (spec, upload_key):
-            return self._refused[2]
-        try:
-            applied = self._apply(spec, uploads, upload_key)
-        except SpecError as e:
-            applied = Applied("error", errors=tuple(e.errors))
-        except Exception as e:  # noqa: BLE001 - an engine bug must not take the page down
-            applied = Applied("error", errors=(("", f"{type(e).__name__}: {e}"),))
-        self._refused = (spec, upload_key, applied) if applied.kind == "error" else None
-        return applied
+        return self._refusals.apply((spec, upload_key), lambda: self._apply(spec, uploads, upload_key))
 
     def _apply(self, spec: Spec, uploads: dict[str, bytes] | None, upload_key: str) -> Applied:
         if self.runner is None or upload_key != self.upload_key:

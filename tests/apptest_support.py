@@ -1,0 +1,54 @@
+"""Shared by the AppTest files: start an app, read its status line, rerun until something holds,
+and make sure no training thread outlives the test."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Iterator
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+
+def started(app: AppTest, thread_names: tuple[str, ...]) -> Iterator[AppTest]:
+    """Fixture body: run `app` once, hand it to the test, then release the session (on_release
+    closes its runner) and check that no thread named in `thread_names` lives on."""
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    yield app
+    st.cache_resource.clear()
+
+    def alive() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name in thread_names and t.is_alive()]
+
+    deadline = time.monotonic() + 5
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(), "a training thread outlived its session"
+
+
+def status(at: AppTest) -> str:
+    lines = [m.value for m in at.markdown if "Step **" in m.value]
+    assert lines, "no status line"
+    return lines[0]
+
+
+def step_of(at: AppTest) -> int:
+    return int(re.search(r"Step \*\*([\d,]+)\*\*", status(at)).group(1).replace(",", ""))
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(e.value for e in at.error)
+
+
+def run_until(at: AppTest, predicate, timeout: float = 20.0) -> bool:
+    """Rerun (as the fragment timer would) until predicate(at) holds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        time.sleep(0.2)
+        at.run()
+        if predicate(at):
+            return True
+    return False
