@@ -1,11 +1,14 @@
 """Engine overhead: the playground's training loop (with default telemetry) against a bare,
 hand-written PyTorch loop on the same model, data, batch order and seed, in one process.
 
-Prints the median time per epoch of each and their ratio (target: at most 1.10x), for an
-MLP on 2-D data (the TensorFlow playground's default) and for digits-mlp, plus the TF
-default's epochs per second on this CPU, for the trainer alone and for the threaded runner.
+Prints the median time per epoch of each and the median of the per-repeat ratios, each run
+timed right after its own bare run so that drift on a shared machine cancels (target: at most
+1.10x; the quartiles of the ratios show how noisy the machine was), for an
+MLP on 2-D data (the TensorFlow playground's default) and for the digits-mlp preset, each run
+for its own number of epochs with its default (auto) record cadence, for the trainer alone and
+for the threaded runner; then the TF default's epochs per second on this CPU.
 
-    .venv/bin/python benchmarks/engine_overhead.py [--repeats 7] [--epochs 40]
+    .venv/bin/python benchmarks/engine_overhead.py [--repeats 7] [--epochs N]
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import torch
 
 from playground import catalog
 from playground.model import build_network
+from playground.presets import get_preset
 from playground.runner import Runner
 from playground.spec import Spec
 from playground.trainer import Trainer
@@ -26,10 +30,7 @@ SPECS = {
     # The TensorFlow playground's default: circle, 2 inputs, hidden 4 and 2, tanh, batch 10,
     # lr 0.03, half of 500 points for training.
     "circle 2-4-2-1 tanh sgd": Spec().with_overrides(**{"train.optimizer.lr": 0.03}),
-    "digits 64-64-32-10 relu adam": Spec().with_overrides(**{
-        "data.name": "digits", "train.batch_size": 32, "train.optimizer.name": "adam",
-        "model.layers": [{"kind": "linear", "units": 64, "activation": "relu"},
-                         {"kind": "linear", "units": 32, "activation": "relu"}]}),
+    "digits-mlp 64-64-32-10 relu adam": get_preset("digits-mlp"),
 }
 
 
@@ -68,35 +69,49 @@ def runner_epochs(spec: Spec, epochs: int) -> float:
     runner = Runner(spec.with_overrides(**{"train.epochs": epochs}))
     start = time.perf_counter()
     runner.start()
-    while runner.status == "running":  # a cheap poll, fine enough not to overstate a 0.3 s run
-        time.sleep(0.002)
+    # Wait on the runner's signal, not by polling its status: a poll every 2 ms made the runner
+    # 10% slower (each wake-up takes the GIL from the training thread), a cost no page has.
+    runner.wait_until_settled(timeout=600)
     elapsed = time.perf_counter() - start
     runner.close()
     return elapsed
 
 
+def _ratios(times: list[float], bare: list[float]) -> str:
+    """Median [first quartile, third quartile] of the per-repeat ratios times[i] / bare[i]."""
+    ratios = [t / b for t, b in zip(times, bare)]
+    low, mid, high = statistics.quantiles(ratios, n=4)
+    return f"{mid:.2f} [{low:.2f}, {high:.2f}]"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--repeats", type=int, default=11)
+    parser.add_argument("--epochs", type=int, default=None, help="default: each spec's own (a whole default run)")
     args = parser.parse_args()
     Trainer(Spec())  # settles the thread count the engine uses, for both sides alike
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); median of {args.repeats}, "
-          f"{args.epochs} epochs each, runs interleaved\n")
-    print(f"{'model':32} {'bare ms/ep':>11} {'trainer ms/ep':>14} {'ratio':>6} {'runner ms/ep':>13} {'ratio':>6}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); median of {args.repeats} "
+          f"interleaved runs each\n")
+    print(f"{'model':34} {'epochs':>6} {'records every':>13} {'bare ms/ep':>11} {'trainer ms/ep':>14} "
+          f"{'ratio [quartiles]':>19} {'runner ms/ep':>13} {'ratio [quartiles]':>19}")
     for name, spec in SPECS.items():
+        epochs = args.epochs or spec.train.epochs
+        cadence = Trainer(spec.with_overrides(**{"train.epochs": epochs}))
+        every = f"{cadence.record_every} upd"
         bare_epochs(spec, 2), trainer_epochs(spec, 2)  # warm-up
         bare, ours, threaded = [], [], []
         for _ in range(args.repeats):  # interleaved so drift on a busy machine hits both sides
-            bare.append(bare_epochs(spec, args.epochs))
-            ours.append(trainer_epochs(spec, args.epochs))
-            threaded.append(runner_epochs(spec, args.epochs))
-        b, o, r = (statistics.median(v) / args.epochs * 1e3 for v in (bare, ours, threaded))
-        print(f"{name:32} {b:11.2f} {o:14.2f} {o / b:6.2f} {r:13.2f} {r / b:6.2f}")
+            bare.append(bare_epochs(spec, epochs))
+            ours.append(trainer_epochs(spec, epochs))
+            threaded.append(runner_epochs(spec, epochs))
+        b, o, r = (statistics.median(v) / epochs * 1e3 for v in (bare, ours, threaded))
+        print(f"{name:34} {epochs:6} {every:>13} {b:11.2f} {o:14.2f} {_ratios(ours, bare):>19} "
+              f"{r:13.2f} {_ratios(threaded, bare):>19}")
     tf_spec = SPECS["circle 2-4-2-1 tanh sgd"]
-    tf_default = statistics.median(trainer_epochs(tf_spec, args.epochs) for _ in range(args.repeats))
-    print(f"\nTensorFlow-playground default on this CPU: {args.epochs / tf_default:.0f} epochs/s "
-          f"({args.epochs / tf_default * Trainer(Spec()).steps_per_epoch:.0f} steps/s) with telemetry")
+    epochs = args.epochs or tf_spec.train.epochs
+    tf_default = statistics.median(trainer_epochs(tf_spec, epochs) for _ in range(args.repeats))
+    print(f"\nTensorFlow-playground default on this CPU: {epochs / tf_default:.0f} epochs/s "
+          f"({epochs / tf_default * Trainer(Spec()).steps_per_epoch:.0f} steps/s) with telemetry")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ class BackgroundTraining:
     thread_name = "playground-runner"
 
     def __init__(self, job: Any, visual_interval: float):
-        """`job` has run(max_steps, deadline, keep_going) -> steps taken, `finished`, and
+        """`job` has run(max_steps, deadline, keep_going, record_last) -> steps taken, `finished`, and
         compute_visuals(); visual_interval: pictures are redrawn at most this often while
         running (seconds), and always when the job pauses or ends."""
         self._job = job
@@ -130,6 +130,14 @@ class BackgroundTraining:
         with self._cond:
             return self._job, self._status, self._message
 
+    def wait_until_settled(self, timeout: float = 30.0) -> bool:
+        """Block until the job stands still: not running, no steps pending, no chunk in flight
+        (paused, done, diverged, failed or closed). No polling: the thread signals at the end of
+        every chunk. Returns False if `timeout` seconds passed first."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._closed or not (self._running or self._pending_steps or self._busy), timeout)
+
     def wait(self, until, timeout: float = 30.0) -> bool:
         """Block until `until(self.snapshot())` is true or timeout; for tests and scripts."""
         end = time.monotonic() + timeout
@@ -165,8 +173,9 @@ class BackgroundTraining:
                 self._apply_change(job, change)
                 # A pause or reset is honoured after the update in flight, not at the chunk's end.
                 keep_going = (lambda: self._running) if continuous else None
+                # Counted steps end with a record, so each click of Step shows where it led.
                 taken = job.run(budget, deadline=time.perf_counter() + CHUNK_SECONDS,
-                                keep_going=keep_going) if budget else 0
+                                keep_going=keep_going, record_last=not continuous) if budget else 0
                 ending = job.finished or not self._running
                 now = time.perf_counter()
                 if taken and (ending or now - last_visual >= self.visual_interval):

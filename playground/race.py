@@ -318,11 +318,13 @@ class Race:
                 self._keep_weights(e)
         return stepped
 
-    def run(self, max_rounds: int, deadline: float = math.inf, keep_going=None) -> int:
+    def run(self, max_rounds: int, deadline: float = math.inf, keep_going=None, record_last: bool = False) -> int:
         """Up to `max_rounds` rounds, until time.perf_counter() passes `deadline`, or until
-        `keep_going()` (checked after every round) is false. Returns rounds taken."""
+        `keep_going()` (checked after every round) is false. Returns rounds taken.
+        record_last: every contestant also records after the last of the `max_rounds`."""
         for e in self.entries:
             e.trainer.module.train()
+            e.trainer.record_at = e.trainer.step + max_rounds if record_last else -1
         taken = 0
         while taken < max_rounds and not self.finished:
             self.step_all()

@@ -86,8 +86,8 @@ def take_snapshot(trainer: Trainer, status: str, message: str) -> Snapshot:
         parameter_count=trainer.network.parameter_count(), layer_labels=list(labels),
         widths=trainer.network.widths, activations=list(trainer.network.activations),
         history=history, layers=layers, hist_steps=history["step"].to_numpy(),
-        weight_edges=[h.edges for h in trainer.weight_hists], weight_counts=weight_counts,
-        bias_edges=[h.edges for h in trainer.bias_hists], bias_counts=bias_counts,
+        weight_edges=[h.edges for h in trainer.probe.weight_histograms], weight_counts=weight_counts,
+        bias_edges=[h.edges for h in trainer.probe.bias_histograms], bias_counts=bias_counts,
         visuals=visuals, dataset=trainer.dataset,
     )
 

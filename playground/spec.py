@@ -289,7 +289,8 @@ class TelemetrySpec(Section):
     history_points: int = 1000
 
     FIELDS: ClassVar[tuple[Param, ...]] = (
-        Param("every_steps", int, 0, "Record metrics every this many updates (0 = once per epoch).", 0, 100_000,
+        Param("every_steps", int, 0, "Record metrics every this many updates (0 = auto: whole epochs, at least 50 "
+              "updates apart unless a run would get fewer than 50 records).", 0, 100_000,
               label="record every (steps)"),
         Param("histogram_bins", int, 32, "Bins of the weight and bias histograms (rounded up to a multiple "
               "of 4, so a range that doubles re-bins exactly).", 4, 100, label="histogram bins"),

@@ -18,30 +18,104 @@ from torch import nn
 LAYER_STAT_NAMES = ("grad_norm", "grad_mean_abs", "update_ratio", "weight_norm")
 
 
-def dense_layer_stats(layers: list[nn.Linear], weights_before: list[torch.Tensor] | None) -> torch.Tensor:
-    """(L, 4) on the device: ‖∇W‖₂, mean |∇W|, ‖ΔW‖/‖W‖ over the last update, ‖W‖₂.
+class DenseLayerProbe:
+    """What a record measures of the dense layers' parameters, in a few dozen kernel launches
+    whatever the depth.
 
-    Statistics are of the weight matrices (biases left out, as is usual for these plots).
-    Missing gradients (before the first step) and updates give NaN.
+    The 2L tensors (L weight matrices, then L bias vectors) are read as one flat vector (P,),
+    with `segment` (P,) naming the tensor of each entry, so per-tensor maxima, histograms and
+    norms are segment reductions over it, not one op per tensor and statistic. (With the
+    scores below, a record on the TF-default network went from 0.36 ms to 0.20 ms, measured
+    with torch.profiler.)
     """
-    rows = []
-    nan = None
-    for i, layer in enumerate(layers):
-        w = layer.weight.detach()
-        g = layer.weight.grad
-        if nan is None:
-            nan = torch.tensor(float("nan"), device=w.device)
-        w_norm = torch.linalg.vector_norm(w)
-        if g is None:
-            g_norm = g_mean = nan
+
+    def __init__(self, layers: list[nn.Linear], bins: int):
+        self.layers = layers
+        self.tensors = [layer.weight for layer in layers] + [layer.bias for layer in layers]
+        self.histograms = [GrowingHistogram(bins, t) for t in self.tensors]
+        self.bins = self.histograms[0].bins
+        device = layers[0].weight.device
+        sizes = torch.tensor([t.numel() for t in self.tensors])
+        segment = torch.repeat_interleave(torch.arange(len(self.tensors)), sizes).to(device)  # (P,)
+        self.segment = segment
+        self._cell_offset = segment * self.bins  # (P,) where each tensor's cells start in the counts
+        self.n_weights = int(sizes[:len(layers)].sum())  # flat[:n_weights] are the weight matrices
+        self._weight_counts = sizes[:len(layers)].tolist()  # entries per weight matrix
+        self._weight_sizes = sizes[:len(layers)].to(device=device, dtype=torch.float32)  # (L,) the same, on the device
+        self._set_ranges()
+
+    @property
+    def weight_histograms(self) -> list[GrowingHistogram]:
+        return self.histograms[:len(self.layers)]
+
+    @property
+    def bias_histograms(self) -> list[GrowingHistogram]:
+        return self.histograms[len(self.layers):]
+
+    def weights(self) -> torch.Tensor:
+        """(P_w,) a copy of every weight matrix now: the next record's update ratio needs it."""
+        return torch.cat([layer.weight.detach().reshape(-1) for layer in self.layers])
+
+    def flat(self) -> torch.Tensor:
+        """(P,) every weight then every bias, copied into one vector."""
+        return torch.cat([t.detach().reshape(-1) for t in self.tensors])
+
+    def grow_ranges(self, flat: torch.Tensor) -> list[float]:
+        """Each tensor's largest |value| (one host sync); histogram ranges grow to cover them.
+        A non-finite maximum (a diverged weight) leaves its range alone."""
+        maxima = torch.zeros(len(self.tensors), device=flat.device).scatter_reduce_(
+            0, self.segment, flat.abs(), "amax").tolist()
+        grown = False
+        for hist, biggest in zip(self.histograms, maxima):
+            if math.isfinite(biggest) and biggest > hist.limit:
+                hist.grow_to(biggest)
+                grown = True
+        if grown:
+            self._set_ranges()
+        return maxima
+
+    def measure(self, flat: torch.Tensor, weights_before: torch.Tensor | None) -> torch.Tensor:
+        """(L*4 + 2L*bins,) on the device: the (L, 4) layer statistics (LAYER_STAT_NAMES), then
+        the (2L, bins) histogram counts over the current ranges. Call grow_ranges first."""
+        counts = bin_counts(flat, self._entry_limit, self._entry_scale, self._cell_offset, self.bins,
+                            len(self.tensors))
+        stats = self._layer_stats(flat[:self.n_weights], weights_before)
+        return torch.cat([stats.flatten(), counts.to(stats.dtype)])
+
+    def _layer_stats(self, w: torch.Tensor, weights_before: torch.Tensor | None) -> torch.Tensor:
+        """(L, 4): ‖∇W‖₂, mean |∇W|, ‖ΔW‖/‖W‖ over the last update, ‖W‖₂ of each weight matrix
+        (biases left out, as is usual for these plots). Missing gradients (before the first
+        step) or a missing earlier copy give NaN, which flows through the sums."""
+        grads = [layer.weight.grad for layer in self.layers]
+        if any(g is None for g in grads):
+            g = torch.full_like(w, math.nan)
         else:
-            g_norm, g_mean = torch.linalg.vector_norm(g), g.abs().mean()
-        if weights_before is None:
-            ratio = nan
-        else:
-            ratio = torch.linalg.vector_norm(w - weights_before[i]) / w_norm.clamp_min(1e-12)
-        rows.append(torch.stack([g_norm, g_mean, ratio, w_norm]))
-    return torch.stack(rows)
+            g = torch.cat([grad.reshape(-1) for grad in grads])  # (P_w,)
+        change = w - weights_before if weights_before is not None else torch.full_like(w, math.nan)
+        per_entry = torch.stack([g * g, g.abs(), change * change, w * w])  # (4, P_w)
+        # Sums per layer over contiguous slices: 4x faster than index_add_ on the CPU (measured).
+        sums = torch.stack([part.sum(dim=1) for part in per_entry.split(self._weight_counts, dim=1)], dim=1)  # (4, L)
+        roots = sums.sqrt()  # rows 0, 2, 3 are the L2 norms
+        return torch.stack([roots[0], sums[1] / self._weight_sizes, roots[2] / roots[3].clamp_min(1e-12), roots[3]],
+                           dim=1)
+
+    def _set_ranges(self) -> None:
+        """Per-entry range and cells per unit (P,), kept on the device until a range grows."""
+        limits = torch.tensor([h.limit for h in self.histograms], device=self.segment.device)  # (2L,)
+        self._entry_limit = limits[self.segment]
+        self._entry_scale = (self.bins / 2) / self._entry_limit
+
+
+def bin_counts(values: torch.Tensor, limit: torch.Tensor, scale: torch.Tensor, cell_offset: torch.Tensor,
+               bins: int, n_segments: int) -> torch.Tensor:
+    """(n_segments * bins,) counts of `values` (P,), each entry binned into `bins` equal cells
+    over [-limit, limit] of its own segment and counted among that segment's cells.
+
+    Per entry (P,): `limit`, `scale` = (bins / 2) / limit, `cell_offset` = segment * bins.
+    Like torch.histc the top edge falls in the last cell; unlike it, values are expected
+    inside the range (grow it first), so none is dropped."""
+    cell = ((values + limit) * scale).long().clamp_(0, bins - 1)  # (P,)
+    return torch.bincount(cell + cell_offset, minlength=n_segments * bins)
 
 
 class GrowingHistogram:
@@ -68,10 +142,6 @@ class GrowingHistogram:
         while biggest > self.limit:
             self.limit *= 2
             self._pending_doublings += 1
-
-    def counts(self, values: torch.Tensor) -> torch.Tensor:
-        """(bins,) counts on the device, over the current range (call grow_to first)."""
-        return torch.histc(values.detach().float(), bins=self.bins, min=-self.limit, max=self.limit)
 
     @property
     def needs_rebin(self) -> bool:

@@ -21,10 +21,26 @@ from .heads import make_head
 from .model import build_network
 from .rng import PrivateRandomState
 from .spec import Choice, Spec
-from .telemetry import BoundedHistory, GrowingHistogram, Record, dense_layer_stats
+from .telemetry import BoundedHistory, DenseLayerProbe, Record
 
 
 SMALL_MODEL = 200_000  # parameters; below this, CPU training uses one thread
+
+# The default ("auto") record cadence. A record costs about as much as two training steps of a
+# small network (a forward pass over all the data and a few dozen kernel launches), so records
+# fall on whole epochs at least this many updates apart (PyTorch Lightning logs every 50 steps
+# by default too), which keeps their share of the time to a few percent...
+AUTO_RECORD_MIN_UPDATES = 50
+AUTO_RECORD_MIN_RECORDS = 50  # ...unless a run would then get fewer records than this
+
+
+def auto_record_every(steps_per_epoch: int, epochs: int) -> int:
+    """Updates between records when telemetry.every_steps is 0 (auto): a whole number of epochs,
+    at least AUTO_RECORD_MIN_UPDATES updates, unless that leaves fewer than
+    AUTO_RECORD_MIN_RECORDS records in the run (a short or full-batch run records every epoch
+    or so: its curve matters more than a few percent of a fraction of a second)."""
+    epochs_apart = min(math.ceil(AUTO_RECORD_MIN_UPDATES / steps_per_epoch), epochs // AUTO_RECORD_MIN_RECORDS)
+    return max(1, epochs_apart) * steps_per_epoch
 
 
 class Diverged(Exception):
@@ -85,9 +101,12 @@ class Trainer:
         self.y_train = torch.as_tensor(ds.y_train, **to)  # (N,)
         self.t_train = self.head.targets(self.y_train)    # (N,) or (N, outputs): what the loss sees
         self.x_test = torch.as_tensor(ds.x_test, **to)
-        self.x_all = torch.cat([self.x_train, self.x_test])  # one forward pass evaluates both splits
         self.y_test = torch.as_tensor(ds.y_test, **to)
         self.t_test = self.head.targets(self.y_test)
+        # A record evaluates both splits in one forward pass: train rows, then test rows.
+        self.x_all = torch.cat([self.x_train, self.x_test])
+        self.y_all = torch.cat([self.y_train, self.y_test])
+        self.t_all = torch.cat([self.t_train, self.t_test])
         self.loss_fn = self.head.make_loss()
 
         train = spec.train
@@ -98,7 +117,8 @@ class Trainer:
         self._fold_last = any(c.name == "batchnorm" for c in spec.model.layers) and n_train % self.batch_size == 1
         self.steps_per_epoch = math.ceil(n_train / self.batch_size) - (1 if self._fold_last else 0)
         self.total_steps = train.epochs * self.steps_per_epoch
-        self.record_every = spec.telemetry.every_steps or self.steps_per_epoch
+        self.record_every = spec.telemetry.every_steps or auto_record_every(self.steps_per_epoch, train.epochs)
+        self.record_at = -1  # also record after this step (set by run(record_last=True))
         self._has_penalty = bool(train.l1 or train.l2)  # read once: train_step is the hot path
         self._grad_clip = train.grad_clip
         self.step = 0
@@ -111,11 +131,9 @@ class Trainer:
         self._dropout_rng = PrivateRandomState(self.device, train.seed) if has_dropout else None
         self._order: torch.Tensor | None = None
         self._position = 0
-        self._weights_before: list[torch.Tensor] | None = None
+        self._weights_before: torch.Tensor | None = None  # (P_w,) flat copy from before a recorded step
 
-        bins = spec.telemetry.histogram_bins
-        self.weight_hists = [GrowingHistogram(bins, layer.weight) for layer in self.dense]
-        self.bias_hists = [GrowingHistogram(bins, layer.bias) for layer in self.dense]
+        self.probe = DenseLayerProbe(self.dense, spec.telemetry.histogram_bins)
         self.history = BoundedHistory(history_points or spec.telemetry.history_points)
         self.lock = threading.Lock()  # guards history and visuals against a reading thread
         self.visuals: Visuals | None = None
@@ -190,9 +208,10 @@ class Trainer:
         objective.backward()
         if self._grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.module.parameters(), self._grad_clip)
-        will_record = (self.step + 1) % self.record_every == 0 or self.step + 1 == self.total_steps
+        after = self.step + 1
+        will_record = after % self.record_every == 0 or after == self.total_steps or after == self.record_at
         if will_record:  # the update-to-weight ratio needs the weights before this step
-            self._weights_before = [layer.weight.detach().clone() for layer in self.dense]
+            self._weights_before = self.probe.weights()
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
@@ -223,11 +242,13 @@ class Trainer:
         return (f"Training diverged: {what} became {value} at step {self.step} (epoch {self.epoch:.1f}). "
                 f"{hint[0].upper()}{hint[1:]}.")
 
-    def run(self, max_steps: int, deadline: float = math.inf, keep_going=None) -> int:
+    def run(self, max_steps: int, deadline: float = math.inf, keep_going=None, record_last: bool = False) -> int:
         """Train up to `max_steps` steps, until time.perf_counter() passes `deadline`, or until
         `keep_going()` (checked after every step) is false. Returns the number of steps taken.
-        Stops early when the run is finished."""
+        Stops early when the run is finished. record_last: also record after the last of the
+        `max_steps` (someone stepping by hand wants to see where each step leads)."""
         self.module.train()
+        self.record_at = self.step + max_steps if record_last else -1
         taken = 0
         while taken < max_steps and not self.finished:
             self.train_step()
@@ -241,33 +262,26 @@ class Trainer:
     def record(self) -> Record:
         """Measure now and append to the history.
 
-        Costs one forward pass over train + test together and two host syncs (histogram
-        ranges, then every number at once), because at the default cadence (once per epoch)
-        a record must cost a few training steps at most.
+        Costs one forward pass over train + test together, a few dozen kernel launches and two
+        host syncs (histogram ranges, then every number at once), so that recording once per
+        epoch costs about as much as one or two training steps.
         """
         n_layers = len(self.dense)
-        n_train = len(self.x_train)
-        tensors = [layer.weight for layer in self.dense] + [layer.bias for layer in self.dense]
-        hists = self.weight_hists + self.bias_hists
         was_training = self.module.training
         if self._mode_matters:
             self.module.eval()
-        with torch.no_grad():
+        with torch.inference_mode():  # cheaper per op than no_grad: no autograd bookkeeping at all
             out = self.module(self.x_all)  # (N_train + N_test, outputs)
-            scores = torch.stack([
-                self.loss_fn(out[:n_train], self.t_train), self.head.metric(out[:n_train], self.y_train),
-                self.loss_fn(out[n_train:], self.t_test), self.head.metric(out[n_train:], self.y_test)])
-            maxima = torch.stack([t.detach().abs().max() for t in tensors]).tolist()  # sync 1
-            for hist, biggest in zip(hists, maxima):
-                hist.grow_to(biggest)
-            counts = torch.stack([h.counts(t) for h, t in zip(hists, tensors)])  # (2L, bins)
-            stats = dense_layer_stats(self.dense, self._weights_before)  # (L, 4)
-            numbers = torch.cat([scores, stats.flatten(), counts.flatten()]).cpu().numpy()  # sync 2
+            scores = self.head.split_scores(out, self.t_all, self.y_all, len(self.x_train))  # (4,)
+            flat = self.probe.flat()  # (P,)
+            maxima = self.probe.grow_ranges(flat)  # sync 1
+            measured = self.probe.measure(flat, self._weights_before)  # (L*4 + 2L*bins,)
+            numbers = torch.cat([scores, measured]).cpu().numpy()  # sync 2
         if self._mode_matters:
             self.module.train(was_training)
         self._weights_before = None
-        stats_np = numbers[4:4 + 4 * n_layers].reshape(n_layers, 4)
-        counts_np = numbers[4 + 4 * n_layers:].reshape(2 * n_layers, -1)
+        stats = numbers[4:4 + 4 * n_layers].reshape(n_layers, 4)
+        counts = numbers[4 + 4 * n_layers:].reshape(2 * n_layers, -1)
         now = time.perf_counter()
         last_time, last_step = self._clock
         speed = (self.step - last_step) * self.batch_size / (now - last_time) if self.step > last_step else 0.0
@@ -276,15 +290,14 @@ class Trainer:
             step=self.step, epoch=self.epoch, lr=float(self.optimizer.param_groups[0]["lr"]),
             train_loss=float(numbers[0]), train_metric=float(numbers[1]),
             test_loss=float(numbers[2]), test_metric=float(numbers[3]),
-            examples_per_sec=speed, layer_stats=stats_np,
-            weight_hist=list(counts_np[:n_layers]), bias_hist=list(counts_np[n_layers:]),
+            examples_per_sec=speed, layer_stats=stats,
+            weight_hist=list(counts[:n_layers]), bias_hist=list(counts[n_layers:]),
         )
         with self.lock:
-            for i in range(n_layers):  # a histogram whose range just grew re-bins its past rows
-                if self.weight_hists[i].needs_rebin:
-                    self.weight_hists[i].rebin([r.weight_hist[i] for r in self.history.records])
-                if self.bias_hists[i].needs_rebin:
-                    self.bias_hists[i].rebin([r.bias_hist[i] for r in self.history.records])
+            for i, hist in enumerate(self.probe.histograms):  # a range that just grew re-bins its past rows
+                if hist.needs_rebin:
+                    rows = [(r.weight_hist if i < n_layers else r.bias_hist)[i % n_layers] for r in self.history.records]
+                    hist.rebin(rows)
             self.history.append(record)
         if not np.isfinite(maxima).all():
             raise Diverged(self.step, self._divergence_message("a weight", float("nan")))

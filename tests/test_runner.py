@@ -46,6 +46,7 @@ def test_step_takes_exactly_the_steps_asked(runner):
     r = runner()
     r.step()
     assert r.wait(lambda s: s.step == 1)
+    assert r.wait(lambda s: s.history["step"].iloc[-1] == 1)  # each step click shows where it led
     r.step(r.steps_per_epoch)
     assert r.wait(lambda s: s.step == 1 + r.steps_per_epoch)
     snap = r.snapshot()
@@ -118,6 +119,20 @@ def test_an_exception_inside_the_thread_becomes_failed(runner, monkeypatch):
     r.start()
     assert r.wait(lambda s: s.status == "failed")
     assert "RuntimeError: simulated out-of-memory" in r.snapshot().message
+
+
+def test_wait_until_settled_returns_when_the_run_stands_still(runner):
+    r = runner()  # 2000 epochs: far longer than the waits below
+    r.start()
+    assert not r.wait_until_settled(timeout=0.2)  # still running
+    r.pause()
+    assert r.wait_until_settled(timeout=1)
+    held = r.trainer.step
+    r.step(40)
+    assert r.wait_until_settled(timeout=5) and r.trainer.step == held + 40  # all the steps, then still
+    short = runner(Spec().with_overrides(**{"train.epochs": 3}))
+    short.start()
+    assert short.wait_until_settled(timeout=30) and short.status == "done"
 
 
 def test_close_stops_the_thread(runner):

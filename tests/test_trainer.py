@@ -12,8 +12,8 @@ from playground.model import build_network, count_parameters
 from playground.params import SpecError
 from playground.snapshot import take_snapshot
 from playground.spec import MAX_PARAMETERS, Spec
-from playground.telemetry import BoundedHistory, GrowingHistogram, Record
-from playground.trainer import Diverged, Trainer
+from playground.telemetry import BoundedHistory, DenseLayerProbe, GrowingHistogram, Record, bin_counts
+from playground.trainer import Diverged, Trainer, auto_record_every
 
 
 def spec_with(**overrides) -> Spec:
@@ -94,17 +94,99 @@ def test_record_numbers_match_torch():
     assert record.test_metric == pytest.approx(float(accuracy))
 
 
+def _counts(values: torch.Tensor, limit: float, bins: int) -> np.ndarray:
+    """One tensor's histogram row, binned as a record bins it."""
+    n = len(values)
+    return bin_counts(values, torch.full((n,), limit), torch.full((n,), bins / 2 / limit),
+                      torch.zeros(n, dtype=torch.long), bins, 1).numpy()
+
+
 def test_histogram_range_doubles_and_rebins_history_exactly():
     hist = GrowingHistogram(8, torch.tensor([0.1, -0.2]))
     assert hist.limit == 0.25
-    values = torch.tensor([0.1, -0.2, 0.24, 0.0])
-    old_row = hist.counts(values).numpy().copy()
-    rows = [old_row.copy()]
+    values = torch.tensor([0.1, -0.2, 0.24, 0.0, -0.25])  # the bottom edge, not the (closed) top one
+    rows = [_counts(values, hist.limit, hist.bins)]
     hist.grow_to(0.9)  # needs two doublings: 0.25 -> 0.5 -> 1.0
     hist.rebin(rows)
     assert hist.limit == 1.0
-    np.testing.assert_array_equal(rows[0], hist.counts(values).numpy())  # same as binning afresh
-    assert rows[0].sum() == 4
+    np.testing.assert_array_equal(rows[0], _counts(values, hist.limit, hist.bins))  # same as binning afresh
+    assert rows[0].sum() == 5
+
+
+def test_bins_match_numpy_histogram_inside_the_range():
+    values = torch.linspace(-0.99, 0.99, 101) ** 3
+    for bins in (4, 8, 20):
+        expected, _ = np.histogram(values.numpy(), bins=bins, range=(-1.0, 1.0))
+        np.testing.assert_array_equal(_counts(values, 1.0, bins), expected)
+    top_edge = _counts(torch.tensor([1.0, -1.0]), 1.0, 4)
+    np.testing.assert_array_equal(top_edge, [1, 0, 0, 1])  # as torch.histc: the edges fall inside
+
+
+def test_probe_counts_each_tensor_on_its_own_range():
+    layers = [torch.nn.Linear(3, 5), torch.nn.Linear(5, 2)]
+    with torch.no_grad():
+        layers[1].weight.mul_(40)  # far outside the first layer's range
+    probe = DenseLayerProbe(layers, 8)
+    flat = probe.flat()
+    maxima = probe.grow_ranges(flat)
+    measured = probe.measure(flat, None)
+    counts = measured[4 * 2:].reshape(4, 8).numpy()
+    for row, tensor, hist, biggest in zip(counts, probe.tensors, probe.histograms, maxima):
+        assert biggest == pytest.approx(float(tensor.detach().abs().max()))
+        expected, _ = np.histogram(tensor.detach().numpy(), bins=8, range=(-hist.limit, hist.limit))
+        np.testing.assert_array_equal(row, expected)
+    stats = measured[:8].reshape(2, 4).numpy()
+    assert np.isnan(stats[:, :3]).all()  # no gradient and no earlier copy yet
+    np.testing.assert_allclose(stats[:, 3], [float(torch.linalg.vector_norm(l.weight.detach())) for l in layers], rtol=1e-6)
+
+
+def test_auto_cadence_records_whole_epochs_50_updates_apart_and_50_records_a_run():
+    default = Trainer(Spec())  # 200 epochs of 25 updates
+    assert default.steps_per_epoch == 25 and default.record_every == 50
+    default.run(120)
+    assert [r.step for r in default.history.records] == [0, 50, 100]
+    full_batch = Trainer(spec_with(**{"train.batch_size": 500}))  # one update an epoch
+    assert full_batch.record_every == 4  # 50 updates apart would leave a 200-epoch run 4 records
+    assert Trainer(spec_with(**{"train.epochs": 30})).record_every == 25  # a short run: every epoch
+    assert Trainer(spec_with(**{"telemetry.every_steps": 7})).record_every == 7  # asked for: as asked
+    assert auto_record_every(steps_per_epoch=100, epochs=1000) == 100  # long epochs: every epoch
+
+
+def test_counted_steps_end_with_a_record_of_where_they_led():
+    trainer = Trainer(Spec())
+    trainer.run(3, record_last=True)
+    last = trainer.history.records[-1]
+    assert last.step == 3 and np.isfinite(last.layer_stats).all()  # the update ratio too
+    trainer.run(10)  # not asked: only the cadence records
+    assert trainer.history.records[-1].step == 3
+    trainer.run(60, record_last=True)
+    assert [r.step for r in trainer.history.records] == [0, 3, 50, 73]
+
+
+@pytest.mark.parametrize("task, loss, outputs", [
+    ("multiclass", "cross_entropy", 10), ("binary", "cross_entropy", 2), ("binary", "bce", 1),
+    ("multiclass", "mse", 3), ("regression", "huber", 1),
+])
+def test_split_scores_match_torch_on_each_split(task, loss, outputs):
+    generator = torch.Generator().manual_seed(0)
+    n_classes = {"regression": 0, "binary": 2}.get(task, outputs)
+    y = (torch.randn(30, generator=generator) if task == "regression"
+         else torch.randint(0, max(n_classes, 2), (30,), generator=generator))
+    head = make_head(loss, task, n_classes, y.numpy())
+    out, t = torch.randn(30, outputs, generator=generator) * 3, head.targets(y)
+    scores = head.split_scores(out, t, y, 20)
+    loss_fn = head.make_loss()
+    for offset, rows in ((0, slice(0, 20)), (2, slice(20, 30))):
+        assert float(scores[offset]) == pytest.approx(float(loss_fn(out[rows], t[rows])), rel=1e-5)
+        assert float(scores[offset + 1]) == pytest.approx(float(head.metric(out[rows], y[rows])), rel=1e-5)
+
+
+def test_tied_logits_count_as_the_first_class_not_as_right():
+    head = make_head("cross_entropy", "multiclass", 3)
+    y = torch.tensor([0, 1, 2, 0])
+    scores = head.split_scores(torch.zeros(4, 3), head.targets(y), y, 2)  # a zero-initialised network
+    assert float(scores[1]) == 0.5 and float(scores[3]) == 0.5  # argmax picks class 0
+    assert float(scores[0]) == pytest.approx(math.log(3))
 
 
 def test_bounded_history_thins_old_points_and_keeps_step_zero():
