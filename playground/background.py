@@ -1,9 +1,10 @@
 """BackgroundTraining: a job that trains in steps (a Trainer, a Race), run on its own thread
 and driven by commands from another (the UI).
 
-Commands (start, pause, step, close, and a subclass's reset) only set fields under a lock and
-wake the thread, which trains in chunks of at most CHUNK_SECONDS and re-reads them between
-chunks; a pause or reset is honoured after the update in flight. Nothing raises into the
+Commands (start, pause, step, set_pace, close, and a subclass's reset) only set fields under a
+lock and wake the thread, which trains in chunks of at most CHUNK_SECONDS and re-reads them
+between chunks; a pause or reset is honoured after the update in flight. A pace (epochs a
+second) slows a run down enough to watch: the default circle run takes ~1.5 s flat out. Nothing raises into the
 caller once the object exists: an exception inside the thread becomes the `failed` status
 with its message. Subclasses say how to advance their job, when it is finished, and what
 an error means (runner.Runner turns NaN/inf into `diverged`).
@@ -25,8 +26,8 @@ class BackgroundTraining:
     thread_name = "playground-runner"
 
     def __init__(self, job: Any, visual_interval: float):
-        """`job` has run(max_steps, deadline, keep_going, record_last) -> steps taken, `finished`, and
-        compute_visuals(); visual_interval: pictures are redrawn at most this often while
+        """`job` has run(max_steps, deadline, keep_going, record_last) -> steps taken, `finished`,
+        `steps_per_epoch` and compute_visuals(); visual_interval: pictures are redrawn at most this often while
         running (seconds), and always when the job pauses or ends."""
         self._job = job
         self.visual_interval = visual_interval
@@ -37,6 +38,8 @@ class BackgroundTraining:
         self._pending_steps = 0  # single steps asked for while not running
         self._closed = False
         self._busy = False  # the thread is inside a training chunk
+        self._pace: float | None = None  # epochs a second while running; None: as fast as it goes
+        self._allowance = (0.0, 0.0)  # (steps that may be taken now under the pace, perf_counter then)
         self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
         self._thread.start()
 
@@ -69,6 +72,7 @@ class BackgroundTraining:
             if self._status in ("ready", "paused"):
                 self._running = True
                 self._status, self._message = "running", ""
+                self._allowance = (1.0, time.perf_counter())  # a paced run starts with a step at once
                 self._cond.notify_all()
 
     def pause(self) -> None:
@@ -95,6 +99,20 @@ class BackgroundTraining:
                 self._pending_steps += max(1, int(batches))
                 self._status = "paused"
                 self._cond.notify_all()
+
+    def set_pace(self, epochs_per_second: float | None) -> None:
+        """Train at most this many epochs a second while running (None: as fast as it goes).
+        Applies from the next chunk on; Step is never slowed down."""
+        if epochs_per_second is not None and not (0 < epochs_per_second < float("inf")):
+            raise ValueError(f"A pace must be a positive number of epochs a second, or None; got {epochs_per_second}.")
+        with self._cond:
+            self._pace = epochs_per_second
+            self._allowance = (1.0, time.perf_counter())
+            self._cond.notify_all()
+
+    @property
+    def pace(self) -> float | None:
+        return self._pace
 
     def _replace_job(self, job: Any) -> None:
         """Swap in a freshly built job (a reset): stop, let the chunk in flight finish, swap."""
@@ -157,14 +175,22 @@ class BackgroundTraining:
         last_visual = 0.0
         while True:
             with self._cond:
-                while not (self._closed or self._running or self._pending_steps or self._has_pending_change()):
-                    self._cond.wait()
-                if self._closed:
-                    return
+                while True:
+                    while not (self._closed or self._running or self._pending_steps or self._has_pending_change()):
+                        self._cond.wait()
+                    if self._closed:
+                        return
+                    delay = self._pace_delay() if self._running and self._pace else 0.0
+                    if delay <= 0 or self._has_pending_change():
+                        break
+                    self._cond.wait(delay)  # until the pace allows a step, or a command comes
                 job = self._job
                 change = self._take_pending_change()
                 continuous = self._running  # else: a counted number of single steps
-                if continuous:
+                paced = continuous and self._pace is not None
+                if paced:
+                    budget = int(self._allowance[0])
+                elif continuous:
                     budget = 1 << 30
                 else:
                     budget, self._pending_steps = self._pending_steps, 0
@@ -173,9 +199,10 @@ class BackgroundTraining:
                 self._apply_change(job, change)
                 # A pause or reset is honoured after the update in flight, not at the chunk's end.
                 keep_going = (lambda: self._running) if continuous else None
-                # Counted steps end with a record, so each click of Step shows where it led.
+                # Counted steps end with a record, so each click of Step shows where it led; so
+                # do a paced run's small chunks, so that its curves move as smoothly as it trains.
                 taken = job.run(budget, deadline=time.perf_counter() + CHUNK_SECONDS,
-                                keep_going=keep_going, record_last=not continuous) if budget else 0
+                                keep_going=keep_going, record_last=not continuous or paced) if budget else 0
                 ending = job.finished or not self._running
                 now = time.perf_counter()
                 if taken and (ending or now - last_visual >= self.visual_interval):
@@ -187,6 +214,8 @@ class BackgroundTraining:
                 outcome, leftover = self._error_outcome(job, e), 0
             with self._cond:
                 self._busy = False
+                if paced:
+                    self._allowance = (self._allowance[0] - taken, self._allowance[1])
                 if job is self._job:
                     if outcome is not None:
                         self._status, self._message = outcome
@@ -195,3 +224,14 @@ class BackgroundTraining:
                     elif leftover:  # a multi-step request that outlasted one chunk
                         self._pending_steps += leftover
                 self._cond.notify_all()
+
+    def _pace_delay(self) -> float:
+        """Seconds until the pace allows the next step (0: now), after topping up the allowance
+        for the time gone by. At most a chunk's worth is saved up, so a run does not sprint
+        to catch up after it was held up (under the lock)."""
+        rate = self._pace * self._job.steps_per_epoch  # steps a second
+        steps, then = self._allowance
+        now = time.perf_counter()
+        steps = min(steps + (now - then) * rate, max(1.0, rate * CHUNK_SECONDS))
+        self._allowance = (steps, now)
+        return 0.0 if steps >= 1 else (1 - steps) / rate

@@ -70,6 +70,22 @@ def test_train_starts_and_charts_follow(at):
     assert not at.exception
 
 
+def test_speed_slows_training_down_to_watch(at):
+    assert at.selectbox(key="speed").value == "fast"  # the default: a run that can be watched
+    long_run(at)
+    at.selectbox(key="speed").set_value("slow").run()  # 2 epochs a second: 50 updates on circle
+    started_at = time.perf_counter()
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: step_of(a) > 0)
+    time.sleep(0.5)
+    at.run()
+    steps, elapsed = step_of(at), time.perf_counter() - started_at
+    assert 0 < steps <= 50 * elapsed + 2  # never ahead of the pace
+    at.selectbox(key="speed").set_value("max").run()
+    assert run_until(at, lambda a: step_of(a) > 50 * (time.perf_counter() - started_at) + 100)  # let go
+    assert not at.exception
+
+
 def test_pause_holds_and_reset_clears(at):
     long_run(at)
     at.button(key="btn_train").click().run()

@@ -135,6 +135,37 @@ def test_wait_until_settled_returns_when_the_run_stands_still(runner):
     assert short.wait_until_settled(timeout=30) and short.status == "done"
 
 
+def test_a_pace_caps_the_steps_a_second_and_steps_ignore_it(runner):
+    r = runner()
+    r.set_pace(4)  # epochs a second: 100 updates a second on the default 25-update epochs
+    started = time.perf_counter()
+    r.start()
+    time.sleep(0.5)
+    r.pause()
+    elapsed = time.perf_counter() - started
+    taken = r.trainer.step
+    assert 0 < taken <= 100 * elapsed + 2  # never ahead of the pace (it may fall behind on a slow machine)
+    steps = r.snapshot().history["step"].tolist()
+    assert len(steps) >= 3 and steps[-1] <= taken  # a paced run records as it goes, not every 50 updates only
+    r.set_pace(1e-3)  # a step every 10 seconds while running...
+    r.step(30)  # ...but Step is not slowed down
+    assert r.wait_until_settled(timeout=5) and r.trainer.step == taken + 30
+    r.set_pace(None)
+    assert r.pace is None
+    with pytest.raises(ValueError, match="positive number of epochs a second"):
+        r.set_pace(0)
+
+
+def test_a_paced_run_pauses_at_once(runner):
+    r = runner()
+    r.set_pace(0.01)  # one update every 4 seconds
+    r.start()
+    assert r.wait(lambda s: s.step == 1)  # the first step comes at once
+    started = time.perf_counter()
+    r.pause()  # wakes the thread from its wait for the next step
+    assert time.perf_counter() - started < 2 and r.status == "paused"
+
+
 def test_close_stops_the_thread(runner):
     r = runner()
     r.start()

@@ -12,7 +12,7 @@ import streamlit as st
 from ..runner import Runner
 from ..snapshot import Snapshot
 from .session import PlaygroundSession
-from .widgets import full_run_only
+from .widgets import full_run_only, speed_control
 
 REFRESH_SECONDS = 0.5  # live redraw period while training (2 Hz)
 STEP_CHOICES = {"batch": "1 batch", "epoch": "1 epoch"}
@@ -47,6 +47,7 @@ def top_row(session: PlaygroundSession) -> None:
         st.button("Reset", icon=":material/restart_alt:", key="btn_reset",
                   on_click=full_run_only(_reset), args=(session,),
                   disabled=runner is None, help="Back to step 0, with the same initial weights (they come from the training seed).")
+        speed_control("speed", runner)
         st.space("stretch")
         if runner is not None and runner.trainer.dataset.geometry in ("plane", "line"):
             st.toggle("Test data", key="show_test", help="Also draw the test points (diamonds) on the model "

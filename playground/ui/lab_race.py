@@ -16,6 +16,7 @@ from ..race import RaceRunner, RaceSnapshot
 from .lab_results import results_panel
 from .lab_session import LabRace
 from .panels import CONFIG
+from .widgets import speed_control
 
 REFRESH_SECONDS = 0.5  # curves and status while racing
 SURFACE_SECONDS = 1.0  # the small multiples and the table: more figures, redrawn less often
@@ -93,6 +94,7 @@ def _top_row(lab: LabRace) -> None:
                                   "training set.")
         st.button("Reset", icon=":material/restart_alt:", key="lab_reset", on_click=_reset, args=(lab,),
                   help="Back to step 0: every contestant gets the same fresh initial weights again.")
+        speed_control("lab_speed", lab.runner, persist_state="session")
         st.space("stretch")
         st.toggle("Freeze view", key="lab_freeze", on_change=_freeze, args=(lab,), persist_state="session",
                   help="Stop redrawing the charts so you can zoom and hover; the race goes on (the status line "

@@ -111,3 +111,26 @@ def split_errors(error: SpecError, prefixes: Mapping[str, str]) -> dict[str, lis
         slot = next((s for p, s in prefixes.items() if field.startswith(p)), fallback)
         routed[slot].append((field, message))
     return routed
+
+
+# --------------------------------------------------------------------------- training speed
+
+SPEEDS: dict[str, float | None] = {"slow": 2.0, "medium": 10.0, "fast": 40.0, "max": None}  # epochs a second
+SPEED_LABELS = {"slow": "Slow", "medium": "Medium", "fast": "Fast", "max": "Max"}
+DEFAULT_SPEED = "fast"  # the TF default run then takes ~5 s: the boundary visibly forms (flat out: ~1.5 s)
+
+
+def speed_control(key: str, runner: Any, **widget_kwargs: Any) -> None:
+    """A compact Slow / Medium / Fast / Max menu of how fast training runs, applied to `runner` (a
+    Runner or RaceRunner, or None) at once. Slow runs are for watching: the curves and the
+    decision boundary move while the network learns instead of jumping to the end."""
+    st.session_state.setdefault(key, DEFAULT_SPEED)
+    paces = ", ".join(f"{SPEED_LABELS[k]} {v:g}" for k, v in SPEEDS.items() if v)
+    choice = st.selectbox(
+        "Speed", list(SPEEDS), format_func=lambda k: f"Speed: {SPEED_LABELS[k]}", key=key,
+        label_visibility="collapsed", width=150,
+        help=f"How fast training runs, in epochs a second: {paces}; Max as fast as this machine goes "
+             "(hundreds on a small network). Slower is easier to follow. Step is never slowed.",
+        **widget_kwargs)
+    if runner is not None and runner.pace != SPEEDS[choice]:
+        runner.set_pace(SPEEDS[choice])
