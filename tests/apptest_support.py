@@ -3,6 +3,7 @@ and make sure no training thread outlives the test."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -52,3 +53,13 @@ def run_until(at: AppTest, predicate, timeout: float = 20.0) -> bool:
         if predicate(at):
             return True
     return False
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """Every chart on the page by key (the key ends the element id) -> its figure as a dict:
+    st.plotly_chart elements and the live charts (ui/live_chart.py) alike."""
+    found = {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    for c in at.get("bidi_component"):
+        if c.proto.component_name == "playground_live_chart":
+            found[c.proto.id.rsplit("-", 1)[-1]] = json.loads(json.loads(c.proto.json)["figure"])
+    return found

@@ -16,9 +16,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import errors, run_until, started, status, step_of
+from apptest_support import charts, errors, run_until, started, status, step_of
 
 from playground.presets import get_preset
+from playground.ui import live_chart
 from playground.spec import Spec
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -32,7 +33,7 @@ def at():
 
 
 def plotly_keys(at: AppTest) -> int:
-    return len(at.get("plotly_chart"))
+    return len(charts(at))
 
 
 def long_run(at: AppTest) -> None:
@@ -52,6 +53,19 @@ def test_default_page_renders(at):
     assert at.number_input(key="opt_sgd_lr").value == pytest.approx(DEFAULT.train.optimizer["lr"])
     assert any("parameters" in c.value for c in at.caption)  # live parameter count
     assert not at.error
+
+
+def test_live_charts_redraw_in_place_and_fall_back_without_static_serving(at, monkeypatch, tmp_path):
+    live = [c.proto.id for c in at.get("bidi_component") if c.proto.component_name == "playground_live_chart"]
+    assert any(i.endswith("chart_network") for i in live) and any(i.endswith("chart_surface") for i in live)
+    assert (Path(APP).parent / "static" / live_chart.STATIC_NAME).stat().st_size > 1_000_000  # plotly.js, served
+    monkeypatch.setattr(live_chart, "_static_plotly_ready", lambda: False)
+    at.run()
+    assert {"chart_network", "chart_surface"} <= {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
+    assert live_chart._copy_plotly_js(str(tmp_path / "static")) and (tmp_path / "static" / live_chart.STATIC_NAME).exists()
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    assert not live_chart._copy_plotly_js(str(blocked / "static"))  # cannot create it: fall back, no crash
 
 
 def test_every_widget_has_help(at):

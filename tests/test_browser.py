@@ -140,6 +140,10 @@ def test_train_updates_live_then_pause_holds(page, app_url, tmp_path):
     # Live: the step count keeps rising without any user action (the fragment's timer).
     first = _step(page)
     _wait(lambda: _step(page) > first, timeout=10)
+    # Charts update in place: the very same plotly graph is redrawn, never thrown away and
+    # rebuilt (st.plotly_chart's rebuilds left the network diagram blank 43% of the time).
+    graphs = [_visible(page, key).locator(".js-plotly-plot").element_handle()
+              for key in ("chart_network", "chart_surface", "chart_loss")]
     redraws, last, start = 0, _loss_path(page), time.monotonic()
     while time.monotonic() - start < 4:
         current = _loss_path(page)
@@ -148,6 +152,7 @@ def test_train_updates_live_then_pause_holds(page, app_url, tmp_path):
         time.sleep(0.05)
     print(f"loss chart redraws: {redraws / 4:.1f} per second")
     assert redraws >= 1  # redrawn while training, without any user action
+    assert all(graph.evaluate("g => g.isConnected") for graph in graphs)
     assert _visible(page, "chart_surface").locator(".js-plotly-plot").count() == 1
 
     _visible(page, "btn_train").get_by_role("button", name="Pause").click()

@@ -10,7 +10,6 @@ its race), and checks that no race thread outlives it.
 from __future__ import annotations
 
 import base64
-import json
 import re
 import time
 
@@ -18,7 +17,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import errors, run_until, started, status, step_of
+from apptest_support import charts, errors, run_until, started, status, step_of
 
 TIMEOUT = 60
 RUNNER_THREADS = ("playground-race", "playground-runner")
@@ -34,11 +33,6 @@ def _lab_script() -> None:
 @pytest.fixture
 def at():
     yield from started(AppTest.from_function(_lab_script, default_timeout=TIMEOUT), RUNNER_THREADS)
-
-
-def charts(at: AppTest) -> dict[str, dict]:
-    """Plotly charts by key (the key ends the element id) -> the figure as a dict."""
-    return {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
 
 
 def title(figure: dict) -> str:
@@ -159,7 +153,7 @@ def test_rows_can_be_added_up_to_eight_and_removed_down_to_two(at):
     assert len([s for s in at.selectbox if s.key.endswith("_opt")]) == 8
     assert at.selectbox(key="lab_c4_opt").value == "adamw"  # the next optimizer not racing yet
     assert at.button(key="lab_add").disabled
-    assert len(at.get("plotly_chart")) == 4 + 8  # four curves, eight surfaces
+    assert len([k for k in charts(at) if k.startswith(("lab_chart_", "lab_surface_"))]) == 4 + 8  # curves, surfaces
     for row in range(7, 1, -1):
         at.button(key=f"lab_remove_{row}").click().run()
     assert at.button(key="lab_remove_0").disabled and at.button(key="lab_remove_1").disabled

@@ -40,8 +40,10 @@ COUNT_SCALE = [[0.0, "#ffffff"], [0.15, "#cfd8dc"], [0.6, "#607d8b"], [1.0, "#1c
 FONT = dict(family="Inter, 'Source Sans Pro', Helvetica, Arial, sans-serif", size=14, color="#263238")
 
 _AXIS = dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", zerolinecolor="#EBF0F8", zerolinewidth=2, ticks="",
-             automargin=True, title=dict(standoff=12))
-_COLORBAR = dict(outlinewidth=0, ticks="")
+             automargin=True, tickfont=dict(size=12, color="#78909c"),
+             title=dict(standoff=12, font=dict(size=13, color="#607d8b")))
+_COLORBAR = dict(outlinewidth=0, ticks="", tickfont=dict(size=12, color="#78909c"),
+                 title=dict(font=dict(size=13, color="#607d8b")))
 # plotly_white's look, minus its defaults for trace types we never draw: assigning the full
 # template costs ~40 ms per figure (it is deep-copied and validated), this one ~1 ms.
 TEMPLATE = go.layout.Template(
@@ -91,7 +93,7 @@ def base_layout(fig: go.Figure, title: str | None, height: int, uirevision: str 
     """
     fig.update_layout(
         template=TEMPLATE,
-        title=dict(text=title, x=0.0, xanchor="left", y=0.98, yanchor="top", font=dict(size=16))
+        title=dict(text=title, x=0.0, xanchor="left", y=0.98, yanchor="top", font=dict(size=16, weight=600))
         if title else None,
         height=height,
         margin=dict(l=56, r=16, t=44 if title else 12, b=44),

@@ -15,6 +15,7 @@ from ..charts.lab import optimizer_color
 from ..race import RaceRunner, RaceSnapshot
 from .lab_results import results_panel
 from .lab_session import LabRace
+from .live_chart import live_chart
 from .panels import CONFIG
 from .widgets import speed_control
 
@@ -183,7 +184,7 @@ def _curves_panel(lab: LabRace) -> None:
                 fig.update_layout(showlegend=False, margin=dict(b=44))
                 if log:
                     fig.update_yaxes(dtick=1, exponentformat="power")  # decades only: 2s and 5s clutter
-                st.plotly_chart(fig, key=f"lab_chart_{metric}", config=CONFIG)
+                live_chart(fig, f"lab_chart_{metric}", CONFIG)
 
 
 def status_text(snap: RaceSnapshot, note: str = "") -> str:
@@ -225,7 +226,7 @@ def _surfaces_panel(lab: LabRace) -> None:
                 if fig is None:
                     st.caption(f"{c.label}: nothing to draw yet.")
                 else:
-                    st.plotly_chart(fig, key=f"lab_surface_{c.color}", config=CONFIG)
+                    live_chart(fig, f"lab_surface_{c.color}", CONFIG)
 
 
 _SURFACE_KEY = {"binary": "orange and blue: the two classes, pale where the network is unsure; dots: training points",

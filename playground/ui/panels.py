@@ -13,6 +13,7 @@ import streamlit as st
 from .. import charts
 from ..snapshot import Snapshot
 from .controls import REFRESH_SECONDS
+from .live_chart import live_chart
 from .session import PlaygroundSession
 
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
@@ -78,7 +79,7 @@ def chart(fig: go.Figure | None, key: str, empty: str = "Nothing to draw yet: ta
     if fig is None:
         st.caption(empty)
         return
-    st.plotly_chart(fig, key=key, config=CONFIG)
+    live_chart(fig, key, CONFIG)
 
 
 # --------------------------------------------------------------------------- tabs
