@@ -4,9 +4,9 @@ and driven by commands from another (the UI).
 Commands (start, pause, step, set_pace, close, and a subclass's reset) only set fields under a
 lock and wake the thread, which trains in chunks of at most CHUNK_SECONDS and re-reads them
 between chunks; a pause or reset is honoured after the update in flight. A pace (epochs a
-second) slows a run down enough to watch: the default circle run takes ~1.5 s flat out. Nothing raises into the
-caller once the object exists: an exception inside the thread becomes the `failed` status
-with its message. Subclasses say how to advance their job, when it is finished, and what
+second) slows a run down enough to watch: flat out, the default circle run takes ~1.5 s.
+Nothing raises into the caller once the object exists: an exception inside the thread
+becomes the `failed` status with its message. Subclasses say how to advance their job, when it is finished, and what
 an error means (runner.Runner turns NaN/inf into `diverged`).
 """
 
@@ -27,8 +27,8 @@ class BackgroundTraining:
 
     def __init__(self, job: Any, visual_interval: float):
         """`job` has run(max_steps, deadline, keep_going, record_last) -> steps taken, `finished`,
-        `steps_per_epoch` and compute_visuals(); visual_interval: pictures are redrawn at most this often while
-        running (seconds), and always when the job pauses or ends."""
+        `steps_per_epoch` and compute_visuals(); visual_interval: pictures are redrawn at most
+        this often while running (seconds), and always when the job pauses or ends."""
         self._job = job
         self.visual_interval = visual_interval
         self._cond = threading.Condition()

@@ -294,10 +294,10 @@ class Trainer:
             weight_hist=list(counts[:n_layers]), bias_hist=list(counts[n_layers:]),
         )
         with self.lock:
-            for i, hist in enumerate(self.probe.histograms):  # a range that just grew re-bins its past rows
-                if hist.needs_rebin:
-                    rows = [(r.weight_hist if i < n_layers else r.bias_hist)[i % n_layers] for r in self.history.records]
-                    hist.rebin(rows)
+            for field, hists in (("weight_hist", self.probe.weight_histograms), ("bias_hist", self.probe.bias_histograms)):
+                for i, hist in enumerate(hists):  # a range that just grew re-bins its past rows
+                    if hist.needs_rebin:
+                        hist.rebin([getattr(r, field)[i] for r in self.history.records])
             self.history.append(record)
         if not np.isfinite(maxima).all():
             raise Diverged(self.step, self._divergence_message("a weight", float("nan")))

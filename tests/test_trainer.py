@@ -113,6 +113,24 @@ def test_histogram_range_doubles_and_rebins_history_exactly():
     assert rows[0].sum() == 5
 
 
+def test_weights_that_outgrow_their_range_rebin_the_whole_history():
+    trainer = Trainer(spec_with(**{"train.optimizer.lr": 3.0, "train.epochs": 20, "telemetry.every_steps": 5}))
+    limits = [h.limit for h in trainer.probe.histograms]
+    trainer.run(trainer.total_steps)
+    grown = [i for i, h in enumerate(trainer.probe.histograms) if h.limit > limits[i]]
+    assert grown  # lr 3 blows some weights past their first range
+    n_layers = len(trainer.dense)
+    for i in grown:
+        field, layer = ("weight_hist", i) if i < n_layers else ("bias_hist", i - n_layers)
+        size = trainer.probe.tensors[i].numel()
+        assert all(getattr(r, field)[layer].sum() == size for r in trainer.history.records)  # none dropped
+        latest = getattr(trainer.history.records[-1], field)[layer]
+        values = trainer.probe.tensors[i].detach().numpy().ravel()
+        expected, _ = np.histogram(values, bins=trainer.probe.bins, range=(-trainer.probe.histograms[i].limit,
+                                                                          trainer.probe.histograms[i].limit))
+        np.testing.assert_array_equal(latest, expected)
+
+
 def test_bins_match_numpy_histogram_inside_the_range():
     values = torch.linspace(-0.99, 0.99, 101) ** 3
     for bins in (4, 8, 20):
