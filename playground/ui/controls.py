@@ -49,10 +49,6 @@ def top_row(session: PlaygroundSession) -> None:
                   disabled=runner is None, help="Back to step 0, with the same initial weights (they come from the training seed).")
         speed_control("speed", runner)
         st.space("stretch")
-        if runner is not None and runner.trainer.dataset.geometry in ("plane", "line"):
-            st.toggle("Test data", key="show_test", help="Also draw the test points (diamonds) on the model "
-                                                         "output, to see how the boundary does on data it "
-                                                         "never trained on.")
         st.toggle("Freeze view", key="freeze", on_change=full_run_only(_freeze), args=(session,),
                   help="Stop redrawing the charts so you can zoom and hover; training goes on. "
                        "Turn off to follow the run again.")

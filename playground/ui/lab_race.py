@@ -100,9 +100,6 @@ def _top_row(lab: LabRace) -> None:
         st.toggle("Freeze view", key="lab_freeze", on_change=_freeze, args=(lab,), persist_state="session",
                   help="Stop redrawing the charts so you can zoom and hover; the race goes on (the status line "
                        "keeps counting). Turn off to follow it again.")
-        st.toggle("Log-scale losses", key="lab_log", persist_state="session",
-                  help="Draw the train and test losses on a logarithmic axis, so late, small improvements stay "
-                       "visible. The gradient norm is always on a log axis: it spans several decades.")
 
 
 def _train(lab: LabRace, label: str) -> None:
@@ -173,6 +170,9 @@ def _status_panel(lab: LabRace) -> None:
 
 def _curves_panel(lab: LabRace) -> None:
     snap = _snapshot(lab)
+    st.toggle("Log-scale losses", key="lab_log", persist_state="session",
+              help="Draw the train and test losses on a logarithmic axis, so late, small improvements stay "
+                   "visible. The gradient norm is always on a log axis: it spans several decades.")
     log_y = bool(st.session_state.get("lab_log"))
     pairs = [("train_loss", "test_loss"), (f"test_{snap.metric}", "grad_norm")]
     for metrics in pairs:

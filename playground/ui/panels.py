@@ -61,6 +61,8 @@ def _output_panel(session: PlaygroundSession) -> None:
     surface = charts.decision_surface_figure(snap, show_test=show_test, show_train=True, height=TOP_HEIGHT)
     if surface is not None:
         chart(surface, "chart_surface")
+        st.toggle("Show test data", key="show_test", help="Also draw the test points (diamonds) on the model "
+                  "output, to see how the boundary does on data it never trained on.")
     else:
         _evaluation(snap, height=TOP_HEIGHT)
 
