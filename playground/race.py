@@ -321,17 +321,33 @@ class Race:
     def run(self, max_rounds: int, deadline: float = math.inf, keep_going=None, record_last: bool = False) -> int:
         """Up to `max_rounds` rounds, until time.perf_counter() passes `deadline`, or until
         `keep_going()` (checked after every round) is false. Returns rounds taken.
-        record_last: every contestant also records after the last of the `max_rounds`."""
+        record_last: every contestant ends with a record of where its last step led."""
         for e in self.entries:
             e.trainer.module.train()
-            e.trainer.record_at = e.trainer.step + max_rounds if record_last else -1
+            e.trainer.watch(record_last)
         taken = 0
-        while taken < max_rounds and not self.finished:
-            self.step_all()
-            taken += 1
-            if time.perf_counter() >= deadline or (keep_going is not None and not keep_going()):
-                break
+        try:
+            while taken < max_rounds and not self.finished:
+                self.step_all()
+                taken += 1
+                if time.perf_counter() >= deadline or (keep_going is not None and not keep_going()):
+                    break
+        finally:
+            for e in self.entries:
+                e.trainer.watch(False)
+        if record_last and taken:
+            for e in self.entries:
+                if e.status != "diverged":
+                    self._record_if_new(e)
         return taken
+
+    def _record_if_new(self, entry: Entry) -> None:
+        try:
+            if entry.trainer.record_if_new() is not None:
+                self._keep_weights(entry)
+        except Diverged as err:  # NaN weights surface in the record: the contestant diverged
+            with self.lock:
+                entry.status, entry.message, entry.diverged_step = "diverged", str(err), err.step
 
     def _keep_weights(self, entry: Entry) -> None:
         vector = flat_parameters(entry.trainer.module)

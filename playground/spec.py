@@ -289,7 +289,7 @@ class TelemetrySpec(Section):
     history_points: int = 1000
 
     FIELDS: ClassVar[tuple[Param, ...]] = (
-        Param("every_steps", int, 0, "Record metrics every this many updates (0 = auto: whole epochs, at least 50 "
+        Param("every_steps", int, 0, "Record metrics every this many updates (0 = auto: whole epochs, at least 100 "
               "updates apart unless a run would get fewer than 50 records).", 0, 100_000,
               label="record every (steps)"),
         Param("histogram_bins", int, 32, "Bins of the weight and bias histograms (rounded up to a multiple "

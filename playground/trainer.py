@@ -28,9 +28,9 @@ SMALL_MODEL = 200_000  # parameters; below this, CPU training uses one thread
 
 # The default ("auto") record cadence. A record costs about as much as two training steps of a
 # small network (a forward pass over all the data and a few dozen kernel launches), so records
-# fall on whole epochs at least this many updates apart (PyTorch Lightning logs every 50 steps
-# by default too), which keeps their share of the time to a few percent...
-AUTO_RECORD_MIN_UPDATES = 50
+# fall on whole epochs at least this many updates apart, which keeps their share of the time
+# to ~2% (at 50 apart it was ~4%, too close to the 10% budget on a noisy machine)...
+AUTO_RECORD_MIN_UPDATES = 100
 AUTO_RECORD_MIN_RECORDS = 50  # ...unless a run would then get fewer records than this
 
 
@@ -118,7 +118,7 @@ class Trainer:
         self.steps_per_epoch = math.ceil(n_train / self.batch_size) - (1 if self._fold_last else 0)
         self.total_steps = train.epochs * self.steps_per_epoch
         self.record_every = spec.telemetry.every_steps or auto_record_every(self.steps_per_epoch, train.epochs)
-        self.record_at = -1  # also record after this step (set by run(record_last=True))
+        self._watched = False  # copy the weights before every step, so any step can be recorded
         self._has_penalty = bool(train.l1 or train.l2)  # read once: train_step is the hot path
         self._grad_clip = train.grad_clip
         self.step = 0
@@ -209,8 +209,8 @@ class Trainer:
         if self._grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.module.parameters(), self._grad_clip)
         after = self.step + 1
-        will_record = after % self.record_every == 0 or after == self.total_steps or after == self.record_at
-        if will_record:  # the update-to-weight ratio needs the weights before this step
+        will_record = after % self.record_every == 0 or after == self.total_steps
+        if will_record or self._watched:  # the update-to-weight ratio needs the weights before this step
             self._weights_before = self.probe.weights()
         self.optimizer.step()
         if self.scheduler is not None:
@@ -245,17 +245,32 @@ class Trainer:
     def run(self, max_steps: int, deadline: float = math.inf, keep_going=None, record_last: bool = False) -> int:
         """Train up to `max_steps` steps, until time.perf_counter() passes `deadline`, or until
         `keep_going()` (checked after every step) is false. Returns the number of steps taken.
-        Stops early when the run is finished. record_last: also record after the last of the
-        `max_steps` (someone stepping by hand wants to see where each step leads)."""
+        Stops early when the run is finished. record_last: end with a record of where the last
+        step led, however the run of steps ended (someone is watching it step by step)."""
         self.module.train()
-        self.record_at = self.step + max_steps if record_last else -1
+        self.watch(record_last)
         taken = 0
-        while taken < max_steps and not self.finished:
-            self.train_step()
-            taken += 1
-            if time.perf_counter() >= deadline or (keep_going is not None and not keep_going()):
-                break
+        try:
+            while taken < max_steps and not self.finished:
+                self.train_step()
+                taken += 1
+                if time.perf_counter() >= deadline or (keep_going is not None and not keep_going()):
+                    break
+        finally:
+            self.watch(False)
+        if record_last and taken:
+            self.record_if_new()
         return taken
+
+    def watch(self, watched: bool) -> None:
+        """While watched, every step first copies the weights, so that a record can follow any
+        step (record_if_new) with its update-to-weight ratio; a copy of a small network costs
+        about 1% of a step."""
+        self._watched = watched
+
+    def record_if_new(self) -> Record | None:
+        """Record now, unless the latest record is of this very step."""
+        return self.record() if self.history.records[-1].step != self.step else None
 
     # ------------------------------------------------------------------ telemetry
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import time
 
 import numpy as np
 import pandas as pd
@@ -120,6 +121,15 @@ def test_every_contestant_sees_the_identical_batch_sequence():
     assert len(seen[0]) == 25 and sorted(seen[0][0] + sum(seen[0][1:10], [])) == list(range(100))
     assert seen[0] != [sorted(b) for b in seen[0]] or seen[0][0] != seen[0][10]  # really shuffled
     assert seen[0] == seen[1] == seen[2] == seen[-1]
+
+
+def test_a_watched_chunk_of_rounds_ends_with_a_record_and_a_path_point_for_everyone():
+    race = Race(small_spec(**{"train.epochs": 1000}), parse_contestants("sgd,adam"))
+    rounds = race.run(10**6, deadline=time.perf_counter() + 0.05, record_last=True)  # cut short by time
+    assert 0 < rounds < 10**6
+    for entry in race.entries:
+        assert entry.trainer.history.records[-1].step == entry.trainer.step == rounds
+        assert entry.path.records[-1][0] == rounds  # the landscape's path follows too
 
 
 def test_same_optimizer_twice_gives_identical_curves_even_with_dropout():

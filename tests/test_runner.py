@@ -146,7 +146,7 @@ def test_a_pace_caps_the_steps_a_second_and_steps_ignore_it(runner):
     taken = r.trainer.step
     assert 0 < taken <= 100 * elapsed + 2  # never ahead of the pace (it may fall behind on a slow machine)
     steps = r.snapshot().history["step"].tolist()
-    assert len(steps) >= 3 and steps[-1] <= taken  # a paced run records as it goes, not every 50 updates only
+    assert len(steps) >= 3 and steps[-1] <= taken  # a paced run records as it goes, not every 100 updates only
     r.set_pace(1e-3)  # a step every 10 seconds while running...
     r.step(30)  # ...but Step is not slowed down
     assert r.wait_until_settled(timeout=5) and r.trainer.step == taken + 30

@@ -1,6 +1,7 @@
 """The training loop: it learns, it is deterministic, its telemetry numbers are right."""
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -158,13 +159,14 @@ def test_probe_counts_each_tensor_on_its_own_range():
     np.testing.assert_allclose(stats[:, 3], [float(torch.linalg.vector_norm(l.weight.detach())) for l in layers], rtol=1e-6)
 
 
-def test_auto_cadence_records_whole_epochs_50_updates_apart_and_50_records_a_run():
+def test_auto_cadence_records_whole_epochs_100_updates_apart_and_50_records_a_run():
     default = Trainer(Spec())  # 200 epochs of 25 updates
-    assert default.steps_per_epoch == 25 and default.record_every == 50
-    default.run(120)
-    assert [r.step for r in default.history.records] == [0, 50, 100]
+    assert default.steps_per_epoch == 25 and default.record_every == 100
+    default.run(220)
+    assert [r.step for r in default.history.records] == [0, 100, 200]
+    assert Trainer(spec_with(**{"train.epochs": 100})).record_every == 50  # 2 epochs: still 50 records
     full_batch = Trainer(spec_with(**{"train.batch_size": 500}))  # one update an epoch
-    assert full_batch.record_every == 4  # 50 updates apart would leave a 200-epoch run 4 records
+    assert full_batch.record_every == 4  # 100 updates apart would leave a 200-epoch run 2 records
     assert Trainer(spec_with(**{"train.epochs": 30})).record_every == 25  # a short run: every epoch
     assert Trainer(spec_with(**{"telemetry.every_steps": 7})).record_every == 7  # asked for: as asked
     assert auto_record_every(steps_per_epoch=100, epochs=1000) == 100  # long epochs: every epoch
@@ -177,8 +179,16 @@ def test_counted_steps_end_with_a_record_of_where_they_led():
     assert last.step == 3 and np.isfinite(last.layer_stats).all()  # the update ratio too
     trainer.run(10)  # not asked: only the cadence records
     assert trainer.history.records[-1].step == 3
-    trainer.run(60, record_last=True)
-    assert [r.step for r in trainer.history.records] == [0, 3, 50, 73]
+    trainer.run(110, record_last=True)
+    assert [r.step for r in trainer.history.records] == [0, 3, 100, 123]
+
+
+def test_a_run_of_steps_cut_short_by_its_deadline_still_ends_with_a_record():
+    trainer = Trainer(spec_with(**{"train.epochs": 1000}))
+    taken = trainer.run(10**6, deadline=time.perf_counter() + 0.05, record_last=True)  # a paced chunk
+    assert 0 < taken < 10**6
+    last = trainer.history.records[-1]
+    assert last.step == trainer.step == taken and np.isfinite(last.layer_stats).all()
 
 
 @pytest.mark.parametrize("task, loss, outputs", [
