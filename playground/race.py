@@ -39,7 +39,7 @@ from .params import SpecError
 from .snapshot import Snapshot, take_snapshot
 from .spec import Choice, Spec
 from .telemetry import BoundedHistory
-from .trainer import Diverged, Trainer, Visuals
+from .trainer import Diverged, Trainer, Visuals, repeat_steps
 
 MIN_CONTESTANTS, MAX_CONTESTANTS = 2, 8  # 8 = len(charts.style.OPTIMIZER_COLORS)
 PATH_POINTS = 200  # weight snapshots kept per contestant (thinned like the history)
@@ -325,13 +325,8 @@ class Race:
         for e in self.entries:
             e.trainer.module.train()
             e.trainer.watch(record_last)
-        taken = 0
         try:
-            while taken < max_rounds and not self.finished:
-                self.step_all()
-                taken += 1
-                if time.perf_counter() >= deadline or (keep_going is not None and not keep_going()):
-                    break
+            taken = repeat_steps(self.step_all, lambda: self.finished, max_rounds, deadline, keep_going)
         finally:
             for e in self.entries:
                 e.trainer.watch(False)

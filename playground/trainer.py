@@ -11,6 +11,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import torch
@@ -41,6 +42,19 @@ def auto_record_every(steps_per_epoch: int, epochs: int) -> int:
     or so: its curve matters more than a few percent of a fraction of a second)."""
     epochs_apart = min(math.ceil(AUTO_RECORD_MIN_UPDATES / steps_per_epoch), epochs // AUTO_RECORD_MIN_RECORDS)
     return max(1, epochs_apart) * steps_per_epoch
+
+
+def repeat_steps(step: Callable[[], object], finished: Callable[[], bool], max_steps: int, deadline: float,
+                 keep_going: Callable[[], bool] | None) -> int:
+    """Call step() up to `max_steps` times, until finished(), until time.perf_counter() passes
+    `deadline`, or until keep_going() (checked after every step) is false. Returns the count."""
+    taken = 0
+    while taken < max_steps and not finished():
+        step()
+        taken += 1
+        if time.perf_counter() >= deadline or (keep_going is not None and not keep_going()):
+            break
+    return taken
 
 
 class Diverged(Exception):
@@ -249,13 +263,8 @@ class Trainer:
         step led, however the run of steps ended (someone is watching it step by step)."""
         self.module.train()
         self.watch(record_last)
-        taken = 0
         try:
-            while taken < max_steps and not self.finished:
-                self.train_step()
-                taken += 1
-                if time.perf_counter() >= deadline or (keep_going is not None and not keep_going()):
-                    break
+            taken = repeat_steps(self.train_step, lambda: self.finished, max_steps, deadline, keep_going)
         finally:
             self.watch(False)
         if record_last and taken:
