@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -147,6 +148,14 @@ def test_gradient_lines_and_bars_per_layer(binary):
     ratio = charts.update_ratio_figure(snap)
     assert ratio.layout.yaxis.type == "log"
     assert any(shape.y0 == 1e-3 and shape.line.dash == "dot" for shape in ratio.layout.shapes)
+
+
+def test_log_axes_label_decades_only_when_the_data_spans_them():
+    snap = snapshot(make_trainer(**{"data.name": "circle"}))
+    wide = snap.layers.assign(grad_norm=np.where(snap.layers["layer"] == "output", 1e-1, 1e-4))  # 3 decades
+    assert charts.gradient_norm_figure(replace(snap, layers=wide)).layout.yaxis.dtick == 1
+    narrow = snap.layers.assign(grad_norm=np.where(snap.layers["layer"] == "output", 0.3, 0.1))  # half a decade
+    assert charts.gradient_norm_figure(replace(snap, layers=narrow)).layout.yaxis.dtick is None  # 2s and 5s help here
 
 
 # --------------------------------------------------------------------------- surface

@@ -98,7 +98,15 @@ def _layer_lines(snap, column: str, what: str, title: str, log_y: bool, height: 
         ))
     fig.update_xaxes(title_text="step", rangemode="tozero")
     fig.update_yaxes(title_text=what, type="log" if log_y else "linear", exponentformat="power" if log_y else "none")
+    if log_y and _decades_spanned(np.concatenate([values for _, _, values in series])) >= 1:
+        fig.update_yaxes(dtick=1)  # label the decades only: 2s and 5s between them crowd a small chart
     return base_layout(fig, title, height, uirevision=f"{column}-{log_y}")
+
+
+def _decades_spanned(values: np.ndarray) -> float:
+    """log10(max / min) of the finite, positive values (0 when there are none)."""
+    positive = values[np.isfinite(values) & (values > 0)]
+    return float(np.log10(positive.max() / positive.min())) if positive.size else 0.0
 
 
 def gradient_norm_figure(snap, log_y: bool = True, height: int = 300, max_points: int = MAX_POINTS) -> go.Figure:
@@ -141,5 +149,5 @@ def gradient_bars_figure(snap, height: int = 280) -> go.Figure:
     low, high = np.log10(finite.min()), np.log10(finite.max())
     # Bars rise from a decade below the smallest, so a 10x gap between layers reads as a 10x gap.
     fig.update_yaxes(title_text="gradient norm", type="log", exponentformat="power",
-                     range=[np.floor(low) - 1, high + 0.4])
+                     range=[np.floor(low) - 1, high + 0.4], dtick=1)  # at least 1.4 decades: label decades only
     return base_layout(fig, "Latest gradient norm", height, legend=False)
