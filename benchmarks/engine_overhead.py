@@ -3,7 +3,8 @@ hand-written PyTorch loop on the same model, data, batch order and seed, in one 
 
 Prints the median time per epoch of each and the median of the per-repeat ratios, each run
 timed right after its own bare run so that drift on a shared machine cancels (target: at most
-1.10x; the quartiles of the ratios show how noisy the machine was), for an
+1.10x; the quartiles of the ratios show how noisy the machine was, and "best" is the ratio of
+the fastest runs of each, the least disturbed by other work on a shared machine), for an
 MLP on 2-D data (the TensorFlow playground's default) and for the digits-mlp preset, each run
 for its own number of epochs with its default (auto) record cadence, for the trainer alone and
 for the threaded runner; then the TF default's epochs per second on this CPU.
@@ -57,6 +58,40 @@ def bare_epochs(spec: Spec, epochs: int) -> float:
     return time.perf_counter() - start
 
 
+def alternating_blocks(spec: Spec, blocks: int) -> tuple[int, float]:
+    """(updates a block, trainer time / bare time) over `blocks` alternating blocks: a record
+    interval of bare updates, then as many trainer updates (ending in their record). Drift on a
+    shared machine hits both sides alike, so this is far steadier than whole runs."""
+    every = Trainer(spec).record_every  # the default run's own record cadence
+    trainer = Trainer(spec.with_overrides(**{"train.epochs": 10_000, "telemetry.every_steps": every}))
+    network = build_network(spec.model, trainer.dataset.n_inputs, trainer.head.n_outputs, spec.train.seed)
+    model = network.module
+    optimizer = catalog.build_optimizer(spec.train.optimizer.name, dict(spec.train.optimizer.params),
+                                        model.parameters())
+    loss_fn, x, t, batch = trainer.head.make_loss(), trainer.x_train, trainer.t_train, trainer.batch_size
+    generator = torch.Generator().manual_seed(spec.train.seed)
+    batches: list[torch.Tensor] = []
+
+    def bare_step() -> None:
+        if not batches:
+            batches.extend(torch.randperm(len(x), generator=generator).split(batch))
+        index = batches.pop(0)
+        optimizer.zero_grad(set_to_none=True)
+        loss_fn(model(x[index]), t[index]).backward()
+        optimizer.step()
+
+    model.train()
+    bare = ours = 0.0
+    for _ in range(blocks):
+        start = time.perf_counter()
+        for _ in range(every):
+            bare_step()
+        middle = time.perf_counter()
+        trainer.run(every)
+        bare, ours = bare + middle - start, ours + time.perf_counter() - middle
+    return every, ours / bare
+
+
 def trainer_epochs(spec: Spec, epochs: int) -> float:
     trainer = Trainer(spec.with_overrides(**{"train.epochs": epochs}))
     start = time.perf_counter()
@@ -78,10 +113,11 @@ def runner_epochs(spec: Spec, epochs: int) -> float:
 
 
 def _ratios(times: list[float], bare: list[float]) -> str:
-    """Median [first quartile, third quartile] of the per-repeat ratios times[i] / bare[i]."""
+    """Median [first quartile, third quartile] of the per-repeat ratios times[i] / bare[i], and
+    the ratio of the fastest of each."""
     ratios = [t / b for t, b in zip(times, bare)]
     low, mid, high = statistics.quantiles(ratios, n=4)
-    return f"{mid:.2f} [{low:.2f}, {high:.2f}]"
+    return f"{mid:.2f} [{low:.2f}, {high:.2f}] best {min(times) / min(bare):.2f}"
 
 
 def main() -> None:
@@ -93,7 +129,7 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); median of {args.repeats} "
           f"interleaved runs each\n")
     print(f"{'model':34} {'epochs':>6} {'records every':>13} {'bare ms/ep':>11} {'trainer ms/ep':>14} "
-          f"{'ratio [quartiles]':>19} {'runner ms/ep':>13} {'ratio [quartiles]':>19}")
+          f"{'ratio [quartiles] best':>29} {'runner ms/ep':>13} {'ratio [quartiles] best':>29}")
     for name, spec in SPECS.items():
         epochs = args.epochs or spec.train.epochs
         cadence = Trainer(spec.with_overrides(**{"train.epochs": epochs}))
@@ -105,8 +141,13 @@ def main() -> None:
             ours.append(trainer_epochs(spec, epochs))
             threaded.append(runner_epochs(spec, epochs))
         b, o, r = (statistics.median(v) / epochs * 1e3 for v in (bare, ours, threaded))
-        print(f"{name:34} {epochs:6} {every:>13} {b:11.2f} {o:14.2f} {_ratios(ours, bare):>19} "
-              f"{r:13.2f} {_ratios(threaded, bare):>19}")
+        print(f"{name:34} {epochs:6} {every:>13} {b:11.2f} {o:14.2f} {_ratios(ours, bare):>29} "
+              f"{r:13.2f} {_ratios(threaded, bare):>29}")
+    print("\nThe trainer in alternating blocks of one record interval, bare then trainer, 200 of each "
+          "(steadier on a busy machine):")
+    for name, spec in SPECS.items():
+        every, ratio = alternating_blocks(spec, blocks=200)
+        print(f"{name:34} blocks of {every} updates: trainer / bare = {ratio:.3f}")
     tf_spec = SPECS["circle 2-4-2-1 tanh sgd"]
     epochs = args.epochs or tf_spec.train.epochs
     tf_default = statistics.median(trainer_epochs(tf_spec, epochs) for _ in range(args.repeats))
