@@ -63,3 +63,17 @@ def charts(at: AppTest) -> dict[str, dict]:
         if c.proto.component_name == "playground_live_chart":
             found[c.proto.id.rsplit("-", 1)[-1]] = json.loads(json.loads(c.proto.json)["figure"])
     return found
+
+
+def pause_holds_and_reset_clears(at: AppTest, train_key: str, reset_key: str) -> None:
+    """Train, Pause (the step count then holds still), Reset (back to step 0), on either page."""
+    at.button(key=train_key).click().run()
+    assert run_until(at, lambda a: step_of(a) > 10)
+    at.button(key=train_key).click().run()  # Pause
+    assert at.button(key=train_key).label == "Train"
+    held = step_of(at)
+    time.sleep(0.5)
+    at.run()
+    assert step_of(at) == held and "Paused" in status(at)
+    at.button(key=reset_key).click().run()
+    assert step_of(at) == 0 and "Ready" in status(at)

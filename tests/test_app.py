@@ -16,7 +16,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import charts, errors, run_until, started, status, step_of
+from apptest_support import charts, errors, pause_holds_and_reset_clears, run_until, started, status, step_of
 
 from playground.presets import get_preset
 from playground.ui import live_chart
@@ -102,16 +102,7 @@ def test_speed_slows_training_down_to_watch(at):
 
 def test_pause_holds_and_reset_clears(at):
     long_run(at)
-    at.button(key="btn_train").click().run()
-    assert run_until(at, lambda a: step_of(a) > 10)
-    at.button(key="btn_train").click().run()  # Pause
-    assert at.button(key="btn_train").label == "Train"
-    held = step_of(at)
-    time.sleep(0.5)
-    at.run()
-    assert step_of(at) == held and "Paused" in status(at)
-    at.button(key="btn_reset").click().run()
-    assert step_of(at) == 0 and "Ready" in status(at)
+    pause_holds_and_reset_clears(at, "btn_train", "btn_reset")
 
 
 def test_step_takes_one_batch_or_one_epoch(at):

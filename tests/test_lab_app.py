@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import charts, errors, run_until, started, status, step_of
+from apptest_support import charts, errors, pause_holds_and_reset_clears, run_until, started, status, step_of
 
 TIMEOUT = 60
 RUNNER_THREADS = ("playground-race", "playground-runner")
@@ -110,16 +110,7 @@ def test_train_starts_the_race_and_the_charts_follow(at):
 
 def test_pause_holds_and_reset_clears(at):
     long_race(at)
-    at.button(key="lab_train").click().run()
-    assert run_until(at, lambda a: step_of(a) > 10)
-    at.button(key="lab_train").click().run()  # Pause
-    assert at.button(key="lab_train").label == "Train"
-    held = step_of(at)
-    time.sleep(0.5)
-    at.run()
-    assert step_of(at) == held and "Paused" in status(at)
-    at.button(key="lab_reset").click().run()
-    assert step_of(at) == 0 and "Ready" in status(at)
+    pause_holds_and_reset_clears(at, "lab_train", "lab_reset")
 
 
 def test_freeze_view_holds_the_charts_while_the_race_goes_on(at):

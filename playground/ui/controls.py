@@ -12,7 +12,7 @@ import streamlit as st
 from ..runner import Runner
 from ..snapshot import Snapshot
 from .session import PlaygroundSession
-from .widgets import full_run_only, speed_control
+from .widgets import full_run_only, speed_control, step_and_settle
 
 REFRESH_SECONDS = 0.5  # live redraw period while training (2 Hz)
 STEP_CHOICES = {"batch": "1 batch", "epoch": "1 epoch"}
@@ -66,49 +66,23 @@ def _train(session: PlaygroundSession) -> None:
         runner.toggle()
     if runner.status == "running":
         _wait_for_first_record(runner)
-    else:
-        _wait_until_still(runner)
+    else:  # the page drawn right after shows the step the run really stopped at
+        runner.wait_until_settled(timeout=0.5)
 
 
 def _wait_for_first_record(runner: Runner, timeout: float = 0.3) -> None:
-    """Give a starting run a moment to record its first epoch, so the page drawn right after
-    the click already moves (the live redraws take over from there)."""
-    target = runner.trainer.step + runner.trainer.record_every
+    """Give a starting run a moment to take its first record, so the page drawn right after the
+    click already moves (the live redraws take over from there)."""
+    trainer = runner.trainer
+    started_at = trainer.step
     end = time.monotonic() + timeout
-    while time.monotonic() < end and runner.trainer.step < target and runner.status == "running":
+    while time.monotonic() < end and trainer.history.records[-1].step <= started_at and runner.status == "running":
         time.sleep(0.01)
-
-
-def _wait_until_still(runner: Runner, timeout: float = 0.5) -> None:
-    """A pause takes effect after the chunk of steps in flight (tens of ms): wait for it, so
-    the page drawn right after shows the step the run really stopped at."""
-    end = time.monotonic() + timeout
-    last = runner.trainer.step
-    while time.monotonic() < end:
-        time.sleep(0.06)
-        if runner.trainer.step == last:
-            return
-        last = runner.trainer.step
 
 
 def _step(session: PlaygroundSession) -> None:
-    runner = session.runner
-    if runner is None:
-        return
-    batches = runner.steps_per_epoch if st.session_state.get("step_size") == "epoch" else 1
-    target = runner.trainer.step + batches
-    runner.step(batches)
-    _wait_for_visuals(runner, target)
-
-
-def _wait_for_visuals(runner: Runner, target: int, timeout: float = 5.0) -> None:
-    """Let a short step finish (with its fresh decision surface) before the page redraws."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        visuals = runner.trainer.visuals
-        if (visuals is not None and visuals.step >= target) or runner.status in _FINISHED:
-            return
-        time.sleep(0.01)
+    if session.runner is not None:
+        step_and_settle(session.runner, "step_size")
 
 
 def _reset(session: PlaygroundSession) -> None:

@@ -17,7 +17,7 @@ from .lab_results import results_panel
 from .lab_session import LabRace
 from .live_chart import live_chart
 from .panels import CONFIG
-from .widgets import speed_control
+from .widgets import speed_control, step_and_settle
 
 REFRESH_SECONDS = 0.5  # curves and status while racing
 SURFACE_SECONDS = 1.0  # the small multiples and the table: more figures, redrawn less often
@@ -118,18 +118,8 @@ def _train(lab: LabRace, label: str) -> None:
 
 
 def _step(lab: LabRace) -> None:
-    runner = lab.runner
-    if runner is None:
-        return
-    batches = runner.steps_per_epoch if st.session_state.get("lab_step_size") == "epoch" else 1
-    target = runner.race.step + batches
-    runner.step(batches)
-    _wait(runner, lambda: runner.race.finished or (runner.race.step >= target and _visuals_fresh(runner)))
-
-
-def _visuals_fresh(runner: RaceRunner) -> bool:
-    return all(e.status != "running" or e.trainer.visuals is None or e.trainer.visuals.step == e.trainer.step
-               for e in runner.race.entries)
+    if lab.runner is not None:
+        step_and_settle(lab.runner, "lab_step_size")
 
 
 def _wait(runner: RaceRunner, done, timeout: float = 5.0) -> None:

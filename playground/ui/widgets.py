@@ -134,3 +134,12 @@ def speed_control(key: str, runner: Any, **widget_kwargs: Any) -> None:
         **widget_kwargs)
     if runner is not None and runner.pace != SPEEDS[choice]:
         runner.set_pace(SPEEDS[choice])
+
+
+def step_and_settle(runner: Any, step_size_key: str, timeout: float = 5.0) -> None:
+    """Step button: one batch or one epoch (as chosen under `step_size_key`), then wait until
+    the steps, their record and their pictures are done (the thread draws them before it
+    settles), so the page drawn right after shows where the step led."""
+    batches = runner.steps_per_epoch if st.session_state.get(step_size_key) == "epoch" else 1
+    runner.step(batches)
+    runner.wait_until_settled(timeout)
