@@ -35,14 +35,20 @@ SPECS = {
 }
 
 
-def bare_epochs(spec: Spec, epochs: int) -> float:
-    """Seconds for `epochs` epochs of the plainest correct loop over the trainer's own data."""
-    reference = Trainer(spec)  # only borrowed for its tensors, head and batch size
+def bare_parts(spec: Spec, reference: Trainer) -> tuple[torch.nn.Module, torch.optim.Optimizer, torch.nn.Module]:
+    """A fresh model, its optimizer and the loss, built as the trainer builds them (same seed),
+    for a hand-written loop; `reference` lends its shapes and head."""
     network = build_network(spec.model, reference.dataset.n_inputs, reference.head.n_outputs, spec.train.seed)
     model = network.module
     optimizer = catalog.build_optimizer(spec.train.optimizer.name, dict(spec.train.optimizer.params),
                                         model.parameters())
-    loss_fn = reference.head.make_loss()
+    return model, optimizer, reference.head.make_loss()
+
+
+def bare_epochs(spec: Spec, epochs: int) -> float:
+    """Seconds for `epochs` epochs of the plainest correct loop over the trainer's own data."""
+    reference = Trainer(spec)  # only borrowed for its tensors, head and batch size
+    model, optimizer, loss_fn = bare_parts(spec, reference)
     x, t = reference.x_train, reference.t_train
     generator = torch.Generator().manual_seed(spec.train.seed)
     batch = reference.batch_size
@@ -64,11 +70,8 @@ def alternating_blocks(spec: Spec, blocks: int) -> tuple[int, float]:
     shared machine hits both sides alike, so this is far steadier than whole runs."""
     every = Trainer(spec).record_every  # the default run's own record cadence
     trainer = Trainer(spec.with_overrides(**{"train.epochs": 10_000, "telemetry.every_steps": every}))
-    network = build_network(spec.model, trainer.dataset.n_inputs, trainer.head.n_outputs, spec.train.seed)
-    model = network.module
-    optimizer = catalog.build_optimizer(spec.train.optimizer.name, dict(spec.train.optimizer.params),
-                                        model.parameters())
-    loss_fn, x, t, batch = trainer.head.make_loss(), trainer.x_train, trainer.t_train, trainer.batch_size
+    model, optimizer, loss_fn = bare_parts(spec, trainer)
+    x, t, batch = trainer.x_train, trainer.t_train, trainer.batch_size
     generator = torch.Generator().manual_seed(spec.train.seed)
     batches: list[torch.Tensor] = []
 

@@ -287,8 +287,8 @@ class Trainer:
         """Measure now and append to the history.
 
         Costs one forward pass over train + test together, a few dozen kernel launches and two
-        host syncs (histogram ranges, then every number at once), so that recording once per
-        epoch costs about as much as one or two training steps.
+        host syncs (histogram ranges, then every number at once): about as much as one or two
+        training steps of a small network (see AUTO_RECORD_MIN_UPDATES for the cadence).
         """
         n_layers = len(self.dense)
         was_training = self.module.training
