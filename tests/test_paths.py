@@ -187,7 +187,7 @@ def himmelblau_paths():
 
 def test_paths_figure_draws_contours_minima_start_and_paths(himmelblau_paths):
     function, df = himmelblau_paths
-    fig = charts.paths_figure(function, df, step=100)
+    fig = charts.paths_figure(function, df, step=100).to_plotly()  # validated
     assert fig.data[0].type == "contour"
     minima = next(t for t in fig.data if t.name == "minimum")
     assert len(minima.x) == 4 and minima.marker.symbol == "star"
@@ -195,25 +195,25 @@ def test_paths_figure_draws_contours_minima_start_and_paths(himmelblau_paths):
     assert (start.x[0], start.y[0]) == pytest.approx(function.start)
     paths = [t for t in fig.data if t.name in ("sgd", "momentum", "adam")]
     assert [t.line.color for t in paths] == OPTIMIZER_COLORS[:3]
-    assert all(max(t.customdata[:, 0]) == 100 for t in paths)  # up to the step asked for
+    assert all(np.asarray(t.customdata)[:, 0].max() == 100 for t in paths)  # up to the step asked for
     rosenbrock = charts.paths_figure(FUNCTIONS["rosenbrock"], run_paths("rosenbrock", "adam", steps=5))
-    assert rosenbrock.data[0].colorbar.ticktext  # log-scaled levels, labelled in f
+    assert rosenbrock.data[0]["colorbar"]["ticktext"]  # log-scaled levels, labelled in f
 
 
 def test_paths_figure_marks_a_saddle_and_a_divergence():
     df = run_paths(quadratic(10.0), "sgd:lr=0.25,adam", steps=300)
-    fig = charts.paths_figure(FUNCTIONS["saddle"], run_paths("saddle", "sgd", steps=10))
+    fig = charts.paths_figure(FUNCTIONS["saddle"], run_paths("saddle", "sgd", steps=10)).to_plotly()
     assert any(t.name == "saddle point" for t in fig.data) and not any(t.name == "minimum" for t in fig.data)
-    fig = charts.paths_figure(quadratic(10.0), df)
+    fig = charts.paths_figure(quadratic(10.0), df).to_plotly()
     heads = {t.name: t for t in fig.data if t.name and t.name.endswith(" now")}
     assert heads["sgd lr=0.25 now"].marker.symbol == "x" and heads["adam now"].marker.symbol == "circle"
-    loss = charts.paths_loss_figure(df)
+    loss = charts.paths_loss_figure(df).to_plotly()
     assert loss.layout.yaxis.type == "log" and any(t.marker.symbol == "x" for t in loss.data if t.mode == "markers")
 
 
 def test_paths_animation_has_frames_and_a_slider(himmelblau_paths):
     function, df = himmelblau_paths
-    fig = charts.paths_animation_figure(function, df, frames=30)
+    fig = charts.paths_animation_figure(function, df, frames=30).to_plotly()  # validated, frames too
     assert len(fig.frames) == 30 and len(fig.layout.sliders[0].steps) == 30
     assert fig.frames[0].name == "0" and fig.frames[-1].name == "300"
     last = fig.frames[-1]
