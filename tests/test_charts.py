@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import math
+import struct
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,10 +18,13 @@ import torch
 from playground import charts
 from playground.charts import network as network_module
 from playground.charts.figure import Figure
-from playground.charts.style import CLASS_COLORS, NEGATIVE, OPTIMIZER_COLORS, POSITIVE
+from playground.charts.image import hex_rgb
+from playground.charts.style import (CLASS_COLORS, FEW_POINTS, NEGATIVE, OPTIMIZER_COLORS, POSITIVE, class_color,
+                                     log_axis, tint)
+from playground.charts.surface import PALE
 from playground.snapshot import take_snapshot
 from playground.spec import Spec
-from playground.trainer import Trainer
+from playground.trainer import Diverged, Trainer
 
 FAST = {"data.n_samples": 200, "train.epochs": 20, "telemetry.surface_resolution": 24}
 
@@ -367,3 +374,173 @@ def test_wide_networks_draw_only_their_strongest_links():
     strongest = np.sort(np.abs(visuals.weights[0][:31, :31]).ravel())[-1]
     assert any(f"{strongest:.3g}" in text or f"-{strongest:.3g}" in text for text in hover.hovertext)
     assert "strongest" in fig.layout.annotations[-1].text
+
+
+# --------------------------------------------------------------------------- every chart is plotly-valid
+
+@pytest.fixture(scope="module")
+def diverged():
+    """A regression run blown up by a learning rate of 10: losses 1e34 then inf, R² -1e34."""
+    trainer = Trainer(Spec().with_overrides(**{
+        **FAST, "data.name": "plane", "train.loss": "mse", "train.optimizer.lr": 10.0, "telemetry.every_steps": 1,
+        "model.layers.0.activation": "relu", "model.layers.1.activation": "relu"}))
+    with pytest.raises(Diverged):
+        trainer.run(trainer.total_steps)
+    trainer.compute_visuals()
+    return trainer
+
+
+CHARTS = {
+    "loss": charts.loss_figure,
+    "loss (log)": lambda s: charts.loss_figure(s, log_y=True),
+    "metric": charts.metric_figure,
+    "learning rate": charts.lr_figure,
+    "weight histogram": lambda s: charts.weight_histogram_figure(s, 1),
+    "weight evolution": lambda s: charts.weight_evolution_figure(s, 0),
+    "gradient norm": charts.gradient_norm_figure,
+    "gradient norm (linear)": lambda s: charts.gradient_norm_figure(s, log_y=False),
+    "gradient bars": charts.gradient_bars_figure,
+    "update ratio": charts.update_ratio_figure,
+    "surface": lambda s: charts.decision_surface_figure(s, show_test=True),
+    "neuron maps": lambda s: charts.neuron_maps_figure(s, 0),
+    "data preview": lambda s: charts.data_preview_figure(s.dataset, title="Data"),
+    "confusion matrix": charts.confusion_matrix_figure,
+    "prediction scatter": charts.prediction_scatter_figure,
+}
+NOTHING_TO_DRAW = {("surface", "table"), ("neuron maps", "table"), ("confusion matrix", "line"),
+                   ("confusion matrix", "diverged"), ("prediction scatter", "binary"),
+                   ("prediction scatter", "multiclass"), ("prediction scatter", "table")}
+
+
+@pytest.mark.parametrize("run", ["binary", "multiclass", "line", "table", "diverged"])
+@pytest.mark.parametrize("chart", list(CHARTS))
+def test_every_chart_is_a_figure_plotly_accepts(request, chart, run):
+    """plotly validates every property name and value: a misspelt one fails here, not in the browser."""
+    snap = snapshot(request.getfixturevalue(run))
+    fig = CHARTS[chart](snap)
+    if (chart, run) in NOTHING_TO_DRAW:
+        assert fig is None
+        return
+    assert isinstance(fig, Figure)
+    plotted = fig.to_plotly()
+    assert plotted.layout.height == fig.layout["height"] and plotted.layout.template.layout.font.size == 14
+    text = fig.to_json()
+    assert "NaN" not in text and "Infinity" not in text  # not JSON: plotly.js would refuse the figure
+    assert json.loads(text)["layout"]["uirevision"]
+
+
+def test_message_figure_is_valid():
+    fig = charts.message_figure("Nothing yet.", "Loss", 200)
+    assert fig.to_plotly().layout.annotations[0].text == "Nothing yet."
+
+
+# --------------------------------------------------------------------------- readability
+
+def test_log_axis_labels_decades_only():
+    axis = log_axis([1e-4, 3e-3, 0.1, np.nan, 0.0, -1.0])  # 3 decades; NaN, 0 and negatives left out
+    assert axis["type"] == "log" and axis["dtick"] == 1 and axis["tick0"] == 0 and axis["exponentformat"] == "power"
+    assert axis["minor"]["dtick"] == "D1" and axis["minor"]["ticks"] == "outside"  # 2..9 ticked, not labelled
+    assert axis["range"][0] < -4 and axis["range"][1] > -1
+    huge = log_axis([1e-12, 1e15])  # 27 decades: every 5th decade labelled, each decade ticked
+    assert huge["dtick"] == 5 and huge["minor"]["dtick"] == 1
+    one = log_axis([0.0015, 0.015])  # one decade holds one power of 10: the range reaches a second
+    low, high = one["range"]
+    assert math.floor(high) - math.ceil(low) >= 1 and low <= math.log10(0.0015) and high >= math.log10(0.015)
+    narrow = log_axis([0.03, 0.09])  # half a decade: plotly's own ticks, in full, never digits
+    assert "dtick" not in narrow and "minor" not in narrow
+    assert narrow["range"][1] - narrow["range"][0] < 1  # from a decade up, plotly would label digits
+    assert narrow["range"][0] < math.log10(0.03) and narrow["range"][1] > math.log10(0.09)
+    flat = log_axis([0.05, 0.05])
+    assert flat["range"][0] < math.log10(0.05) < flat["range"][1]
+    assert log_axis([np.nan, 0.0]) == {"type": "log", "exponentformat": "power"}
+
+
+def test_every_log_axis_uses_the_decade_labels(binary):
+    snap = snapshot(binary)
+    n = len(snap.history)
+    wide = replace(snap, history=snap.history.assign(train_loss=np.geomspace(10, 1e-3, n),
+                                                     test_loss=np.geomspace(20, 2e-3, n),
+                                                     lr=np.geomspace(0.1, 1e-4, n)),
+                   layers=snap.layers.assign(grad_norm=np.where(snap.layers["layer"] == "output", 1e-1, 1e-5),
+                                             update_ratio=np.where(snap.layers["layer"] == "output", 1e-2, 1e-6)))
+    for fig in (charts.loss_figure(wide, log_y=True), charts.lr_figure(wide), charts.gradient_norm_figure(wide),
+                charts.update_ratio_figure(wide), charts.gradient_bars_figure(wide)):
+        axis = fig.to_plotly().layout.yaxis
+        assert axis.type == "log" and axis.dtick == 1 and axis.minor.dtick == "D1", fig.layout["title"]["text"]
+
+
+def test_a_short_history_draws_its_points():
+    """At step 0 the status shows a loss; one record drawn as a line draws nothing."""
+    snap = snapshot(make_trainer(steps=0, **{"data.name": "circle"}))
+    assert len(snap.history) == 1
+    for fig in (charts.loss_figure(snap), charts.loss_figure(snap, log_y=True), charts.metric_figure(snap),
+                charts.lr_figure(snap)):
+        assert all("markers" in t["mode"] and len(t["x"]) == 1 for t in fig.data)
+    long = snapshot(make_trainer(steps=400, **{"telemetry.every_steps": 2}))
+    assert len(long.history) > FEW_POINTS and charts.loss_figure(long).data[0]["mode"] == "lines"
+
+
+def decode_png(uri: str) -> np.ndarray:
+    """charts.image.png_data_uri's output (8-bit RGB, filter 0 on each row) -> (H, W, 3)."""
+    png = base64.b64decode(uri.split(",", 1)[1])
+    width, height = struct.unpack(">II", png[16:24])
+    pos, idat = 8, b""
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        if kind == b"IDAT":
+            idat += png[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    rows = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(height, 1 + 3 * width)
+    assert (rows[:, 0] == 0).all()
+    return rows[:, 1:].reshape(height, width, 3)
+
+
+def test_three_class_surface_is_smooth_and_never_mixes_class_colours(multiclass):
+    snap = snapshot(multiclass)
+    g = multiclass.spec.telemetry.surface_resolution
+    fig = charts.decision_surface_figure(snap)
+    heat = fig.data[0]
+    assert heat["opacity"] == 0 and "colorbar" in heat  # hover and colour bar only
+    (image,) = fig.layout["images"]
+    rgb = decode_png(image["source"]).astype(float)
+    assert rgb.shape[0] == rgb.shape[1] >= 6 * g  # far finer than one block per grid cell
+    x0, x1, y0, y1 = snap.dataset.extent
+    assert (image["x"], image["y"], image["sizex"], image["sizey"]) == pytest.approx((x0, y1, x1 - x0, y1 - y0))
+    # Every pixel lies on one class's scale, from its pale tint (unsure) to its full colour (sure):
+    # no blend of two classes at a boundary.
+    k = snap.dataset.n_classes
+    full = np.array([hex_rgb(class_color(c)) for c in range(k)])
+    pale = np.array([hex_rgb(tint(class_color(c), PALE)) for c in range(k)])
+
+    def distance_to_scale(colours: np.ndarray, c: int) -> np.ndarray:
+        """(..., 3) -> (...): how far each colour is from class c's pale..full segment."""
+        direction = full[c] - pale[c]
+        along = np.clip((colours - pale[c]) @ direction / (direction @ direction), 0, 1)
+        return np.linalg.norm(colours - (pale[c] + along[..., None] * direction), axis=-1)
+
+    distances = np.stack([distance_to_scale(rgb, c) for c in range(k)])  # (K, H, W)
+    assert distances.min(axis=0).max() <= 1.5  # rounding to 8 bits only
+    # At the grid's own points a pixel has that point's most likely class (image row 0 = top).
+    winners = snap.visuals.surface.argmax(axis=-1)  # (G, G), row 0 = lowest y
+    size = rgb.shape[0]
+    for i in range(0, g, 3):
+        for j in range(0, g, 3):
+            row, col = size - 1 - round(i * (size - 1) / (g - 1)), round(j * (size - 1) / (g - 1))
+            assert distances[:, row, col].argmin() == winners[i, j]
+
+
+def test_plane_axes_carry_the_data_own_coordinate_names():
+    csv = "height,weight,kind\n" + "\n".join(f"{h},{w},{'a' if h > w else 'b'}" for h, w in
+                                            np.random.default_rng(0).normal(size=(80, 2)).round(3))
+    for features, names in ((("x1", "x2"), ("height", "weight")),
+                            (("x1^2", "sin(x2)", "x1*x2"), ("height", "weight")),  # no plain coordinate
+                            (("x2", "x1*x2"), ("x1", "weight"))):  # x1 named nowhere alone or in one: x1
+        spec = Spec().with_overrides(**{**FAST, "data.name": "upload:pets.csv", "data.features": list(features)})
+        trainer = Trainer(spec, uploads={"pets.csv": csv.encode()})
+        trainer.run(2)
+        trainer.compute_visuals()
+        snap = snapshot(trainer)
+        for fig in (charts.decision_surface_figure(snap), charts.neuron_maps_figure(snap, 0),
+                    charts.data_preview_figure(snap.dataset)):
+            titles = (fig.layout["xaxis"]["title"]["text"], fig.layout["yaxis"]["title"]["text"])
+            assert [title.rstrip(" →") for title in titles] == list(names), (features, titles)

@@ -221,3 +221,27 @@ def test_paths_animation_has_frames_and_a_slider(himmelblau_paths):
     adam = df[df["optimizer"] == "adam"]
     assert last.data[5].x[0] == pytest.approx(adam["x"].iloc[-1])
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
+
+
+def test_a_diverged_path_stays_off_the_axes_and_is_marked_where_it_left():
+    """sgd at 0.25 on a bowl of condition 10 oscillates out to 1e18 before it overflows: drawn
+    whole, the plot's axes would autorange over 18 decades."""
+    function = quadratic(10.0)
+    df = run_paths(function, "sgd:lr=0.25,adam", steps=300)
+    at = df.attrs["diverged"]["sgd lr=0.25"]
+    assert df["y"].abs().max() > 1e15
+    (x0, x1), (y0, y1) = function.domain
+    for fig in (charts.paths_figure(function, df), charts.paths_animation_figure(function, df, frames=20)):
+        plotted = fig.to_plotly()
+        assert list(plotted.layout.xaxis.range) == [x0, x1] and list(plotted.layout.yaxis.range) == [y0, y1]
+        drawn = [t for t in [*plotted.data, *(d for f in plotted.frames for d in f.data)] if t.x is not None]
+        xs = np.concatenate([np.asarray(t.x, dtype=float) for t in drawn])
+        ys = np.concatenate([np.asarray(t.y, dtype=float) for t in drawn])
+        assert np.nanmax(np.abs(xs)) <= x1 + 1e-9 and np.nanmax(np.abs(ys)) <= y1 + 1e-9  # nothing off the plot
+    head = next(t for t in charts.paths_figure(function, df).to_plotly().data if t.name == "sgd lr=0.25 now")
+    assert head.marker.symbol == "x" and abs(head.y[-1]) == pytest.approx(y1)  # an x on the edge it crossed
+    assert f"diverged at step {at}" in head.hovertemplate and "left the plot after step" in head.hovertemplate
+    frames = charts.paths_animation_figure(function, df).to_plotly().frames  # each: sgd path, head, adam path, head
+    assert frames[-1].data[1].marker.symbol == "x" and all(f.data[3].marker.symbol == "circle" for f in frames)
+    early = charts.paths_figure(function, df, step=1).to_plotly()  # before it left, a dot as usual
+    assert next(t for t in early.data if t.name == "sgd lr=0.25 now").marker.symbol == "circle"

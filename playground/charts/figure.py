@@ -161,7 +161,8 @@ def subplot_grid(rows: int, cols: int, horizontal_spacing: float | None = None, 
     titles as annotations above their cells. Returns (layout, [(xaxis id, yaxis id)] per cell), the
     ids as a trace takes them: trace(..., xaxis="x2", yaxis="y2")."""
     horizontal_spacing = 0.2 / cols if horizontal_spacing is None else horizontal_spacing  # make_subplots' defaults
-    vertical_spacing = 0.3 / rows if vertical_spacing is None else vertical_spacing
+    if vertical_spacing is None:
+        vertical_spacing = (0.5 if titles is not None else 0.3) / rows  # titles need room
     width = (1 - horizontal_spacing * (cols - 1)) / cols
     height = (1 - vertical_spacing * (rows - 1)) / rows
     layout: Props = {}
@@ -171,8 +172,8 @@ def subplot_grid(rows: int, cols: int, horizontal_spacing: float | None = None, 
         suffix = "" if n == 0 else str(n + 1)
         x0 = c * (width + horizontal_spacing)
         y1 = 1 - r * (height + vertical_spacing)
-        layout[f"xaxis{suffix}"] = {"domain": [x0, x0 + width], "anchor": f"y{suffix}"}
-        layout[f"yaxis{suffix}"] = {"domain": [y1 - height, y1], "anchor": f"x{suffix}"}
+        layout[f"xaxis{suffix}"] = {"domain": [x0, min(1.0, x0 + width)], "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"domain": [max(0.0, y1 - height), y1], "anchor": f"x{suffix}"}  # -1e-17: 0
         cells.append((f"x{suffix}", f"y{suffix}"))
         if titles and n < len(titles):
             annotations.append({"text": titles[n], "x": x0 + width / 2, "y": y1, "xref": "paper", "yref": "paper",

@@ -132,7 +132,7 @@ def curve_mode(n_points: int) -> str:
 def log_axis(values, max_labels: int = 6) -> Props:
     """Settings for a log axis that shows `values` (NaN, inf and values <= 0 are left out).
 
-    Spanning a decade or more: labels at decades only (1, 10, 10², 10⁻³; every k-th decade when
+    Spanning about a decade or more: labels at decades only (1, 10, 10², 10⁻³; every k-th decade when
     there are more than `max_labels`), with unlabelled minor ticks and faint grid lines between,
     never plotly's digit labels ('4 5 6 7 8 9 0.01 2 3'); the range reaches at least two labelled
     decades. Less than a decade: plotly's own linear-in-value ticks, labelled in full (the range
@@ -144,7 +144,7 @@ def log_axis(values, max_labels: int = 6) -> Props:
         return axis
     low, high = math.log10(positive.min()), math.log10(positive.max())
     span = high - low
-    if span >= 1:
+    if span >= 0.9:  # (not 1: the rounding of log10, and room for padding in the other branch)
         per_label = max(1, math.ceil(span / max_labels))
         low, high = low - 0.04 * span, high + 0.04 * span
         if math.floor(high) - math.ceil(low) < 1:  # one labelled decade inside: reach the nearer next one
@@ -157,7 +157,7 @@ def log_axis(values, max_labels: int = 6) -> Props:
                                tickcolor="#b0bec5", showgrid=True, gridcolor=MINOR_GRID))
     else:
         shown = max(span, 0.1)  # a flat curve still gets a few ticks
-        pad = min(0.05 * shown, (0.96 - shown) / 2)
+        pad = min(0.05 * shown, (0.96 - shown) / 2)  # >= 0.03
         centre = (low + high) / 2
         axis.update(range=[centre - shown / 2 - pad, centre + shown / 2 + pad])
     return axis
