@@ -10,17 +10,22 @@ import zlib
 import numpy as np
 
 
-def png_data_uri(rgb: np.ndarray, level: int = 6) -> str:
-    """(H, W, 3) uint8, row 0 at the top -> 'data:image/png;base64,...'."""
-    h, w, _ = rgb.shape
-    rows = np.ascontiguousarray(rgb, dtype=np.uint8).reshape(h, w * 3)
+def png_data_uri(pixels: np.ndarray, palette: np.ndarray | None = None, level: int = 6) -> str:
+    """'data:image/png;base64,...' of (H, W, 3) uint8 RGB, or of (H, W) uint8 indices into
+    `palette` ((N <= 256, 3) uint8: a third of the bytes to compress). Row 0 is the top."""
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    h, w = pixels.shape[:2]
+    rows = pixels.reshape(h, -1)
     raw = np.hstack([np.zeros((h, 1), dtype=np.uint8), rows]).tobytes()  # filter type 0 before each row
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(raw, level)) + chunk(b"IEND", b""))
+    color_type = 2 if palette is None else 3  # truecolour / indexed
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, color_type, 0, 0, 0))
+    if palette is not None:
+        png += chunk(b"PLTE", np.ascontiguousarray(palette, dtype=np.uint8).tobytes())
+    png += chunk(b"IDAT", zlib.compress(raw, level)) + chunk(b"IEND", b"")
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
@@ -31,15 +36,15 @@ def hex_rgb(color: str) -> np.ndarray:
     return np.array([float(v) for v in color[color.index("(") + 1:color.index(")")].split(",")[:3]])
 
 
-def upsample_matrix(n: int, size: int) -> np.ndarray:
-    """(size, n) linear interpolation weights: A @ v samples v (on n evenly spaced points) at `size`
-    evenly spaced points over the same span. A @ M @ B.T resamples a 2-D grid bilinearly."""
-    t = np.linspace(0.0, n - 1, size)
-    left = np.minimum(np.floor(t).astype(int), max(n - 2, 0))
+def resample(values: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """Linear interpolation of `values`, given at n evenly spaced points along `axis`, at `size`
+    evenly spaced points over the same span (ends kept). Along both axes: bilinear, as plotly
+    smooths a heatmap. Elementwise numpy: a BLAS matrix product is slower at this size."""
+    values = np.moveaxis(values, axis, -1)
+    n = values.shape[-1]
+    if n == 1:
+        return np.moveaxis(np.repeat(values, size, axis=-1), -1, axis)
+    t = np.linspace(0, n - 1, size, dtype=np.float32)
+    left = np.minimum(t.astype(np.int64), n - 2)
     w = t - left
-    out = np.zeros((size, n))
-    rows = np.arange(size)
-    out[rows, left] = 1 - w
-    if n > 1:
-        out[rows, left + 1] += w
-    return out
+    return np.moveaxis(values[..., left] * (1 - w) + values[..., left + 1] * w, -1, axis)

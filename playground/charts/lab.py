@@ -15,7 +15,7 @@ import pandas as pd
 from .curves import MAX_POINTS, downsample
 from .figure import Figure, Props, merge, trace
 from .image import png_data_uri
-from .style import GUIDE, OPTIMIZER_COLORS, base_layout, curve_mode, log_axis, message_figure
+from .style import GUIDE, OPTIMIZER_COLORS, base_layout, curve_style, log_axis, message_figure
 
 # A light sequential scale for loss surfaces, so the optimizer colours drawn on top stay readable.
 SURFACE_SCALE = [[0.0, "#ffffff"], [0.35, "#dde5ea"], [1.0, "#6f8592"]]
@@ -67,7 +67,7 @@ def race_curves_figure(snap, metric: str = "test_loss", log_y: bool = False, hei
         y = history[metric].to_numpy(dtype=float) * scale
         drawn.append(y)
         fig.add_trace(trace(
-            "scatter", x=history["step"].to_numpy(), y=y, name=c.label, mode=curve_mode(len(y)),
+            "scatter", x=history["step"].to_numpy(), y=y, name=c.label, **curve_style(len(y)),
             legendgroup=c.label, line=dict(color=color, width=2.5), marker=dict(color=color, size=6),
             hovertemplate=f"{c.label}<br>step %{{x}}<br>{METRIC_TITLES[metric]} %{{y:.4g}}<extra></extra>",
         ))
@@ -200,7 +200,7 @@ def _head_trace(label: str, color: str, path: pd.DataFrame, edge: tuple[float, f
     if edge is None:
         return trace(
             "scatter", x=last["x"].to_numpy(), y=last["y"].to_numpy(), mode="markers", name=f"{label} now",
-            legendgroup=label, showlegend=False,
+            legendgroup=label, showlegend=False, cliponaxis=False,
             marker=dict(symbol="x" if diverged else "circle", size=12 if diverged else 10, color=color,
                         line=dict(width=1.5, color=color if diverged else "white")),
             hovertemplate=f"{what}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
@@ -208,8 +208,8 @@ def _head_trace(label: str, color: str, path: pd.DataFrame, edge: tuple[float, f
     left = f"left the plot after step {int(last['step'].iloc[0])}"
     return trace(
         "scatter", x=[float(last["x"].iloc[0]), edge[0]], y=[float(last["y"].iloc[0]), edge[1]],
-        mode="lines+markers", name=f"{label} now", legendgroup=label, showlegend=False,
-        line=dict(color=color, width=2.2, dash="dot"),
+        mode="lines+markers", name=f"{label} now", legendgroup=label, showlegend=False, cliponaxis=False,
+        line=dict(color=color, width=2.2, dash="dot"),  # the x on the edge, whole
         marker=dict(symbol="x" if diverged else "circle-open", size=[0, 13], color=color,
                     line=dict(width=1.5, color=color)),
         hovertemplate=f"{what}<br>{left}<extra></extra>",
@@ -277,7 +277,7 @@ def paths_loss_figure(paths: pd.DataFrame, log_y: bool | None = None, height: in
         drawn.append(shown)
         fig.add_trace(trace(
             "scatter", x=path["step"].to_numpy(), y=shown, customdata=y, name=label,
-            mode=curve_mode(len(y)), line=dict(color=color, width=2.2), marker=dict(color=color, size=6),
+            **curve_style(len(y)), line=dict(color=color, width=2.2), marker=dict(color=color, size=6),
             hovertemplate=f"{label}<br>step %{{x}}<br>f = %{{customdata:.4g}}<extra></extra>",
         ))
         if len(path) and bool(path["diverged"].iloc[-1]):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .curves import MAX_POINTS, downsample
+from .curves import MAX_POINTS, thin_index
 from .figure import Figure, trace
-from .style import (COUNT_SCALE, GUIDE, NEGATIVE, POSITIVE, base_layout, curve_mode, layer_colors, log_axis,
+from .style import (COUNT_SCALE, GUIDE, NEGATIVE, POSITIVE, base_layout, curve_style, layer_colors, log_axis,
                     message_figure)
 
 HEALTHY_UPDATE_RATIO = 1e-3  # the usual rule of thumb for ||ΔW|| / ||W|| per step
@@ -81,12 +81,15 @@ def weight_evolution_figure(snap, layer_index: int, height: int = 300, max_point
 def _per_layer(snap, column: str, max_points: int, positive: bool) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """[(layer label, steps, values)] input side first; non-finite values (and, for a log axis,
     non-positive ones) -> NaN, drawn as gaps."""
+    layer = snap.layers["layer"].to_numpy()  # numpy, not pandas masks: 10x less time on a redraw
+    all_steps, all_values = snap.layers["step"].to_numpy(), snap.layers[column].to_numpy(dtype=float)
     out = []
     for label in snap.layer_labels:
-        rows = downsample(snap.layers[snap.layers["layer"] == label], max_points)
-        values = rows[column].to_numpy(dtype=float)
+        rows = np.flatnonzero(layer == label)
+        rows = rows[thin_index(len(rows), max_points)]
+        values = all_values[rows]
         values = np.where(np.isfinite(values) & ((values > 0) | (not positive)), values, np.nan)
-        out.append((label, rows["step"].to_numpy(), values))
+        out.append((label, all_steps[rows], values))
     return out
 
 
@@ -97,7 +100,7 @@ def _layer_lines(snap, column: str, what: str, title: str, log_y: bool, height: 
     fig = Figure()
     for (label, steps, values), color in zip(series, layer_colors(len(series))):
         fig.add_trace(trace(
-            "scatter", x=steps, y=values, name=label, mode=curve_mode(int(np.isfinite(values).sum())),
+            "scatter", x=steps, y=values, name=label, **curve_style(int(np.isfinite(values).sum())),
             connectgaps=False, line=dict(color=color, width=2.5), marker=dict(color=color, size=6),
             hovertemplate=f"{label}<br>step %{{x}}<br>{what} %{{y:.3g}}<extra></extra>",
         ))
@@ -135,8 +138,9 @@ def gradient_bars_figure(snap, height: int = 280) -> Figure:
     """One bar per dense layer: its latest finite gradient norm, log scale, so vanishing or
     exploding gradients show at a glance (bars orders of magnitude apart)."""
     labels, values = [], []
+    layer, norms = snap.layers["layer"].to_numpy(), snap.layers["grad_norm"].to_numpy(dtype=float)
     for label in snap.layer_labels:
-        column = snap.layers.loc[snap.layers["layer"] == label, "grad_norm"].to_numpy(dtype=float)
+        column = norms[layer == label]
         finite = column[np.isfinite(column) & (column > 0)]
         labels.append(label)
         values.append(float(finite[-1]) if finite.size else np.nan)

@@ -12,12 +12,12 @@ import math
 import numpy as np
 
 from .figure import Figure, Props, subplot_grid, trace
-from .image import hex_rgb, png_data_uri, upsample_matrix
+from .image import hex_rgb, png_data_uri, resample
 from .style import DIVERGING, GUIDE, MODEL, NEUTRAL, SPLIT_COLORS, base_layout, class_color, tint
 
 SURFACE_OPACITY = 0.75  # the surface a little lighter than the points drawn on it
 MAX_DRAWN_POINTS = 2000  # per split; more are thinned evenly (a redraw resends every point)
-CLASS_IMAGE_SIZE = 320  # pixels a side, at most, of the multiclass surface's picture (drawn ~400 px wide)
+CLASS_IMAGE_SIZE = 240  # pixels a side, at most, of the multiclass surface's picture (drawn ~330 px wide)
 PALE = 0.9  # a class colour mixed with this much white where the model cannot choose between classes
 
 
@@ -51,7 +51,7 @@ def confidence_colorscale(n_classes: int) -> list[list]:
     """For z = k + c (class k, confidence c in [0, 1)): class k's colour from near white (c = 0) to full."""
     scale = []
     for k in range(n_classes):
-        scale += [[k / n_classes, tint(class_color(k), 0.9)], [(k + 1) / n_classes, class_color(k)]]
+        scale += [[k / n_classes, tint(class_color(k), PALE)], [(k + 1) / n_classes, class_color(k)]]
     return scale
 
 
@@ -115,7 +115,8 @@ def decision_surface_figure(snap, show_test: bool = False, show_train: bool = Tr
     if ds.task == "binary":
         names = ds.class_names
         fig.add_trace(trace(
-            "heatmap", x=vis.grid_x, y=vis.grid_y, z=vis.surface, zmin=0, zmax=1, colorscale=DIVERGING, zsmooth="best",
+            "heatmap", x=vis.grid_x, y=vis.grid_y, z=vis.surface.round(3), zmin=0, zmax=1, colorscale=DIVERGING,
+            zsmooth="best",  # rounded: 3 digits are plenty for colour and hover, and half the JSON
             opacity=SURFACE_OPACITY, name="model",
             colorbar=dict(title=dict(text=f"P({names[1]})"), tickvals=[0, 0.5, 1],
                           ticktext=[names[0], "50/50", names[1]], thickness=12, len=0.8),
@@ -126,11 +127,10 @@ def decision_surface_figure(snap, show_test: bool = False, show_train: bool = Tr
         k = probs.shape[-1]
         best = probs.argmax(axis=-1)  # (G, G)
         top = probs.max(axis=-1)
-        confidence = np.clip((top - 1 / k) / (1 - 1 / k), 0, 0.999)  # 0 = all classes equal, ->1 = sure
-        fig.add_trace(trace(
-            "heatmap", x=vis.grid_x, y=vis.grid_y, z=best + confidence, zmin=0, zmax=k,
+        fig.add_trace(trace(  # invisible: the hover and the colour bar; z (the class) only places the hover
+            "heatmap", x=vis.grid_x, y=vis.grid_y, z=best.astype(np.int8), zmin=0, zmax=k,
             colorscale=confidence_colorscale(k), zsmooth=False, opacity=0, name="model",
-            text=np.asarray(ds.class_names, dtype=object)[best], customdata=top,
+            text=np.asarray(ds.class_names, dtype=object)[best], customdata=top.round(3),
             colorbar=dict(title=dict(text="class"), tickvals=[i + 0.5 for i in range(k)],
                           ticktext=list(ds.class_names), thickness=12, len=0.8),
             hovertemplate=hover + "%{text} (p = %{customdata:.2f})<extra></extra>",
@@ -163,20 +163,24 @@ def _class_image(grid_x: np.ndarray, grid_y: np.ndarray, probs: np.ndarray) -> P
     A heatmap cannot draw it smoothly: its values are class + confidence, and smoothing them
     blends neighbouring classes into a third colour at every boundary (so it was drawn as
     blocks, one a grid cell). Here the probabilities themselves are resampled bilinearly to
-    ~320 px a side (as plotly smooths the binary surface), and each pixel takes its own
-    winner's colour, pale where unsure: boundaries as smooth as the binary one, never mixed."""
-    size = min(CLASS_IMAGE_SIZE, 8 * (len(grid_x) - 1) + 1)
-    rows, cols = upsample_matrix(len(grid_y), size), upsample_matrix(len(grid_x), size)
-    fine = rows @ np.moveaxis(probs, -1, 0).astype(np.float64) @ cols.T  # (K, size, size), row 0 = lowest y
-    k = fine.shape[0]
-    best = fine.argmax(axis=0)  # (size, size)
-    confidence = np.clip((fine.max(axis=0) - 1 / k) / (1 - 1 / k), 0, 1)[..., None]
+    ~240 px a side (as plotly smooths the binary surface), and each pixel takes its own
+    winner's colour, pale where unsure: boundaries as smooth as the binary one, never mixed.
+    A palette PNG: 256 // K confidence levels a class."""
+    size = min(CLASS_IMAGE_SIZE, 6 * (len(grid_x) - 1) + 1)
+    fine = resample(resample(probs.astype(np.float32), size, axis=0), size, axis=1)  # (size, size, K), row 0 = y min
+    k = fine.shape[-1]
+    levels = 256 // k
+    best = fine.argmax(axis=-1)  # (size, size)
+    top = np.take_along_axis(fine, best[..., None], axis=-1)[..., 0]
+    confidence = np.clip((top - 1 / k) / (1 - 1 / k), 0, 1)
+    index = best * levels + np.minimum((confidence * levels).astype(np.int64), levels - 1)
     full = np.stack([hex_rgb(class_color(c)) for c in range(k)])  # (K, 3)
     pale = np.stack([hex_rgb(tint(class_color(c), PALE)) for c in range(k)])
-    rgb = pale[best] + (full[best] - pale[best]) * confidence  # (size, size, 3), the confidence scale's colours
+    shade = (np.arange(levels) + 0.5) / levels  # each level's middle confidence
+    palette = pale[:, None] + (full - pale)[:, None] * shade[None, :, None]  # (K, levels, 3): the confidence scale
     x0, x1, y0, y1 = float(grid_x[0]), float(grid_x[-1]), float(grid_y[0]), float(grid_y[-1])
-    return dict(source=png_data_uri(rgb[::-1].round().astype(np.uint8), level=1),  # image row 0 = top
-                xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",
+    return dict(source=png_data_uri(index[::-1].astype(np.uint8), palette.reshape(-1, 3).round(), level=1),
+                xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",  # row 0 = top
                 layer="below", opacity=SURFACE_OPACITY)
 
 
