@@ -79,6 +79,18 @@ def test_colour_language_is_consistent():
         assert "import streamlit" not in path.read_text(), f"{path.name} must not use streamlit"
 
 
+def test_base_layout_takes_a_figure_or_a_go_figure_and_gives_both_the_same_look():
+    import plotly.graph_objects as go
+
+    ours = charts.base_layout(Figure(), "Title", 300, uirevision="u").to_plotly()
+    theirs = charts.base_layout(go.Figure(), "Title", 300, uirevision="u")
+    assert json.loads(ours.to_json())["layout"] == json.loads(theirs.to_json())["layout"]
+    assert ours.layout.template.layout.xaxis.gridcolor == "#EBF0F8"  # the template travels as plotly.js takes it
+    a, b = charts.base_layout(Figure(), None, 200), charts.base_layout(Figure(), None, 200)
+    a.layout["template"]["layout"]["font"]["size"] = 99
+    assert b.layout["template"]["layout"]["font"]["size"] == 14  # each figure has its own copy
+
+
 # --------------------------------------------------------------------------- curves
 
 def test_downsample_keeps_first_and_last_and_caps_length():

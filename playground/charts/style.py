@@ -121,12 +121,20 @@ def base_layout(fig: Figure, title: str | None, height: int, uirevision: str | N
     if isinstance(fig, Figure):
         fig.layout["template"] = template()  # a fresh copy already: merging would copy it again (~0.5 ms)
     else:
-        layout["template"] = TEMPLATE  # a go.Figure checks and copies it
+        layout["template"] = _plotly_template()  # a go.Figure (network.py until converted)
     if title:
         layout["title"] = dict(text=title, x=0.0, xanchor="left", y=0.98, yanchor="top",
                                font=dict(size=16, weight=600))
     fig.update_layout(layout)
     return fig
+
+
+@functools.cache
+def _plotly_template():
+    """TEMPLATE as plotly's class, checked once: a go.Figure given the dict checks it every time (~0.5 s)."""
+    import plotly.graph_objects as go
+
+    return go.layout.Template(TEMPLATE)
 
 
 def curve_style(n_points: int) -> Props:
