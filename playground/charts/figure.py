@@ -11,7 +11,8 @@ wanted (tests check every chart with it; static exports and the st.plotly_chart 
 
 The methods are the few `go.Figure` ones chart code uses, with the same meaning: nested
 dicts merge, lists and values replace, and a keyword with underscores is a path
-(`title_text="step"` sets `title.text`), as in plotly. `subplot_grid` stands in for
+(`title_text="step"` sets `title.text`), as in plotly, but for the few names plotly spells
+with one (UNDERSCORED: paper_bgcolor, error_y, ...). `subplot_grid` stands in for
 make_subplots, `frames` for an animation's frames (dicts, as `go.Frame` takes them).
 """
 
