@@ -3,8 +3,8 @@ as the page does for every live chart on every redraw, against the old way in th
 process: the same figure as a validated plotly go.Figure (fig.to_plotly(), the cost of
 building with plotly's classes) written by plotly.io.
 
-Two snapshots: the default run (Spec(), trained --steps steps) and the digits-mlp preset
-(table data: the confusion matrix takes the surface's place). Charts: the default view
+Snapshots: the default run (Spec(), trained --steps steps), the digits-mlp preset (table
+data: the confusion matrix takes the surface's place), and three blobs (a 3-class surface). Charts: the default view
 (network, surface, loss, metric, learning rate), then every other tab's.
 
     .venv/bin/python benchmarks/chart_cost.py [--steps 2000] [--repeats 15]
@@ -105,7 +105,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     runs = {f"default run (Spec(), {args.steps} steps)": Spec(),
-            f"digits-mlp preset ({args.steps} steps)": get_preset("digits-mlp")}
+            f"digits-mlp preset ({args.steps} steps)": get_preset("digits-mlp"),
+            f"3 blobs ({args.steps} steps: the multiclass surface is a picture)":
+                Spec().with_overrides(**{"data.name": "blobs", "data.classes": 3})}
     for title, spec in runs.items():
         snap = trained_snapshot(spec, args.steps)
         for draw in [*DEFAULT_VIEW.values(), *OTHER_TABS.values()]:  # warm-up: imports, plotly's validators

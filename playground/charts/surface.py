@@ -7,6 +7,7 @@ first visuals exist.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -167,21 +168,34 @@ def _class_image(grid_x: np.ndarray, grid_y: np.ndarray, probs: np.ndarray) -> P
     winner's colour, pale where unsure: boundaries as smooth as the binary one, never mixed.
     A palette PNG: 256 // K confidence levels a class."""
     size = min(CLASS_IMAGE_SIZE, 6 * (len(grid_x) - 1) + 1)
-    fine = resample(resample(probs.astype(np.float32), size, axis=0), size, axis=1)  # (size, size, K), row 0 = y min
-    k = fine.shape[-1]
+    planes = np.ascontiguousarray(np.moveaxis(probs, -1, 0), dtype=np.float32)  # (K, G, G): a plane a class
+    fine = resample(resample(planes, size, axis=1), size, axis=2)  # (K, size, size), row 0 = y min
+    k = len(fine)
     levels = 256 // k
-    best = fine.argmax(axis=-1)  # (size, size)
-    top = np.take_along_axis(fine, best[..., None], axis=-1)[..., 0]
+    best = np.zeros(fine.shape[1:], dtype=np.int64)  # the winner, plane by plane (argmax over a short
+    top = fine[0].copy()  # first axis is slower)
+    for c in range(1, k):
+        best[fine[c] > top] = c
+        np.maximum(top, fine[c], out=top)
     confidence = np.clip((top - 1 / k) / (1 - 1 / k), 0, 1)
     index = best * levels + np.minimum((confidence * levels).astype(np.int64), levels - 1)
+    x0, x1, y0, y1 = float(grid_x[0]), float(grid_x[-1]), float(grid_y[0]), float(grid_y[-1])
+    return dict(source=png_data_uri(index[::-1].astype(np.uint8), _class_palette(k), level=1),
+                xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",  # row 0 = top
+                layer="below", opacity=SURFACE_OPACITY)
+
+
+@functools.lru_cache(maxsize=16)
+def _class_palette(k: int) -> np.ndarray:
+    """(K * levels, 3) uint8: class c's confidence scale (pale .. full colour) in `256 // K` levels."""
+    levels = 256 // k
     full = np.stack([hex_rgb(class_color(c)) for c in range(k)])  # (K, 3)
     pale = np.stack([hex_rgb(tint(class_color(c), PALE)) for c in range(k)])
     shade = (np.arange(levels) + 0.5) / levels  # each level's middle confidence
-    palette = pale[:, None] + (full - pale)[:, None] * shade[None, :, None]  # (K, levels, 3): the confidence scale
-    x0, x1, y0, y1 = float(grid_x[0]), float(grid_x[-1]), float(grid_y[0]), float(grid_y[-1])
-    return dict(source=png_data_uri(index[::-1].astype(np.uint8), palette.reshape(-1, 3).round(), level=1),
-                xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",  # row 0 = top
-                layer="below", opacity=SURFACE_OPACITY)
+    palette = pale[:, None] + (full - pale)[:, None] * shade[None, :, None]  # (K, levels, 3)
+    palette = palette.reshape(-1, 3).round().astype(np.uint8)
+    palette.flags.writeable = False  # shared by every figure
+    return palette
 
 
 def _line_figure(snap, show_test: bool, show_train: bool, height: int) -> Figure:
