@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.io as pio
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ..charts.figure import Figure
 
 STATIC_NAME = "plotly.min.js"
 
@@ -64,15 +65,17 @@ export default function (component) {
 _live_chart = st.components.v2.component("playground_live_chart", js=_JS, isolate_styles=False)
 
 
-def live_chart(fig: go.Figure, key: str, config: dict[str, Any]) -> None:
+def live_chart(fig: Figure | go.Figure, key: str, config: dict[str, Any]) -> None:
     """Draw `fig` under `key`; drawn again under the same key, the chart updates in place."""
+    if isinstance(fig, go.Figure):  # a chart not yet built as a Figure
+        fig = Figure.from_plotly(fig)
     if not st.get_option("server.enableStaticServing") or not _static_plotly_ready():
-        st.plotly_chart(fig, key=key, config=config)
+        st.plotly_chart(fig.to_plotly(), key=key, config=config)
         return
-    if fig.layout.uirevision is None:
+    if fig.layout.get("uirevision") is None:
         fig.update_layout(uirevision=key)  # zoom, pan and legend clicks survive redraws
-    height = fig.layout.height or 450
-    _live_chart(key=key, data={"figure": pio.to_json(fig, validate=False), "config": {**config, "responsive": True}},
+    height = fig.layout.get("height") or 450
+    _live_chart(key=key, data={"figure": fig.to_json(), "config": {**config, "responsive": True}},
                 height=int(height))
 
 
