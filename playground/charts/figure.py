@@ -25,9 +25,17 @@ import plotly.graph_objects as go
 Props = dict[str, Any]
 
 
+# The plotly property names with an underscore of their own (layout and trace attributes):
+# these are names, never paths.
+UNDERSCORED = frozenset({"paper_bgcolor", "plot_bgcolor", "error_x", "error_y", "error_z"})
+
+
 def _path_dict(key: str, value: Any) -> Props:
     """'title_font_size', 12 -> {'title': {'font': {'size': 12}}} (plotly's "magic underscores";
-    no plotly property name has an underscore of its own)."""
+    a name in UNDERSCORED stays whole, as a path's first part too: 'error_y_width')."""
+    for name in UNDERSCORED:
+        if key.startswith(name + "_"):
+            return {name: _path_dict(key[len(name) + 1:], value)}
     head, *rest = key.split("_")
     out: Props = {head: None}
     node = out
@@ -43,7 +51,7 @@ def merge(target: Props, update: Props | None = None, **kwargs: Any) -> Props:
     else (values, lists, arrays) replaces. Returns `target`."""
     for source in (update or {}, kwargs):
         for key, value in source.items():
-            if "_" in key:
+            if "_" in key and key not in UNDERSCORED:
                 merge(target, _path_dict(key, value))
                 continue
             if isinstance(value, dict):

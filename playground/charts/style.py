@@ -16,6 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, sample_colorscale
 
+from .figure import Figure
+
 NEGATIVE = "#f59322"  # TF playground orange
 NEUTRAL = "#e8eaeb"  # TF playground's mid grey: a surface at exactly 0 / p = 0.5
 POSITIVE = "#0877bd"  # TF playground blue
@@ -52,6 +54,7 @@ TEMPLATE = go.layout.Template(
                 coloraxis=dict(colorbar=_COLORBAR), colorway=OPTIMIZER_COLORS),
     data=dict(heatmap=[go.Heatmap(colorbar=_COLORBAR)], bar=[go.Bar(marker_line_width=0)]),
 )
+TEMPLATE_DICT = TEMPLATE.to_plotly_json()  # the same, as plain data, for figure.Figure (merged, never mutated)
 
 
 def class_color(k: int) -> str:
@@ -83,8 +86,8 @@ def tint(color: str, amount: float) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
-def base_layout(fig: go.Figure, title: str | None, height: int, uirevision: str | None = None,
-                legend: bool = True) -> go.Figure:
+def base_layout(fig: go.Figure | Figure, title: str | None, height: int, uirevision: str | None = None,
+                legend: bool = True) -> go.Figure | Figure:
     """White template, big readable fonts, tight margins, legend above the plot area.
 
     `uirevision` (default: the title) stays the same from one redraw to the next, so a
@@ -92,7 +95,7 @@ def base_layout(fig: go.Figure, title: str | None, height: int, uirevision: str 
     changing numbers, or pass a fixed `uirevision`.
     """
     fig.update_layout(
-        template=TEMPLATE,
+        template=TEMPLATE if isinstance(fig, go.Figure) else TEMPLATE_DICT,
         title=dict(text=title, x=0.0, xanchor="left", y=0.98, yanchor="top", font=dict(size=16, weight=600))
         if title else None,
         height=height,
