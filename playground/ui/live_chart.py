@@ -26,6 +26,8 @@ import plotly.io as pio
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from ..charts.figure import Figure
+
 STATIC_NAME = "plotly.min.js"
 
 _JS = """
@@ -64,16 +66,20 @@ export default function (component) {
 _live_chart = st.components.v2.component("playground_live_chart", js=_JS, isolate_styles=False)
 
 
-def live_chart(fig: go.Figure, key: str, config: dict[str, Any]) -> None:
-    """Draw `fig` under `key`; drawn again under the same key, the chart updates in place."""
+def live_chart(fig: go.Figure | Figure, key: str, config: dict[str, Any]) -> None:
+    """Draw `fig` under `key`; drawn again under the same key, the chart updates in place.
+    `fig` is a go.Figure or a charts.figure.Figure (plain dicts, which writes its own JSON)."""
+    plain = isinstance(fig, Figure)
     if not st.get_option("server.enableStaticServing") or not _static_plotly_ready():
-        st.plotly_chart(fig, key=key, config=config)
+        st.plotly_chart(fig.to_plotly() if plain else fig, key=key, config=config)
         return
-    if fig.layout.uirevision is None:
+    uirevision, height = ((fig.layout.get("uirevision"), fig.layout.get("height")) if plain
+                          else (fig.layout.uirevision, fig.layout.height))
+    if uirevision is None:
         fig.update_layout(uirevision=key)  # zoom, pan and legend clicks survive redraws
-    height = fig.layout.height or 450
-    _live_chart(key=key, data={"figure": pio.to_json(fig, validate=False), "config": {**config, "responsive": True}},
-                height=int(height))
+    height = height or 450
+    figure_json = fig.to_json() if plain else pio.to_json(fig, validate=False)
+    _live_chart(key=key, data={"figure": figure_json, "config": {**config, "responsive": True}}, height=int(height))
 
 
 def _static_plotly_ready() -> bool:
