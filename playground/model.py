@@ -6,7 +6,7 @@ can use it. `Network` keeps the names of the dense layers, which telemetry repor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -20,6 +20,17 @@ from .spec import MAX_PARAMETERS, ModelSpec
 from .rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # noqa: E402
 
 
+@dataclass(frozen=True)
+class NonDenseLayer:
+    """A layer that keeps the width (dropout, batchnorm, layernorm), for the diagram: it acts on
+    the output of dense layer number `after` (0: on the inputs), so it sits between diagram
+    columns `after` and `after + 1`. `settings` are its spec params as pairs, e.g. (("p", 0.2),)."""
+
+    kind: str
+    after: int
+    settings: tuple[tuple[str, object], ...] = ()
+
+
 @dataclass
 class Network:
     """The built model plus facts about it.
@@ -28,12 +39,14 @@ class Network:
     dense_names:   names of the nn.Linear submodules, input side first ("0", "2", ...)
     dense_labels:  what to call them in charts ("hidden 1", ..., "output")
     activations:   the activation name following each dense layer ("identity" for output)
+    non_dense:     the other layers, input side first, with where they sit between dense layers
     """
 
     module: nn.Sequential
     dense_names: list[str]
     dense_labels: list[str]
     activations: list[str]
+    non_dense: list[NonDenseLayer] = field(default_factory=list)
 
     @property
     def dense_layers(self) -> list[nn.Linear]:
@@ -69,7 +82,7 @@ def build_network(spec: ModelSpec, n_inputs: int, n_outputs: int, seed: int) -> 
         raise SpecError(f"this network would have {n_params:,} parameters; the limit is {MAX_PARAMETERS:,}. "
                         "Use fewer or narrower layers", "model.layers")
     modules: list[nn.Module] = []
-    dense_names, activations = [], []
+    dense_names, activations, non_dense = [], [], []
     width = n_inputs
     with _INIT_LOCK:
         torch.manual_seed(seed)
@@ -78,6 +91,8 @@ def build_network(spec: ModelSpec, n_inputs: int, n_outputs: int, seed: int) -> 
             if layer.name == "linear":
                 dense_names.append(str(len(modules)))
                 activations.append(layer["activation"])
+            else:
+                non_dense.append(NonDenseLayer(layer.name, len(dense_names), tuple(sorted(layer.params.items()))))
             modules.extend(built)
         dense_names.append(str(len(modules)))
         activations.append("identity")
@@ -87,4 +102,4 @@ def build_network(spec: ModelSpec, n_inputs: int, n_outputs: int, seed: int) -> 
         for name, act in zip(dense_names, activations):
             init(module.get_submodule(name), act, spec.init_std)
     labels = [f"hidden {i + 1}" for i in range(len(dense_names) - 1)] + ["output"]
-    return Network(module, dense_names, labels, activations)
+    return Network(module, dense_names, labels, activations, non_dense)

@@ -6,12 +6,13 @@ nothing else mutates), so charts can be drawn from it on any thread while traini
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .data import Dataset
+from .model import NonDenseLayer
 from .telemetry import LAYER_STAT_NAMES
 from .trainer import Trainer, Visuals
 
@@ -45,6 +46,7 @@ class Snapshot:
     bias_counts: list[np.ndarray]
     visuals: Visuals | None
     dataset: Dataset  # immutable; shared, not copied
+    non_dense_layers: list[NonDenseLayer] = field(default_factory=list)  # dropout / norms, frozen records
 
     @property
     def latest(self) -> dict:
@@ -88,7 +90,7 @@ def take_snapshot(trainer: Trainer, status: str, message: str) -> Snapshot:
         history=history, layers=layers, hist_steps=history["step"].to_numpy(),
         weight_edges=[h.edges for h in trainer.probe.weight_histograms], weight_counts=weight_counts,
         bias_edges=[h.edges for h in trainer.probe.bias_histograms], bias_counts=bias_counts,
-        visuals=visuals, dataset=trainer.dataset,
+        visuals=visuals, dataset=trainer.dataset, non_dense_layers=list(trainer.network.non_dense),
     )
 
 

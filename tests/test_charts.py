@@ -13,10 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from playground import charts
-from playground.charts import network as network_module
 from playground.charts.figure import Figure
 from playground.charts.image import hex_rgb
 from playground.charts.style import (CLASS_COLORS, FEW_POINTS, NEGATIVE, OPTIMIZER_COLORS, POSITIVE, class_color,
@@ -249,61 +247,6 @@ def test_neuron_maps_one_cell_per_unit_capped():
     assert second.max() == 2
 
 
-# --------------------------------------------------------------------------- network
-
-def nodes(fig):
-    return traces_named(fig, "nodes")[0]
-
-
-def test_network_has_a_node_per_unit(binary, table):
-    for trainer in (binary, table):
-        snap = snapshot(trainer)
-        fig = charts.network_figure(snap)
-        assert len(nodes(fig).x) == sum(snap.widths)
-        assert list(nodes(fig).text[:snap.widths[0]]) == list(snap.dataset.feature_names)
-    assert nodes(fig).text[-1] == "virginica"  # output nodes are named by class
-
-
-def test_wide_layers_are_capped():
-    snap = snapshot(make_trainer(steps=0, **{"data.name": "circle", "model.layers.0.units": 40}))
-    fig = charts.network_figure(snap)
-    columns = np.asarray(nodes(fig).x)
-    assert (columns == 1).sum() == network_module.MAX_NODES - 1
-    assert any(a.text == f"… {40 - network_module.MAX_NODES + 1} more" for a in fig.layout.annotations)
-    assert len(fig.data) <= 2 * network_module.BUCKETS + 2  # links grouped, not one trace per link
-
-
-def link_style(fig, snap, layer, source, target):
-    """(colour, width) of the drawn link from node `source` of column `layer` to `target` of the next."""
-    ys = network_module.node_positions(snap.widths)
-    y0, y1 = ys[layer][source], ys[layer + 1][target]
-    n = network_module.CURVE_POINTS + 1  # a curve and its NaN gap
-    for trace in fig.data:
-        if trace.mode != "lines":
-            continue
-        xy = np.stack([np.asarray(trace.x, float), np.asarray(trace.y, float)], axis=1).reshape(-1, n, 2)
-        hit = (xy[:, 0, 0] == layer) & np.isclose(xy[:, 0, 1], y0) & np.isclose(xy[:, n - 2, 1], y1)
-        if hit.any():
-            return trace.line.color, trace.line.width
-    raise AssertionError("link not drawn")
-
-
-def test_link_colour_and_width_follow_a_known_weight():
-    trainer = make_trainer(steps=0, **{"data.name": "circle"})
-    for value, colour in ((3.0, POSITIVE), (-3.0, NEGATIVE)):
-        with torch.no_grad():
-            trainer.dense[0].weight[1, 0] = value  # x1 -> hidden 1 unit 2, the biggest weight
-        trainer.compute_visuals()
-        snap = snapshot(trainer)
-        fig = charts.network_figure(snap)
-        assert link_style(fig, snap, 0, 0, 1) == (colour, max(network_module.LINK_WIDTHS))
-    with torch.no_grad():
-        trainer.dense[0].weight[1, 0] = 1e-4
-    trainer.compute_visuals()
-    snap = snapshot(trainer)
-    assert link_style(charts.network_figure(snap), snap, 0, 0, 1)[1] == min(network_module.LINK_WIDTHS)
-
-
 # --------------------------------------------------------------------------- evaluation
 
 def test_confusion_matrix_counts_every_test_point(multiclass, line):
@@ -356,7 +299,7 @@ def test_every_figure_serialises_and_a_long_history_stays_small(binary, multicla
             charts.weight_histogram_figure(snap, 0), charts.weight_evolution_figure(snap, 0),
             charts.gradient_norm_figure(snap), charts.gradient_bars_figure(snap), charts.update_ratio_figure(snap),
             charts.decision_surface_figure(snap, show_test=True), charts.neuron_maps_figure(snap, 0),
-            charts.network_figure(snap), charts.data_preview_figure(snap.dataset),
+            charts.data_preview_figure(snap.dataset),  # the network diagram: test_network_chart.py
             charts.confusion_matrix_figure(snap), charts.prediction_scatter_figure(snap),
         ]
         for fig in filter(None, figures):
@@ -374,18 +317,6 @@ def test_before_the_first_visuals_only_the_curves_draw():
                  charts.prediction_scatter_figure, lambda s: charts.neuron_maps_figure(s, 0)):
         assert draw(snap) is None
     assert len(charts.loss_figure(snap).data) == 2 and len(charts.weight_histogram_figure(snap, 0).data) == 2
-
-
-def test_wide_networks_draw_only_their_strongest_links():
-    spec = Spec().with_overrides(**{"data.name": "digits", "model.layers": [{"kind": "linear", "units": 64}]})
-    trainer = Trainer(spec)
-    visuals = trainer.compute_visuals()
-    fig = charts.network_figure(take_snapshot(trainer, "ready", ""))
-    hover = next(t for t in fig.data if t.name == "weights")
-    assert len(hover.hovertext) <= 2 * network_module.MAX_LINKS_PER_LAYER  # two pairs of columns, each capped
-    strongest = np.sort(np.abs(visuals.weights[0][:31, :31]).ravel())[-1]
-    assert any(f"{strongest:.3g}" in text or f"-{strongest:.3g}" in text for text in hover.hovertext)
-    assert "strongest" in fig.layout.annotations[-1].text
 
 
 # --------------------------------------------------------------------------- every chart is plotly-valid

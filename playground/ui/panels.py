@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from .. import charts
+from ..charts.figure import Figure
 from ..snapshot import Snapshot
 from .controls import REFRESH_SECONDS
 from .live_chart import live_chart
@@ -77,7 +78,7 @@ def _tabs_panel(session: PlaygroundSession) -> None:
                 TABS[name](snap)
 
 
-def chart(fig: go.Figure | None, key: str, empty: str = "Nothing to draw yet: take a training step.") -> None:
+def chart(fig: go.Figure | Figure | None, key: str, empty: str = "Nothing to draw yet: take a training step.") -> None:
     if fig is None:
         st.caption(empty)
         return
