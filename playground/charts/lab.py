@@ -308,7 +308,7 @@ def paths_animation_figure(function, paths: pd.DataFrame, frames: int = 60, heig
     total = height + ANIMATION_CONTROLS
     fig = base_layout(fig, f"{function.label}: {function.formula}", total, uirevision=f"paths-anim-{function.name}")
     fig = _legend_below(fig, total, extra=ANIMATION_CONTROLS)
-    plot_height = max(120, total - 44 - fig.layout.margin.b)  # as _legend_below works it out
+    plot_height = max(120, total - 44 - (120 + ANIMATION_CONTROLS))  # as _legend_below works it out
     below = lambda px: -px / plot_height  # noqa: E731  (paper y of a point `px` under the plot)
     fig.update_layout(
         updatemenus=[dict(type="buttons", direction="left", x=0.0, xanchor="left", y=below(52), yanchor="top",
