@@ -37,8 +37,6 @@ _CSS = """
 }
 
 @media (max-width: 1100px) {
-  /* Only while open: collapsed, Streamlit sets max-width 0 and must keep it. */
-  [data-testid="stSidebar"][data-collapsed="false"] { max-width: 272px; }
   [data-testid="stMainBlockContainer"] { padding-left: 1rem; padding-right: 1rem; }
   /* Network | output in equal halves (1.15 : 1 leaves the decision surface too small). */
   .st-key-live > [data-testid="stLayoutWrapper"] > [data-testid="stHorizontalBlock"] { gap: 1rem; }
@@ -54,6 +52,12 @@ _CSS = """
   .st-key-speed, .st-key-speed [data-testid="stSelectbox"], .st-key-speed .react-aria-ComboBox,
   .st-key-speed .react-aria-ComboBox > div { width: 138px !important; }
   .st-key-speed .react-aria-ComboBox button { padding-left: 0.3rem; padding-right: 0.4rem; }
+}
+
+/* Not on a phone, where the sidebar lies over the page and can use the width. Only while open:
+   collapsed, Streamlit sets max-width 0 and must keep it. */
+@media (min-width: 769px) and (max-width: 1100px) {
+  [data-testid="stSidebar"][data-collapsed="false"] { max-width: 272px; }
 }
 
 @media (max-width: 768px) {
