@@ -252,7 +252,7 @@ def paths_loss_figure(paths: pd.DataFrame, log_y: bool | None = None, height: in
     return _legend_below(base_layout(fig, "Loss along the paths", height, uirevision=f"paths-loss-{log_y}"), height)
 
 
-ANIMATION_CONTROLS = 110  # px the Play/Pause row and the slider add under the plot
+ANIMATION_CONTROLS = 118  # px the Play/Pause row and the slider add under the plot
 
 
 def paths_animation_figure(function, paths: pd.DataFrame, frames: int = 60, height: int = 600,

@@ -62,7 +62,8 @@ _CSS = """
 
 @media (max-width: 768px) {
   [data-testid="stMainBlockContainer"] { padding-left: 0.75rem; padding-right: 0.75rem; }
-  .st-key-live .modebar-container, .st-key-lab_live .modebar-container { display: none; }
+  /* plotly's toolbar stays up on a touch screen and covers chart titles; double-tap resets zoom. */
+  .js-plotly-plot .modebar-container { display: none; }
 }
 </style>
 """
