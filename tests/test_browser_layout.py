@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 DESKTOP = {"viewport": {"width": 1440, "height": 900}}
 PROJECTOR = {"viewport": {"width": 1024, "height": 768}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}  # CSS px, as a phone lays out
 TOP_ROW = ("btn_train", "btn_step", "step_size", "btn_reset", "speed", "freeze")
 LOAD = 90_000  # ms: the first page of a fresh server on a busy machine
 
