@@ -19,7 +19,9 @@ from playground.ui.session import get_session
 
 
 def main() -> None:
-    st.set_page_config(page_title="Neural network playground", page_icon=":material/hub:", layout="wide")
+    # 340 px: the sidebar's starting width, room for a layer row (style.py narrows it on a projector).
+    st.set_page_config(page_title="Neural network playground", page_icon=":material/hub:", layout="wide",
+                       initial_sidebar_state=340)
     style.apply_style()
     page = st.navigation([
         st.Page(playground_page, title="Playground", icon=":material/hub:", default=True),

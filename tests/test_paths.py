@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from playground import catalog, charts
+from playground.charts.paths import ANIMATION_CONTROLS
 from playground.charts.style import OPTIMIZER_COLORS
 from playground.cli import main
 from playground.params import SpecError
@@ -245,3 +246,19 @@ def test_a_diverged_path_stays_off_the_axes_and_is_marked_where_it_left():
     assert frames[-1].data[1].marker.symbol == "x" and all(f.data[3].marker.symbol == "circle" for f in frames)
     early = charts.paths_figure(function, df, step=1).to_plotly()  # before it left, a dot as usual
     assert next(t for t in early.data if t.name == "sgd lr=0.25 now").marker.symbol == "circle"
+
+
+def test_paths_animation_controls_are_stacked_under_the_plot(himmelblau_paths):
+    """Play/Pause, then the slider, then the legend, each on its own band under the x axis: side
+    by side, the buttons covered the slider's left end on a narrow chart."""
+    function, df = himmelblau_paths
+    fig = charts.paths_animation_figure(function, df, frames=30, height=600).to_plotly()
+    menu, slider, legend = fig.layout.updatemenus[0], fig.layout.sliders[0], fig.layout.legend
+    assert 0 > menu.y > slider.y > legend.y  # top to bottom, all below the plot
+    assert menu.yanchor == slider.yanchor == legend.yanchor == "top"
+    assert slider.x == 0 and slider.len == 1  # the whole width, under the buttons, not beside them
+    plot = 600 + ANIMATION_CONTROLS - 44 - fig.layout.margin.b  # plot area height in px
+    assert (menu.y - slider.y) * plot >= 30  # a button row's height between their tops
+    assert (slider.y - legend.y) * plot >= 70  # the slider's value, rail and tick labels
+    still = charts.paths_figure(function, df, height=600).to_plotly()
+    assert fig.layout.height - fig.layout.margin.b == still.layout.height - still.layout.margin.b  # same plot

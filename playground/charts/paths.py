@@ -222,11 +222,18 @@ def paths_loss_figure(paths: pd.DataFrame, log_y: bool | None = None, height: in
     return legend_below(base_layout(fig, "Loss along the paths", height, uirevision=f"paths-loss-{log_y}"), height)
 
 
+ANIMATION_CONTROLS = 118  # px the Play/Pause row and the slider add under the plot
+
+
 def paths_animation_figure(function, paths: pd.DataFrame, frames: int = 60, height: int = 600,
                            points_per_path: int = 150, resolution: int = 120) -> Figure:
     """paths_figure as an animation: `frames` evenly spaced steps, a Play button and a slider.
     The contours are drawn once; a frame carries only the new x and y of each path and its head.
-    A path that leaves the plot for good (a diverging one) ends at the edge, its head an x there."""
+    A path that leaves the plot for good (a diverging one) ends at the edge, its head an x there.
+
+    Under the x axis, from the top: Play/Pause, the slider across the whole width, the legend.
+    Stacked rather than side by side, they cannot overlap however narrow the chart is. The figure
+    is ANIMATION_CONTROLS px taller than `height`, so its plot is as big as paths_figure's."""
     colors = _label_colors(paths["optimizer"])
     last_step = int(paths["step"].max()) if len(paths) else 0
     steps = np.unique(np.linspace(0, last_step, max(2, frames)).round().astype(int))
@@ -273,16 +280,21 @@ def paths_animation_figure(function, paths: pd.DataFrame, frames: int = 60, heig
         merge(trace_props, values)
     still = dict(frame=dict(duration=0, redraw=False), mode="immediate")
     play = dict(frame=dict(duration=80, redraw=False), transition=dict(duration=0), fromcurrent=True, mode="immediate")
+    _frame_axes(fig, function)
+    total = height + ANIMATION_CONTROLS
+    fig = base_layout(fig, f"{function.label}: {function.formula}", total, uirevision=f"paths-anim-{function.name}")
+    fig = legend_below(fig, total, extra=ANIMATION_CONTROLS)
+    plot_height = max(120, total - 44 - (120 + ANIMATION_CONTROLS))  # as legend_below works it out
+    below = lambda px: -px / plot_height  # noqa: E731  (paper y of a point `px` under the plot)
     fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, xanchor="left", y=-0.2, yanchor="top",
-                          showactive=False, pad=dict(r=8, t=0),
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, xanchor="left", y=below(52), yanchor="top",
+                          showactive=False, pad=dict(r=8, t=0, l=0, b=0),
                           buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                                    dict(label="❚❚ Pause", method="animate", args=[[None], still])])],
-        sliders=[dict(active=0, x=0.3, len=0.7, y=-0.16, yanchor="top", pad=dict(t=0, b=0),
-                      currentvalue=dict(prefix="step ", font=dict(size=13)),
+        # The step being shown reads at the right, clear of the buttons above the rail's left end.
+        sliders=[dict(active=0, x=0.0, len=1.0, y=below(86), yanchor="top", pad=dict(t=0, b=0, l=0, r=0),
+                      currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=13)),
                       steps=[dict(label=str(int(s)), method="animate", args=[[str(int(s))], still]) for s in steps])],
+        legend=dict(y=below(62 + ANIMATION_CONTROLS)),
     )
-    _frame_axes(fig, function)
-    fig = base_layout(fig, f"{function.label}: {function.formula}", height, uirevision=f"paths-anim-{function.name}")
-    fig.update_layout(margin=dict(b=150), legend=dict(orientation="v", x=1.12, xanchor="left", y=1.0, yanchor="top"))
     return fig

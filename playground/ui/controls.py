@@ -30,7 +30,8 @@ def top_row(session: PlaygroundSession) -> None:
     status = runner.status if runner else "ready"
     with st.container(horizontal=True, vertical_alignment="center", gap="small", key="top_row"):
         if status == "running":
-            label, icon, tip = "Pause", ":material/pause:", "Pause training (the run can be resumed)."
+            # No tooltip: under the pointer that just pressed Train, it would cover the status line.
+            label, icon, tip = "Pause", ":material/pause:", None
         elif status in _FINISHED:
             label, icon, tip = "Train again", ":material/replay:", "Start over from step 0 and train."
         else:
