@@ -16,8 +16,10 @@ NUMBER_FORMAT = "%.6g"  # 0.03, 0.001, 1e-08 and 0.999 all read as typed
 
 
 def title(param: Param) -> str:
+    """The label: first letter capitalised, except a symbol ("β₁", "ε", "γ" stay lower case:
+    upper-cased, α and ε read as the Latin A and E)."""
     text = param.title
-    return text[0].upper() + text[1:] if text else text
+    return text[0].upper() + text[1:] if text and text[0].isascii() else text
 
 
 def help_text(param: Param) -> str:
