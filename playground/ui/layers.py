@@ -9,7 +9,7 @@ import streamlit as st
 from .. import catalog
 from ..spec import MAX_LAYERS, layer
 from . import state
-from .widgets import full_run_only, options_help, param_widget
+from .widgets import KEEP, full_run_only, options_help, param_widget
 
 _COLUMNS = [1.5, 0.95, 0.5]
 _KIND_HELP = options_help("What this layer does.", catalog.LAYERS)
@@ -62,7 +62,7 @@ def _row(layer_id: int, position: int, count: int) -> None:
         with st.popover("", icon=":material/more_vert:", help=f"Layer {n}: change its kind, move or remove it",
                         key=f"menu_layer_{layer_id}"):
             st.selectbox(f"Kind of layer {n}", list(catalog.LAYERS), key=kind_key, help=_KIND_HELP,
-                         format_func=lambda k: catalog.LAYERS[k].label)
+                         format_func=lambda k: catalog.LAYERS[k].label, persist_state=KEEP)
             st.caption(catalog.LAYERS[kind].description)
             with st.container(horizontal=True, gap="small"):
                 st.button("Up", icon=":material/arrow_upward:", key=f"btn_layer_up_{layer_id}",
