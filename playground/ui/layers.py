@@ -38,12 +38,15 @@ def layer_rows() -> None:
 
 
 def _row(layer_id: int, position: int, count: int) -> None:
-    """[activation (dense) or kind][size][⋮ menu: kind, move, remove]."""
+    """[activation (dense) or kind][size][⋮ menu: kind, move, remove], and under the whole row
+    a message when the size is out of range (in the size column it would be squeezed into the
+    field's width). style.py makes the ⋮ menu open on its first click."""
     kind_key = state.layer_key(layer_id, "kind")
     kind = st.session_state.setdefault(kind_key, "linear")
     params = {p.name: p for p in catalog.LAYERS[kind].params}
     n = position + 1
     cols = st.columns(_COLUMNS, gap="small", vertical_alignment="center")
+    below = st.container()
     with cols[0]:
         if "activation" in params:
             param_widget(params["activation"], state.layer_key(layer_id, "activation"),
@@ -54,10 +57,10 @@ def _row(layer_id: int, position: int, count: int) -> None:
     with cols[1]:
         if "units" in params:
             param_widget(params["units"], state.layer_key(layer_id, "units"), label=f"Units of layer {n}",
-                         label_visibility="collapsed")
+                         label_visibility="collapsed", explain_in=below)
         elif "p" in params:
             param_widget(params["p"], state.layer_key(layer_id, "p"), label=f"Dropout p of layer {n}",
-                         step=0.05, label_visibility="collapsed")
+                         step=0.05, label_visibility="collapsed", explain_in=below)
     with cols[2]:
         with st.popover("", icon=":material/more_vert:", help=f"Layer {n}: change its kind, move or remove it",
                         key=f"menu_layer_{layer_id}"):

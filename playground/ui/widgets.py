@@ -60,12 +60,14 @@ PROBLEMS = "field_problems"  # session-state key: {widget key: message shown und
 
 
 def param_widget(param: Param, key: str, *, label: str | None = None, step: float | None = None,
-                 help: str | None = None, persist_state: str | None = KEEP, **kwargs: Any) -> Any:
+                 help: str | None = None, persist_state: str | None = KEEP, explain_in: Any = None,
+                 **kwargs: Any) -> Any:
     """Draw the widget for `param` under `key` (its value kept in session state) and return it.
 
     Numbers are not bounded by the widget: Streamlit's min/max only turn a field red (the
     reason on hover) and keep using the old value. Any number is accepted, and one out of the
-    Param's range gets a message right under the field naming the range and the value in use.
+    Param's range gets a message right under the field (or in `explain_in`, a container under
+    a row of fields) naming the range and the value in use.
     """
     ss = st.session_state
     if key not in ss:
@@ -88,11 +90,11 @@ def param_widget(param: Param, key: str, *, label: str | None = None, step: floa
                                 help=help, **kwargs)
     else:
         return st.text_input(label, key=key, help=help, **kwargs)
-    _explain_range(param, key, label, value)
+    _explain_range(param, key, label, value, explain_in or st)
     return value
 
 
-def _explain_range(param: Param, key: str, label: str, value: Any) -> None:
+def _explain_range(param: Param, key: str, label: str, value: Any, where: Any) -> None:
     """Under a number field: what is wrong with its value and which value is used instead."""
     problems = st.session_state.setdefault(PROBLEMS, {})
     try:
@@ -103,7 +105,7 @@ def _explain_range(param: Param, key: str, label: str, value: Any) -> None:
         if in_use is not None and in_use != value:
             message += f" Training uses **{in_use:g}** until it is fixed."
         problems[key] = message
-        st.error(message, icon=":material/error:")
+        where.error(message, icon=":material/error:")
     else:
         problems.pop(key, None)
 
