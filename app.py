@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from playground.presets import PRESETS
 from playground.spec import Spec
-from playground.ui import controls, panels, share, sidebar, state, style
+from playground.ui import controls, panels, share, sidebar, state, style, widgets
 from playground.ui.data_panel import upload_digest
 from playground.ui.lab import lab_page
 from playground.ui.session import get_session
@@ -33,20 +34,24 @@ def main() -> None:
 def playground_page() -> None:
     """Build a network, train it, watch it learn."""
     _first_run()
-    state.keep_values()
+    session = get_session()
+    st.session_state[widgets.IN_USE] = state.in_use(session.spec)  # named under a field out of range
     settings = sidebar.sidebar()
     with st.sidebar:
         share.share_box(settings.spec)
     share.sync_address_bar(settings.spec)
 
-    session = get_session()
     if settings.spec is not None:
         _apply(session, settings)
+    else:
+        session.hold(settings.errors)
+    controls.run_commands(session)  # the clicks of this run act on the run just brought up to date
     for field, message in st.session_state.pop("link_problems", []):
         st.warning(f"The link's settings were not used: **{field}**: {message}", icon=":material/link_off:")
 
     controls.top_row(session)
     controls.status_line(session)
+    controls.settings_notice(session)
     panels.live_charts(session, controls.is_running(session))
 
 
@@ -56,8 +61,10 @@ def _first_run() -> None:
         return
     spec, problems = share.spec_from_link()
     state.load_spec(spec or Spec())
-    if spec is not None and st.query_params.get("preset"):
-        st.session_state["loaded_preset"] = st.query_params.get("preset")
+    preset = st.query_params.get("preset")
+    if spec is not None and preset in PRESETS:
+        st.session_state["loaded_preset"] = preset
+        state.load_view(PRESETS[preset])
     st.session_state["link_problems"] = problems
     st.session_state["initialized"] = True
 
@@ -71,8 +78,6 @@ def _apply(session, settings: sidebar.Settings) -> None:
             st.toast(applied.message, icon=":material/restart_alt:")
     elif applied.kind == "optimizer":
         st.toast(applied.message, icon=":material/tune:")
-    elif applied.kind == "error":
-        sidebar.show_late_errors(list(applied.errors))
 
 
 main()

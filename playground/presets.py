@@ -5,15 +5,26 @@ itself. The first four follow the TensorFlow playground (tanh, small layers, SGD
 10, half the points for training); the rest each show one idea. Every preset is tuned
 to finish in seconds on a laptop CPU, and tests/test_presets.py checks that each one
 really does what its description promises.
+
+A preset may also set how its charts are shown (`view`, names from VIEW_OPTIONS), when its
+lesson is invisible otherwise: digits-mlp's test loss turning up is a small rise that only
+a log-scale loss axis shows. The playground applies it when the preset is loaded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from .params import SpecError
 from .spec import Spec
+
+
+# View options a preset may set: name -> (default, what it does). The UI maps each name to
+# its control; loading a preset sets every option, to the preset's value or the default.
+VIEW_OPTIONS: dict[str, tuple[Any, str]] = {
+    "loss_log": (False, "the loss chart's y axis is logarithmic"),
+}
 
 
 @dataclass(frozen=True)
@@ -21,6 +32,11 @@ class Preset:
     name: str
     description: str
     spec: Spec
+    view: Mapping[str, Any] = field(default_factory=dict)  # VIEW_OPTIONS name -> value
+
+    def view_settings(self) -> dict[str, Any]:
+        """Every view option: the preset's value, else the default."""
+        return {name: self.view.get(name, default) for name, (default, _) in VIEW_OPTIONS.items()}
 
 
 def _layers(*units: int, activation: str = "tanh") -> list[dict[str, Any]]:
@@ -28,8 +44,11 @@ def _layers(*units: int, activation: str = "tanh") -> list[dict[str, Any]]:
     return [{"kind": "linear", "units": u, "activation": activation} for u in units]
 
 
-def _preset(name: str, description: str, **overrides: Any) -> Preset:
-    return Preset(name, description, Spec().with_overrides(**overrides))
+def _preset(name: str, description: str, view: Mapping[str, Any] | None = None, **overrides: Any) -> Preset:
+    unknown = set(view or {}) - set(VIEW_OPTIONS)
+    if unknown:
+        raise ValueError(f"preset {name!r}: unknown view option {sorted(unknown)}; known: {', '.join(VIEW_OPTIONS)}")
+    return Preset(name, description, Spec().with_overrides(**overrides), dict(view or {}))
 
 
 _ALL = (
@@ -61,7 +80,9 @@ _ALL = (
     ),
     _preset(
         "digits-mlp", "Handwritten 8x8 digits: 64 pixels -> 64-32 ReLU -> 10 classes, trained with Adam; "
-        "late on, the test loss turns up while the train loss keeps falling.",
+        "late on, the test loss turns up while the train loss keeps falling (the loss axis is logarithmic, "
+        "so the turn shows).",
+        view={"loss_log": True},
         **{"data.name": "digits", "data.train_fraction": 0.7, "model.layers": _layers(64, 32, activation="relu"),
            "train.optimizer.name": "adam", "train.optimizer.lr": 0.001, "train.batch_size": 32,
            "train.epochs": 100},

@@ -408,7 +408,12 @@ def results_table(race: "Race | RaceSnapshot", target_loss: float | None = None,
                   target: str = "train_loss") -> pd.DataFrame:
     """One row per contestant: final and best train/test loss and metric, steps to reach
     `target_loss` on the `target` curve (first recorded step at or below it; NaN if never or
-    no target), milliseconds per step, status. Numbers come from the recorded histories."""
+    no target), milliseconds per step (NaN before the first), status. Numbers come from the
+    recorded histories.
+
+    A contestant's status is its own once it has finished or diverged; until then it is the
+    race's (ready before the first step, running, paused, failed), so the table never says
+    "running" of a race that is not."""
     snap = race.snapshot() if isinstance(race, Race) else race
     m = snap.metric
     rows = []
@@ -417,7 +422,7 @@ def results_table(race: "Race | RaceSnapshot", target_loss: float | None = None,
         last = h.iloc[-1]
         row: dict[str, Any] = {
             "optimizer": c.label, "name": c.optimizer, "settings": json.dumps(c.settings, sort_keys=True),
-            "status": c.status, "steps": c.step,
+            "status": snap.status if c.status == "running" else c.status, "steps": c.step,
             "final_train_loss": float(last["train_loss"]), "best_train_loss": _nanmin(h["train_loss"]),
             "final_test_loss": float(last["test_loss"]), "best_test_loss": _nanmin(h["test_loss"]),
             f"final_train_{m}": float(last[f"train_{m}"]), f"best_train_{m}": _nanmax(h[f"train_{m}"]),

@@ -77,3 +77,13 @@ def pause_holds_and_reset_clears(at: AppTest, train_key: str, reset_key: str) ->
     assert step_of(at) == held and "Paused" in status(at)
     at.button(key=reset_key).click().run()
     assert step_of(at) == 0 and "Ready" in status(at)
+
+
+def open_page(at: AppTest, url_path: str) -> AppTest:
+    """Go to the st.navigation page served at `url_path` ("" is the default page) and run.
+    AppTest.switch_page() only finds pages that are files; app.py's pages are functions
+    (st.Page(fn, url_path=...)), so the page is picked from the ones the last run registered."""
+    pages = {info.get("url_pathname"): page_hash for page_hash, info in at._registered_pages.items()}
+    assert url_path in pages, f"no page at {url_path!r}; pages: {sorted(pages)}"
+    at._page_hash = pages[url_path]
+    return at.run()

@@ -16,7 +16,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from apptest_support import charts, errors, pause_holds_and_reset_clears, run_until, started, status, step_of
+from apptest_support import (charts, errors, open_page, pause_holds_and_reset_clears, run_until, started, status,
+                             step_of)
 
 from playground.presets import get_preset
 from playground.ui import live_chart
@@ -282,3 +283,150 @@ def test_share_link_rebuilds_the_same_spec(name):
     params = link_params(spec)
     assert Spec.from_flat(params) == spec
     assert len(params) < len(spec.to_flat())  # only what differs from the defaults
+
+
+# --------------------------------------------------------------------------- nothing is lost
+
+def units(at: AppTest) -> list[int]:
+    return [n.value for n in at.number_input if n.key and n.key.endswith("_units")]
+
+
+def test_a_visit_to_the_lab_loses_nothing(at):
+    """Streamlit drops the state of widgets a run does not draw: a visit to the lab used to put
+    the data set back to circle, the layers to their widgets' defaults, and so reset the run."""
+    at.selectbox(key="preset").set_value("overfit").run()
+    spec = get_preset("overfit")
+    at.selectbox(key="speed").set_value("slow").run()
+    at.toggle(key="show_test").set_value(True).run()
+    at.toggle(key="loss_log").set_value(True).run()
+    at.session_state["view_tab"] = "Gradients"
+    at.run()
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: step_of(a) > 0)
+    at.button(key="btn_train").click().run()  # Pause
+    held = step_of(at)
+
+    open_page(at, "lab")
+    assert not at.exception and "Race setup" in "".join(m.value for m in at.markdown)
+    open_page(at, "")
+    assert not at.exception
+    assert at.selectbox(key="data_name").value == spec.data.name == "moons"
+    assert at.number_input(key="data_noise").value == pytest.approx(spec.data.noise)
+    assert at.number_input(key="data_n_samples").value == spec.data.n_samples
+    assert units(at) == [c["units"] for c in spec.model.layers] == [64, 64, 64]
+    assert at.selectbox(key="train_optimizer").value == "adam"
+    assert at.number_input(key="opt_adam_lr").value == pytest.approx(spec.train.optimizer["lr"])
+    assert step_of(at) == held and "Paused" in status(at)  # the same run, where it was left
+    assert not at.toast  # nothing was reset
+    assert at.selectbox(key="speed").value == "slow"
+    assert at.toggle(key="show_test").value is True
+    assert at.session_state["view_tab"] == "Gradients" and at.session_state["loss_log"] is True
+    assert any(c.value.startswith("**overfit**") for c in at.caption)  # still the preset, unchanged
+
+    at.button(key="btn_train").click().run()  # a run that is training when the user leaves goes on
+    open_page(at, "lab")
+    open_page(at, "")
+    assert "Training" in status(at) and step_of(at) >= held
+
+
+def test_an_uploaded_file_outlives_a_visit_to_the_lab(at):
+    rows = "\n".join(f"{i % 7},{(i * 3) % 5},{int(i % 7 > 3)}" for i in range(60))
+    at.selectbox(key="data_name").set_value("upload").run()
+    at.get("file_uploader")[0].upload("mine.csv", f"u,v,label\n{rows}\n".encode(), "text/csv").run()
+    at.button(key="btn_step").click().run()
+    open_page(at, "lab")
+    open_page(at, "")
+    assert not at.error, errors(at)
+    assert step_of(at) == 1  # the same run on the same file
+    assert any("mine.csv" in c.value and "uploaded earlier" in c.value for c in at.caption)
+
+
+def test_train_clicked_while_a_preset_loads_trains_the_preset(at):
+    """A click that reaches the server while the preset's run is still building (here: in the
+    same run) used to start the old run, which the preset's settings then reset."""
+    long_run(at)
+    at.selectbox(key="preset").set_value("digits-mlp")
+    at.button(key="btn_train").click().run()
+    assert at.selectbox(key="data_name").value == "digits"
+    assert "Training" in status(at) and at.button(key="btn_train").label == "Pause"
+    assert run_until(at, lambda a: step_of(a) > 0)
+    assert "/ 100" in status(at)  # the preset's 100 epochs, not the old run's 5000
+
+
+@pytest.mark.parametrize("key, value, label, allowed, in_use", [
+    ("train_batch_size", 5000, "Batch size", "between 1 and 4096", DEFAULT.train.batch_size),
+    ("opt_sgd_lr", -0.1, "Learning rate", "between 1e-06 and 10", DEFAULT.train.optimizer["lr"]),
+    ("layer_0_units", 300, "Units of layer 1", "between 1 and 256", DEFAULT.model.layers[0]["units"]),
+])
+def test_out_of_range_number_is_explained_under_its_field(at, key, value, label, allowed, in_use):
+    at.number_input(key=key).set_value(value).run()
+    assert at.number_input(key=key).value == value  # what the user typed stays in the field
+    said = [e.value for e in at.sidebar.error]
+    assert len(said) == 1, said  # once, under the field, not again at the end of its group
+    assert f"**{label}**" in said[0] and allowed in said[0]
+    assert f"Training uses **{in_use:g}**" in said[0]
+    at.number_input(key=key).set_value(in_use).run()
+    assert not at.error
+
+
+def test_a_loss_that_cannot_handle_the_data_pauses_the_run_and_says_so_at_the_top(at):
+    at.selectbox(key="data_name").set_value("sine").run()
+    long_run(at)
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: step_of(a) > 0)
+    at.selectbox(key="train_loss").set_value("bce").run()
+    notice = " ".join(e.value for e in at.main.error)
+    assert "train.loss" in notice and "paused" in notice  # where the user looks, not only in the sidebar
+    held = step_of(at)
+    assert "Paused" in status(at)
+    time.sleep(0.3)
+    at.run()
+    assert step_of(at) == held  # the stale run does not go on as if current
+    at.selectbox(key="train_loss").set_value("auto").run()  # the run's own settings again: it resumes
+    assert not at.main.error and "Training" in status(at)
+
+
+def test_greek_labels_stay_greek(at):
+    at.selectbox(key="train_optimizer").set_value("rmsprop").run()
+    labels = {n.label for n in at.number_input if n.key and n.key.startswith("opt_rmsprop_")}
+    assert {"α", "ε"} <= labels and not {"Α", "Ε"} & labels
+    at.selectbox(key="train_optimizer").set_value("adam").run()
+    labels = {n.label for n in at.number_input if n.key and n.key.startswith("opt_adam_")}
+    assert {"β₁", "β₂", "ε", "Learning rate"} <= labels
+
+
+def test_upload_limit_matches_the_engine_and_no_file_is_one_message(at):
+    import tomllib
+
+    from playground.tabular import MAX_CSV_BYTES
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] * 2**20 == MAX_CSV_BYTES  # the server refuses bigger files
+    at.selectbox(key="data_name").set_value("upload").run()
+    assert at.get("file_uploader")[0].proto.max_upload_size_mb * 2**20 == MAX_CSV_BYTES
+    assert not at.sidebar.error  # one message, not an info box and a red error at once
+    assert [i.value for i in at.sidebar.info] == [i.value for i in at.sidebar.info if "20 MB" in i.value] != []
+
+
+def loss_axis(at: AppTest) -> str:
+    return charts(at)["chart_loss"]["layout"]["yaxis"].get("type", "linear")
+
+
+def test_a_preset_sets_the_view_its_lesson_needs(at):
+    assert loss_axis(at) == "linear"
+    at.selectbox(key="preset").set_value("digits-mlp").run()
+    assert at.toggle(key="loss_log").value is True and loss_axis(at) == "log"
+    at.selectbox(key="preset").set_value("circle").run()  # a preset without a view: the defaults
+    assert at.toggle(key="loss_log").value is False and loss_axis(at) == "linear"
+
+
+def test_a_preset_link_sets_the_view_too():
+    link = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    link.query_params["preset"] = "digits-mlp"
+    link.run()
+    try:
+        assert not link.exception
+        assert link.selectbox(key="data_name").value == "digits"
+        assert link.toggle(key="loss_log").value is True and loss_axis(link) == "log"
+    finally:
+        st.cache_resource.clear()

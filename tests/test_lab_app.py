@@ -10,6 +10,7 @@ its race), and checks that no race thread outlives it.
 from __future__ import annotations
 
 import base64
+import math
 import re
 import time
 
@@ -175,3 +176,32 @@ def test_landscape_needs_a_still_race_then_draws_both_charts(at):
     at.button(key="lab_land_compute").click().run()
     assert "principal" in title(charts(at)["lab_land_surface"])
     assert not at.exception
+
+
+def test_results_table_reads_right_before_during_and_after_a_race(at):
+    table = at.dataframe[0].value
+    assert set(table["Status"]) == {"ready"}  # before any step: not "running"
+    at.button(key="lab_step").click().run()
+    assert set(at.dataframe[0].value["Status"]) == {"paused"}
+    assert not at.exception
+
+
+def test_results_text_has_no_none_and_fits_its_column():
+    from playground.presets import get_preset
+    from playground.race import Race, parse_contestants, results_table
+    from playground.ui.lab_results import EMPTY, _column_config, compact_number, styled_results
+
+    race = Race(get_preset("sine-regression").with_overrides(**{"train.epochs": 3}),
+                parse_contestants("sgd:lr=10,adam"))
+    before = styled_results(results_table(race.snapshot(), 0.1), race.snapshot()).to_string()
+    assert "None" not in before and "nan" not in before and EMPTY in before  # no step timed, target not reached
+    race.run(race.total_steps)
+    snap = race.snapshot()
+    after = styled_results(results_table(snap, 0.1), snap)
+    text = after.to_string()
+    assert "None" not in text and "nan" not in text
+    assert f"diverged at {snap.contestants[0].diverged_step:,}" in text  # sgd at lr 10 blows up
+    assert set(after.data.columns) <= set(_column_config(snap.metric))  # every column has a set width
+    for value in (0.7296, 12.3456, 1234.5, 3.1e17, -3.1e17, -4.2e-5, 0.0, math.inf, -math.inf, math.nan):
+        assert len(compact_number(value)) <= 9, value
+    assert compact_number(3.1e17) == "3.10e+17" and compact_number(math.nan) == EMPTY

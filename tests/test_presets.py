@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from playground.params import SpecError
-from playground.presets import PRESETS, Preset, get_preset
+from playground.presets import PRESETS, VIEW_OPTIONS, Preset, _preset, get_preset
 from playground.spec import Spec
 from playground.trainer import Trainer
 
@@ -54,6 +54,13 @@ def test_unknown_preset_names_the_field_and_the_choices():
     assert field == "preset"
     assert "no-such-preset" in message
     assert all(name in message for name in PRESETS)
+
+
+def test_a_preset_sets_every_view_option_and_only_known_ones():
+    assert PRESETS["digits-mlp"].view_settings()["loss_log"] is True  # its lesson is a small late rise
+    assert PRESETS["circle"].view_settings() == {name: default for name, (default, _) in VIEW_OPTIONS.items()}
+    with pytest.raises(ValueError, match="unknown view option.*loss_log"):
+        _preset("bad", "A preset with a view option nobody draws.", view={"log_loss": True})
 
 
 # --------------------------------------------------------------------------- behaviours

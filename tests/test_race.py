@@ -194,6 +194,15 @@ def test_results_table_matches_the_histories(diverged_race):
     assert results_table(snap)["steps_to_target"].isna().all()  # no target, no number
 
 
+def test_results_table_status_is_the_race_s_until_a_contestant_finishes():
+    race = Race(small_spec(), parse_contestants("sgd,adam"))
+    assert list(results_table(race.snapshot())["status"]) == ["ready", "ready"]  # not "running" at step 0
+    assert results_table(race.snapshot())["ms_per_step"].isna().all()  # no step timed yet
+    race.run(1)
+    assert list(results_table(race.snapshot())["status"]) == ["paused", "paused"]
+    assert list(results_table(race.snapshot("running"))["status"]) == ["running", "running"]
+
+
 def test_grad_norm_total_is_the_norm_over_layers(diverged_race):
     c = diverged_race.snapshot().contestants[1]
     layers = c.snapshot.layers

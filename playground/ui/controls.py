@@ -1,7 +1,12 @@
 """The top row: Train/Pause, Step (a batch or an epoch), Reset, Freeze view, and the live
-status line. Buttons only send commands to the runner (in on_click callbacks, so the page
-drawn right after already shows the new state); the status line is a fragment that
-refreshes itself while training runs."""
+status line. Buttons only send commands to the runner; the status line is a fragment that
+refreshes itself while training runs.
+
+A click is queued by its on_click callback and carried out by `run_commands`, which the page
+calls once it has applied the sidebar's settings and before it draws anything that shows the
+run. So a click acts on the run the user sees: a Train pressed while a preset's rerun was
+still building its run used to start the old run, which that preset then reset (the click
+was lost)."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from .widgets import full_run_only, speed_control, step_and_settle
 
 REFRESH_SECONDS = 0.5  # live redraw period while training (2 Hz)
 STEP_CHOICES = {"batch": "1 batch", "epoch": "1 epoch"}
+COMMANDS = "pending_commands"  # clicks of Train, Step and Reset not carried out yet
 _FINISHED = ("done", "diverged", "failed")
 _BADGES = {"ready": ("gray", "Ready"), "running": ("blue", "Training"), "paused": ("orange", "Paused"),
            "done": ("green", "Done"), "diverged": ("red", "Diverged"), "failed": ("red", "Failed")}
@@ -36,23 +42,37 @@ def top_row(session: PlaygroundSession) -> None:
             label, icon, tip = "Train again", ":material/replay:", "Start over from step 0 and train."
         else:
             label, icon, tip = "Train", ":material/play_arrow:", "Train until paused or all epochs are done."
-        st.button(label, icon=icon, type="primary", key="btn_train", on_click=full_run_only(_train),
-                  args=(session,), disabled=runner is None, help=tip, width=122)
-        st.button("Step", icon=":material/skip_next:", key="btn_step", on_click=full_run_only(_step),
-                  args=(session,),
+        st.button(label, icon=icon, type="primary", key="btn_train", on_click=full_run_only(_queue),
+                  args=("train",), disabled=runner is None, help=tip, width=122)
+        st.button("Step", icon=":material/skip_next:", key="btn_step", on_click=full_run_only(_queue),
+                  args=("step",),
                   disabled=runner is None or status in ("running", *_FINISHED),
                   help="Take one training step of the size chosen next to it, then stay paused.")
         st.segmented_control("Step size", list(STEP_CHOICES), format_func=STEP_CHOICES.get, key="step_size",
-                             default="batch", required=True, label_visibility="collapsed",
+                             default="batch", required=True, label_visibility="collapsed", persist_state="session",
                              help="What Step does: one mini-batch update, or one pass over the training set.")
         st.button("Reset", icon=":material/restart_alt:", key="btn_reset",
-                  on_click=full_run_only(_reset), args=(session,),
+                  on_click=full_run_only(_queue), args=("reset",),
                   disabled=runner is None, help="Back to step 0, with the same initial weights (they come from the training seed).")
-        speed_control("speed", runner)
+        speed_control("speed", runner, persist_state="session")
         st.space("stretch")
         st.toggle("Freeze view", key="freeze", on_change=full_run_only(_freeze), args=(session,),
+                  persist_state="session",
                   help="Stop redrawing the charts so you can zoom and hover; training goes on. "
                        "Turn off to follow the run again.")
+
+
+def _queue(command: str) -> None:
+    st.session_state.setdefault(COMMANDS, []).append(command)
+
+
+def run_commands(session: PlaygroundSession) -> None:
+    """Carry out the clicks queued since the last full run, in order (see the module doc)."""
+    commands = st.session_state.pop(COMMANDS, [])
+    if commands:
+        session.resume_when_fixed = False  # the user now decides whether it runs
+    for command in commands:
+        {"train": _train, "step": _step, "reset": _reset}[command](session)
 
 
 def _train(session: PlaygroundSession) -> None:
@@ -152,3 +172,25 @@ def status_text(snap: Snapshot) -> str:
             value = latest[metric]
             parts.append(f"Test accuracy **{value:.1%}**" if snap.metric == "acc" else f"Test R² **{value:.3f}**")
     return " · ".join(parts)
+
+
+# --------------------------------------------------------------------------- settings not applied
+
+def settings_notice(session: PlaygroundSession) -> None:
+    """Under the status line, where the user looks: the sidebar holds settings that cannot be
+    used, so the run and its charts are not what the sidebar shows (session.hold paused it)."""
+    if not session.problems:
+        return
+    problems = "\n".join(f"- **{field}**: {message}" if field else f"- {message}"
+                         for field, message in session.problems)
+    if session.runner is None:
+        head = "**These settings cannot be used yet**, so there is no network to train:"
+    elif session.runner.status == "running":
+        head = ("**These settings cannot be used**, so the run and the charts below still have the last "
+                "valid settings:")
+    else:
+        head = ("**These settings cannot be used**, so the run is paused and the charts below show the last "
+                "valid settings:")
+    with st.container(key="settings_notice"):
+        st.error(f"{head}\n{problems}\n\nChange them in the sidebar; the run follows as soon as they are valid.",
+                 icon=":material/error:")

@@ -7,6 +7,7 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
+from typing import Callable
 
 import streamlit as st
 
@@ -14,12 +15,15 @@ from ..charts import data_preview_figure
 from ..data import Dataset, DatasetInfo, dataset_catalog, load_dataset
 from ..params import SpecError
 from ..spec import FEATURES, DataSpec
+from ..tabular import MAX_CSV_BYTES
 from . import state
-from .widgets import full_run_only, param_widget, show_errors
+from .widgets import KEEP, full_run_only, param_widget, show_errors
 
 FEATURE_LABELS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
                   "sin(x1)": "sin x₁", "sin(x2)": "sin x₂"}
 _FIELD = {p.name: p for p in DataSpec.FIELDS}
+MAX_UPLOAD_MB = MAX_CSV_BYTES // 2**20  # the engine's CSV limit; .streamlit/config.toml's maxUploadSize too
+KEPT_UPLOAD = "kept_upload"  # {file name: bytes} of the CSV in use; outlives the uploader's own state
 
 
 @dataclass
@@ -63,7 +67,7 @@ def data_menu() -> DataChoice:
         names.insert(0, current)
     help_lines = ["Which points the network learns from.", ""] + [
         f"- **{info.label}**: {info.description}" for info in sets.values()]
-    choice = st.selectbox("Data set", names, key=key, help="\n".join(help_lines),
+    choice = st.selectbox("Data set", names, key=key, help="\n".join(help_lines), persist_state=KEEP,
                           format_func=lambda n: sets[n].label if n in sets else
                           ("Upload a CSV file…" if n == state.UPLOAD else n))
     if choice != state.UPLOAD:
@@ -71,18 +75,35 @@ def data_menu() -> DataChoice:
         if info is not None:
             st.caption(info.description)
         return DataChoice(choice, None, info)
-    file = st.file_uploader("CSV file", type=["csv"], key=state.UPLOAD_KEY,
+    file = st.file_uploader("CSV file", type=["csv"], key=state.UPLOAD_KEY, max_upload_size=MAX_UPLOAD_MB,
+                            on_change=_forget_removed_upload,
                             help="A header line naming the columns, then one row per example. Feature columns "
                                  "must be numbers; the label is the last column unless you name another. "
                                  "Integer or text labels are classes; other numbers are a regression target.")
-    if file is None:
-        st.info("Choose a CSV file. Until then, training keeps the previous data set.", icon=":material/upload:")
+    ss = st.session_state
+    if file is not None:
+        ss[KEPT_UPLOAD] = {file.name: file.getvalue()}
+    kept = ss.get(KEPT_UPLOAD)
+    if not kept:
+        st.info(f"Choose a CSV file (at most {MAX_UPLOAD_MB} MB). Until then, the run on the previous data "
+                "is kept, paused.", icon=":material/upload:")
         return DataChoice(None, None, None)
-    return DataChoice(f"upload:{file.name}", {file.name: file.getvalue()}, None)
+    name = next(iter(kept))
+    if file is None:  # the uploader forgets its file when it is not drawn (the lab, another data set)
+        st.caption(f"Using **{name}**, uploaded earlier. Upload another file to replace it.")
+    return DataChoice(f"upload:{name}", dict(kept), None)
 
 
-def data_settings(choice: DataChoice, dataset: Dataset | None, errors: list[tuple[str, str]]) -> None:
-    """Preview and the settings this data set takes; `errors` are the data.* problems."""
+def _forget_removed_upload() -> None:
+    """The user removed the file (the uploader's ×): stop using it."""
+    if st.session_state.get(state.UPLOAD_KEY) is None:
+        st.session_state.pop(KEPT_UPLOAD, None)
+
+
+def data_settings(choice: DataChoice, dataset: Dataset | None,
+                  take: Callable[[str], list[tuple[str, str]]]) -> None:
+    """Preview and the settings this data set takes; `take("data")` gives the data.* problems
+    not yet shown (called once the fields are drawn, so those a field explains are left out)."""
     if dataset is not None:
         st.plotly_chart(data_preview_figure(dataset, height=200).to_plotly(), key="chart_data_preview",
                         config={"displayModeBar": False, "staticPlot": True})
@@ -104,18 +125,19 @@ def data_settings(choice: DataChoice, dataset: Dataset | None, errors: list[tupl
             param_widget(_FIELD["noise"], state.data_key("noise"), label="Noise", step=0.05)
     key = state.data_key("train_fraction")
     st.session_state.setdefault(key, DataSpec.train_fraction)
-    st.slider("Train fraction", 0.05, 0.95, step=0.05, key=key, help=_FIELD["train_fraction"].help)
+    st.slider("Train fraction", 0.05, 0.95, step=0.05, key=key, help=_FIELD["train_fraction"].help,
+              persist_state=KEEP)
     if geometry == "plane" and (info is None or info.uses_features):
         key = state.data_key("features")
         st.session_state.setdefault(key, list(DataSpec.features))
-        st.pills("Features", list(FEATURES), selection_mode="multi", key=key,
+        st.pills("Features", list(FEATURES), selection_mode="multi", key=key, persist_state=KEEP,
                  format_func=FEATURE_LABELS.get, help=_FIELD["features"].help +
                  " Extra features (squares, product, sines) let even a network without hidden layers "
                  "draw curved boundaries.")
     if info is not None and info.uses_classes:
         key = state.data_key("classes")
         st.session_state.setdefault(key, DataSpec.classes)
-        st.slider("Classes", 2, 8, key=key, help=_FIELD["classes"].help)
+        st.slider("Classes", 2, 8, key=key, help=_FIELD["classes"].help, persist_state=KEEP)
     param_widget(_FIELD["standardize"], state.data_key("standardize"), label="Standardize inputs")
     cols = st.columns([1.1, 1], vertical_alignment="bottom")
     with cols[0]:
@@ -124,7 +146,7 @@ def data_settings(choice: DataChoice, dataset: Dataset | None, errors: list[tupl
         st.button("New data", key="btn_new_data", on_click=full_run_only(_new_seed),
                   width="stretch",
                   help="Draw a new data set (a new random data seed); the seed is shown, so it can be repeated.")
-    show_errors(errors)
+    show_errors(take("data"))
 
 
 def _new_seed() -> None:

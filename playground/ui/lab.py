@@ -26,7 +26,7 @@ from .lab_paths import paths_settings, paths_tab
 from .lab_race import race_tab
 from .lab_session import LabRace, get_lab_race
 from .lab_setup import race_setup
-from .widgets import show_errors
+from .widgets import clear_field_problems, show_errors
 
 TABS = {"race": "Race on a real task", "paths": "Paths on 2-D test functions", "landscape": "Loss landscape"}
 
@@ -42,6 +42,7 @@ _CSS = """
 
 
 def lab_page() -> None:
+    clear_field_problems()
     st.html(_CSS)
     st.markdown("#### :material/science: Optimizer lab")
     lab = get_lab_race()

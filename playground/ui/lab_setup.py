@@ -20,7 +20,7 @@ from ..params import SpecError
 from ..presets import PRESETS, get_preset
 from ..race import ALIASES, MAX_CONTESTANTS, MIN_CONTESTANTS, Contestant, contestant
 from ..spec import Spec
-from .widgets import param_widget, show_errors
+from .widgets import field_problems, param_widget, show_errors
 
 KEEP = "session"  # persist_state: values survive other tabs and pages
 ROWS, NEXT_ROW = "lab_rows", "lab_next_row"
@@ -221,7 +221,9 @@ def _row(row: int, index: int, removable: bool) -> Contestant | None:
         try:
             return contestant(name, label=row_label(name, settings), field=f"contestant {index + 1}", **settings)
         except SpecError as e:
-            show_errors(e.errors)
+            explained = [f"{name}: {p.name}: " for p in params.values()
+                         if row_key(row, name, p.name) in field_problems()]  # said under the field
+            show_errors([(f, m) for f, m in e.errors if not m.startswith(tuple(explained))])
             return None
 
 

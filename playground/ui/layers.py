@@ -9,7 +9,7 @@ import streamlit as st
 from .. import catalog
 from ..spec import MAX_LAYERS, layer
 from . import state
-from .widgets import full_run_only, options_help, param_widget
+from .widgets import KEEP, full_run_only, options_help, param_widget
 
 _COLUMNS = [1.5, 0.95, 0.5]
 _KIND_HELP = options_help("What this layer does.", catalog.LAYERS)
@@ -38,12 +38,15 @@ def layer_rows() -> None:
 
 
 def _row(layer_id: int, position: int, count: int) -> None:
-    """[activation (dense) or kind][size][⋮ menu: kind, move, remove]."""
+    """[activation (dense) or kind][size][⋮ menu: kind, move, remove], and under the whole row
+    a message when the size is out of range (in the size column it would be squeezed into the
+    field's width). style.py makes the ⋮ menu open on its first click."""
     kind_key = state.layer_key(layer_id, "kind")
     kind = st.session_state.setdefault(kind_key, "linear")
     params = {p.name: p for p in catalog.LAYERS[kind].params}
     n = position + 1
     cols = st.columns(_COLUMNS, gap="small", vertical_alignment="center")
+    below = st.container()
     with cols[0]:
         if "activation" in params:
             param_widget(params["activation"], state.layer_key(layer_id, "activation"),
@@ -54,15 +57,15 @@ def _row(layer_id: int, position: int, count: int) -> None:
     with cols[1]:
         if "units" in params:
             param_widget(params["units"], state.layer_key(layer_id, "units"), label=f"Units of layer {n}",
-                         label_visibility="collapsed")
+                         label_visibility="collapsed", explain_in=below)
         elif "p" in params:
             param_widget(params["p"], state.layer_key(layer_id, "p"), label=f"Dropout p of layer {n}",
-                         step=0.05, label_visibility="collapsed")
+                         step=0.05, label_visibility="collapsed", explain_in=below)
     with cols[2]:
         with st.popover("", icon=":material/more_vert:", help=f"Layer {n}: change its kind, move or remove it",
                         key=f"menu_layer_{layer_id}"):
             st.selectbox(f"Kind of layer {n}", list(catalog.LAYERS), key=kind_key, help=_KIND_HELP,
-                         format_func=lambda k: catalog.LAYERS[k].label)
+                         format_func=lambda k: catalog.LAYERS[k].label, persist_state=KEEP)
             st.caption(catalog.LAYERS[kind].description)
             with st.container(horizontal=True, gap="small"):
                 st.button("Up", icon=":material/arrow_upward:", key=f"btn_layer_up_{layer_id}",

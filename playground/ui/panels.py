@@ -16,9 +16,11 @@ from ..snapshot import Snapshot
 from .controls import REFRESH_SECONDS
 from .live_chart import live_chart
 from .session import PlaygroundSession
+from .widgets import KEEP
 
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 TOP_HEIGHT = 390
+OPEN_TAB = "view_tab_open"  # the open tab, in a plain key that outlives a visit to the lab
 TABS_SLOWDOWN = 1  # multiplies REFRESH_SECONDS for the tabs; 2 would redraw the curves at 1 Hz
 
 
@@ -62,8 +64,9 @@ def _output_panel(session: PlaygroundSession) -> None:
     surface = charts.decision_surface_figure(snap, show_test=show_test, show_train=True, height=TOP_HEIGHT)
     if surface is not None:
         chart(surface, "chart_surface")
-        st.toggle("Show test data", key="show_test", help="Also draw the test points (diamonds) on the model "
-                  "output, to see how the boundary does on data it never trained on.")
+        st.toggle("Show test data", key="show_test", persist_state=KEEP,
+                  help="Also draw the test points (diamonds) on the model output, to see how the boundary does "
+                       "on data it never trained on.")
     else:
         _evaluation(snap, height=TOP_HEIGHT)
 
@@ -71,7 +74,11 @@ def _output_panel(session: PlaygroundSession) -> None:
 def _tabs_panel(session: PlaygroundSession) -> None:
     snap = _snapshot(session)
     names = list(TABS)
+    ss = st.session_state
+    if "view_tab" not in ss and ss.get(OPEN_TAB) in TABS:  # back from the lab: st.tabs has no persist_state
+        ss["view_tab"] = ss[OPEN_TAB]
     tabs = st.tabs(names, key="view_tab", on_change="rerun")
+    ss[OPEN_TAB] = ss.get("view_tab")
     for tab, name in zip(tabs, names):
         if tab.open is not False:
             with tab:
@@ -90,8 +97,8 @@ def chart(fig: go.Figure | Figure | None, key: str, empty: str = "Nothing to dra
 def _curves(snap: Snapshot) -> None:
     cols = st.columns([1.25, 1, 1], gap="small")
     with cols[0]:
-        log_y = st.toggle("Log scale", key="loss_log", help="Show the loss on a logarithmic axis: late, small "
-                                                           "improvements stay visible.")
+        log_y = st.toggle("Log scale", key="loss_log", persist_state=KEEP,
+                          help="Show the loss on a logarithmic axis: late, small improvements stay visible.")
         chart(charts.loss_figure(snap, log_y=log_y), "chart_loss")
     with cols[1]:
         st.space("medium")
@@ -106,7 +113,7 @@ def _layer_choice(label: str, key: str, labels: list[str], help: str) -> int:
     if st.session_state.get(key) not in options:
         st.session_state[key] = 0
     return st.segmented_control(label, options, format_func=lambda i: labels[i], key=key, required=True,
-                                help=help)
+                                help=help, persist_state=KEEP)
 
 
 def _weights(snap: Snapshot) -> None:

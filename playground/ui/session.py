@@ -11,8 +11,12 @@ spec with the one the runner has:
     anything else differs          runner.reset(spec): back to step 0 (a toast says why)
     new uploaded file              a new Runner (a runner keeps the uploads it was built with)
 
-A spec the engine refuses (SpecError) leaves the runner as it was, so training goes on with
-the last valid settings; the refusal is remembered so it is not retried on every rerun.
+A spec the engine refuses (SpecError), or settings the sidebar cannot turn into a spec at all,
+leave the runner as it was: `hold(problems)` pauses a running run, so that a run no longer
+matching the sidebar does not look current, and keeps the problems for the status line. The
+refusal is remembered so it is not retried on every rerun. Once the settings are valid again,
+a held run resumes if they are the run's own (or differ only in the optimizer); any other
+change resets it, as always.
 """
 
 from __future__ import annotations
@@ -60,10 +64,29 @@ class PlaygroundSession:
         self.runner: Runner | None = None
         self.spec: Spec | None = None  # the spec last given to the runner
         self.upload_key = ""
+        self.problems: tuple[tuple[str, str], ...] = ()  # why the sidebar's settings are not the run's
+        self.resume_when_fixed = False  # hold() paused a running run; a user command clears this
         self._refusals = RefusalMemory()
 
     def apply(self, spec: Spec, uploads: dict[str, bytes] | None, upload_key: str) -> Applied:
-        return self._refusals.apply((spec, upload_key), lambda: self._apply(spec, uploads, upload_key))
+        applied = self._refusals.apply((spec, upload_key), lambda: self._apply(spec, uploads, upload_key))
+        if applied.kind == "error":
+            self.hold(applied.errors)
+            return applied
+        self.problems = ()
+        resume, self.resume_when_fixed = self.resume_when_fixed, False
+        if resume and applied.kind in ("same", "optimizer") and self.runner.status == "paused":
+            self.runner.start()
+        return applied
+
+    def hold(self, problems) -> None:
+        """The settings cannot be applied (`problems`: (field, message) pairs): keep the run with
+        the last valid ones, paused if it was training when the problems appeared."""
+        first = not self.problems
+        self.problems = tuple(problems)
+        if first and self.runner is not None and self.runner.status == "running":
+            self.runner.pause()
+            self.resume_when_fixed = True
 
     def _apply(self, spec: Spec, uploads: dict[str, bytes] | None, upload_key: str) -> Applied:
         if self.runner is None or upload_key != self.upload_key:

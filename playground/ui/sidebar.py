@@ -18,9 +18,11 @@ from . import state
 from .data_panel import DataChoice, data_menu, data_settings, try_load
 from .layers import layer_rows, network_summary
 from .training_panel import training_settings
-from .widgets import describe_option, full_run_only, options_help, param_widget, show_errors
+from .widgets import (clear_field_problems, describe_option, field_problems, full_run_only, options_help,
+                      param_widget, show_errors)
 
 Errors = list[tuple[str, str]]
+NO_FILE = ("data.name", "choose a CSV file to upload")  # "Upload a CSV file" chosen, no file yet
 
 
 @dataclass
@@ -44,6 +46,7 @@ class _Checked:
 
 
 def sidebar() -> Settings:
+    clear_field_problems()
     with st.sidebar:
         st.markdown("#### :material/hub: Neural network playground")
         preset_note = _preset_menu()
@@ -51,15 +54,18 @@ def sidebar() -> Settings:
         choice = data_menu()
         checked = _check(choice)
         _preset_caption(preset_note, checked.spec)
-        pending = list(checked.errors)
+        pending = [e for e in checked.errors if e != NO_FILE]  # the uploader's own note says so
 
-        def take(prefix: str) -> Errors:
-            mine = [e for e in pending if e[0] == prefix or e[0].startswith(prefix + ".")]
+        def take(prefix: str | None = None) -> Errors:
+            """The problems of fields under `prefix` (None: all left), once each, except those a
+            field already explained under itself (drawn before this is called)."""
+            mine = [e for e in pending if prefix is None or e[0] == prefix or e[0].startswith(prefix + ".")]
             for e in mine:
                 pending.remove(e)
-            return mine
+            explained = {state.field_of(key) for key in field_problems()}
+            return [e for e in mine if e[0] not in explained]
 
-        data_settings(choice, checked.dataset, take("data"))
+        data_settings(choice, checked.dataset, take)
         st.subheader("Network", divider="gray")
         layer_rows()
         if checked.widths:
@@ -68,7 +74,7 @@ def sidebar() -> Settings:
         show_errors(take("model"))
         st.subheader("Training", divider="gray")
         training_settings(checked.resolved_loss, take)
-        show_errors(pending)
+        show_errors(take())
     return Settings(checked.spec, checked.errors, choice.uploads, checked.dataset)
 
 
@@ -82,7 +88,7 @@ def _check(choice: DataChoice) -> _Checked:
     except SpecError as e:
         spec, errors = None, list(e.errors)
     if choice.name is None:  # "upload" chosen, no file yet: the menu already says so
-        errors = [e for e in errors if e[0] != "data.name"] + [("data.name", "choose a CSV file to upload")]
+        errors = [e for e in errors if e[0] != "data.name"] + [NO_FILE]
     data = _section(DataSpec.from_dict, raw["data"], "data") if choice.name else None
     dataset, load_errors = try_load(data, choice.uploads)
     errors += load_errors
@@ -154,13 +160,7 @@ def _load_preset() -> None:
     name = st.session_state.get("preset")
     if name in PRESETS:
         state.load_spec(get_preset(name))
+        state.load_view(PRESETS[name])
         st.session_state["loaded_preset"] = name
     st.session_state["preset"] = None  # the menu is an action: picking the same preset again reloads it
 
-
-def show_late_errors(errors: Errors) -> None:
-    """Errors found only when the engine built the run (shown at the top of the main area)."""
-    if errors:
-        st.error("These settings could not be applied; training continues with the last valid settings.",
-                 icon=":material/error:")
-        show_errors(errors)

@@ -6,6 +6,10 @@ link) writes those keys before the widgets are drawn; the sidebar reads them bac
 plain dict for `Spec.from_dict`. Optimizer and schedule settings are keyed by their owner
 (`opt_sgd_lr` vs `opt_adam_lr`), so each one keeps its own values, as the spec does.
 Layers are rows with stable ids, so moving a row moves its widgets' values with it.
+
+Every settings widget is drawn with `persist_state="session"` (widgets.KEEP): Streamlit
+otherwise drops the value of a widget that is not drawn in a run (noise while digits is
+chosen, Adam's settings while SGD is, and every setting while the optimizer lab is open).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any, Iterable
 import streamlit as st
 
 from .. import catalog
+from ..presets import Preset
 from ..spec import Choice, DataSpec, ModelSpec, Spec, TelemetrySpec, TrainSpec
 
 UPLOAD = "upload"  # the data-set menu entry that shows the CSV uploader
@@ -22,6 +27,7 @@ UPLOAD_KEY = "data_upload"  # the file_uploader (its value cannot be set from co
 LAYER_IDS = "layer_ids"
 NEXT_LAYER_ID = "next_layer_id"
 
+VIEW_KEYS = {"loss_log": "loss_log"}  # presets.VIEW_OPTIONS name -> the widget key that shows it
 _PREFIXES = ("data_", "model_", "train_", "telemetry_", "opt_", "sched_", "layer_")
 _NOT_SETTABLE = {UPLOAD_KEY, "data_new_seed"}  # buttons and uploaders
 
@@ -86,12 +92,41 @@ def load_spec(spec: Spec) -> None:
     set_layers(spec.model.layers)
 
 
-def keep_values() -> None:
-    """Keep settings of widgets not drawn this run (noise while digits is chosen, Adam's
-    settings while SGD is), which Streamlit would otherwise forget. Call first in a run."""
-    ss = st.session_state
-    for key in [k for k in ss if isinstance(k, str) and _managed(k)]:
-        ss[key] = ss[key]
+def load_view(preset: Preset) -> None:
+    """Set the chart options `preset` asks for (and the others back to their defaults)."""
+    for name, value in preset.view_settings().items():
+        st.session_state[VIEW_KEYS[name]] = value
+
+
+def in_use(spec: Spec | None) -> dict[str, Any]:
+    """{widget key: value} of the settings `spec` holds (the run's), layers matched to the rows
+    by position while the rows are the same kinds as the spec's layers."""
+    if spec is None:
+        return {}
+    values = spec_to_state(spec)
+    ids = st.session_state.get(LAYER_IDS, [])
+    if len(ids) == len(spec.model.layers):
+        for layer_id, choice in zip(ids, spec.model.layers):
+            if st.session_state.get(layer_key(layer_id, "kind"), "linear") == choice.name:
+                values.update(layer_state(layer_id, choice))
+    return values
+
+
+def field_of(key: str) -> str:
+    """The spec field a widget key shows, as the spec's errors name it: `train_batch_size` ->
+    `train.batch_size`, `opt_adam_lr` -> `train.optimizer.lr`, `layer_7_units` ->
+    `model.layers.<row>.units`; "" for a key that is not a setting."""
+    for prefix, section in (("opt_", "train.optimizer"), ("sched_", "train.schedule")):
+        if key.startswith(prefix):
+            return f"{section}.{key[len(prefix):].split('_', 1)[1]}"
+    if key.startswith("layer_"):
+        _, layer_id, name = key.split("_", 2)
+        ids = st.session_state.get(LAYER_IDS, [])
+        return f"model.layers.{ids.index(int(layer_id))}.{name}" if int(layer_id) in ids else ""
+    for prefix in ("data_", "model_", "train_", "telemetry_"):
+        if key.startswith(prefix):
+            return f"{prefix[:-1]}.{key[len(prefix):]}"
+    return ""
 
 
 # --------------------------------------------------------------------------- layers

@@ -1,5 +1,6 @@
 """Layout touches Streamlit has no option for: a page that works on a wide screen, a 1024 x 768
-classroom projector and a phone, and live charts that do not flicker while they redraw.
+classroom projector and a phone, live charts that do not flicker while they redraw, and
+popovers that open on the first click.
 
 The sidebar's width (app.py, set_page_config) and the gap above the first row (theme.paddingTop in
 .streamlit/config.toml) are Streamlit options, not CSS: Streamlit collapses the sidebar by
@@ -24,6 +25,11 @@ import streamlit as st
 _CSS = """
 <style>
 [data-testid="stSidebarUserContent"] { padding-top: 0; }
+/* A popover's button is the target of every click on it. Streamlit 1.67 swaps the chevron
+   icon when the popover opens, and its click-outside check then sees the very click that
+   opened it, on a node no longer in the page, and closes it again (whenever that render takes
+   over 50 ms: the first click after page load, a busy machine). */
+[data-testid="stPopoverButton"] * { pointer-events: none; }
 /* Live charts redraw twice a second: do not fade them while a redraw is on its way. */
 .st-key-live [data-stale="true"], .st-key-status_line [data-stale="true"] {
   opacity: 1 !important; transition: none !important;

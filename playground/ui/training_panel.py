@@ -10,7 +10,7 @@ import streamlit as st
 from .. import catalog
 from ..spec import TelemetrySpec, TrainSpec
 from . import state
-from .widgets import describe_option, options_help, param_widget, show_errors
+from .widgets import KEEP, describe_option, options_help, param_widget, show_errors
 
 _PLAIN = {p.name: p for p in TrainSpec.PLAIN}
 Take = Callable[[str], list[tuple[str, str]]]  # errors whose field starts with a prefix
@@ -65,7 +65,7 @@ def _choice(label: str, kind: str, table: dict[str, catalog.Option], key_of, int
     """A menu of options, the chosen one's description, and a widget for each of its settings."""
     key = state.train_key(kind)
     st.session_state.setdefault(key, getattr(TrainSpec, kind).name)
-    name = st.selectbox(label, list(table), key=key, format_func=lambda n: table[n].label,
+    name = st.selectbox(label, list(table), key=key, format_func=lambda n: table[n].label, persist_state=KEEP,
                         help=options_help(intro, table))
     option = table[name]
     st.caption(describe_option(option))
@@ -86,7 +86,7 @@ def _device() -> None:
     options = ["auto", *catalog.available_devices()]
     if current not in options:  # a link asked for a device this machine lacks: keep it, the error says why
         options.append(current)
-    chosen = st.selectbox("Device", options, key=key, help=_PLAIN["device"].help)
+    chosen = st.selectbox("Device", options, key=key, help=_PLAIN["device"].help, persist_state=KEEP)
     try:
         st.caption(f"Trains on **{catalog.describe_device(catalog.resolve_device(chosen))}**")
     except Exception:  # noqa: BLE001 - the spec check reports the missing device

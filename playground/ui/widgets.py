@@ -16,8 +16,10 @@ NUMBER_FORMAT = "%.6g"  # 0.03, 0.001, 1e-08 and 0.999 all read as typed
 
 
 def title(param: Param) -> str:
+    """The label: first letter capitalised, except a symbol ("β₁", "ε", "γ" stay lower case:
+    upper-cased, α and ε read as the Latin A and E)."""
     text = param.title
-    return text[0].upper() + text[1:] if text else text
+    return text[0].upper() + text[1:] if text and text[0].isascii() else text
 
 
 def help_text(param: Param) -> str:
@@ -52,28 +54,70 @@ def float_step(param: Param) -> float:
     return min(step, 10.0 ** -decimals) if decimals else step
 
 
+KEEP = "session"  # persist_state of every setting: kept while hidden, and across pages
+IN_USE = "settings_in_use"  # session-state key: {widget key: the value the current run uses}
+PROBLEMS = "field_problems"  # session-state key: {widget key: message shown under it this run}
+
+
 def param_widget(param: Param, key: str, *, label: str | None = None, step: float | None = None,
-                 help: str | None = None, **kwargs: Any) -> Any:
-    """Draw the widget for `param` under `key` (its value kept in session state) and return it."""
+                 help: str | None = None, persist_state: str | None = KEEP, explain_in: Any = None,
+                 **kwargs: Any) -> Any:
+    """Draw the widget for `param` under `key` (its value kept in session state) and return it.
+
+    Numbers are not bounded by the widget: Streamlit's min/max only turn a field red (the
+    reason on hover) and keep using the old value. Any number is accepted, and one out of the
+    Param's range gets a message right under the field (or in `explain_in`, a container under
+    a row of fields) naming the range and the value in use.
+    """
     ss = st.session_state
     if key not in ss:
         ss[key] = list(param.default) if param.kind is tuple else param.default
     label = label or title(param)
     help = help or help_text(param)
+    kwargs["persist_state"] = persist_state
     if param.kind is bool:
         return st.toggle(label, key=key, help=help, **kwargs)
     if param.choices is not None:
         return st.selectbox(label, param.choices, key=key, help=help, **kwargs)
     if param.kind is int:
-        ss[key] = int(ss[key])
-        return st.number_input(label, min_value=_bound(param.low, int), max_value=_bound(param.high, int),
-                               step=int(step or 1), key=key, help=help, **kwargs)
-    if param.kind is float:
-        ss[key] = float(ss[key])
-        return st.number_input(label, min_value=_bound(param.low, float), max_value=_bound(param.high, float),
-                               step=float(step or float_step(param)), format=NUMBER_FORMAT, key=key,
-                               help=help, **kwargs)
-    return st.text_input(label, key=key, help=help, **kwargs)
+        if type(ss[key]) is not int:
+            ss[key] = int(ss[key])
+        value = st.number_input(label, step=int(step or 1), key=key, help=help, **kwargs)
+    elif param.kind is float:
+        if type(ss[key]) is not float:
+            ss[key] = float(ss[key])
+        value = st.number_input(label, step=float(step or float_step(param)), format=NUMBER_FORMAT, key=key,
+                                help=help, **kwargs)
+    else:
+        return st.text_input(label, key=key, help=help, **kwargs)
+    _explain_range(param, key, label, value, explain_in or st)
+    return value
+
+
+def _explain_range(param: Param, key: str, label: str, value: Any, where: Any) -> None:
+    """Under a number field: what is wrong with its value and which value is used instead."""
+    problems = st.session_state.setdefault(PROBLEMS, {})
+    try:
+        param.validate(value)
+    except SpecError as e:
+        message = f"**{label}**: {e.errors[0][1]}."
+        in_use = st.session_state.get(IN_USE, {}).get(key)
+        if in_use is not None and in_use != value:
+            message += f" Training uses **{in_use:g}** until it is fixed."
+        problems[key] = message
+        where.error(message, icon=":material/error:")
+    else:
+        problems.pop(key, None)
+
+
+def clear_field_problems() -> None:
+    """Start a run's record of the fields that explained their own problem (call before drawing)."""
+    st.session_state[PROBLEMS] = {}
+
+
+def field_problems() -> dict[str, str]:
+    """{widget key: message} for the number fields that showed a problem this run."""
+    return st.session_state.get(PROBLEMS, {})
 
 
 def full_run_only(callback: Callable[..., None]) -> Callable[..., None]:
@@ -91,10 +135,6 @@ def full_run_only(callback: Callable[..., None]) -> Callable[..., None]:
             return
         callback(*args, **kwargs)
     return run
-
-
-def _bound(value: float | None, kind: type) -> Any:
-    return None if value is None else kind(value)
 
 
 def show_errors(errors: list[tuple[str, str]]) -> None:
