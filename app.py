@@ -12,13 +12,14 @@ from __future__ import annotations
 import streamlit as st
 
 from playground.spec import Spec
-from playground.ui import controls, panels, share, sidebar, state, style
+from playground.ui import controls, gc_tuning, panels, share, sidebar, state, style
 from playground.ui.data_panel import upload_digest
 from playground.ui.lab import lab_page
 from playground.ui.session import get_session
 
 
 def main() -> None:
+    gc_tuning.freeze_startup_objects()  # once per process: full collections skip torch, plotly, ...
     st.set_page_config(page_title="Neural network playground", page_icon=":material/hub:", layout="wide")
     style.apply_style()
     page = st.navigation([
@@ -38,14 +39,16 @@ def playground_page() -> None:
     share.sync_address_bar(settings.spec)
 
     session = get_session()
-    if settings.spec is not None:
-        _apply(session, settings)
-    for field, message in st.session_state.pop("link_problems", []):
-        st.warning(f"The link's settings were not used: **{field}**: {message}", icon=":material/link_off:")
+    # Messages go into a container that is always drawn, so the live view below keeps its place
+    # in the page whatever comes and goes here (panels.py says why that matters).
+    with st.container(key="notices"):
+        if settings.spec is not None:
+            _apply(session, settings)
+        for field, message in st.session_state.pop("link_problems", []):
+            st.warning(f"The link's settings were not used: **{field}**: {message}", icon=":material/link_off:")
 
     controls.top_row(session)
-    controls.status_line(session)
-    panels.live_charts(session, controls.is_running(session))
+    panels.live_view(session)
 
 
 def _first_run() -> None:

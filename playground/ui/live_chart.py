@@ -26,6 +26,8 @@ import plotly.io as pio
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from ..charts.figure import Figure
+
 STATIC_NAME = "plotly.min.js"
 
 _JS = """
@@ -54,6 +56,10 @@ export default function (component) {
     graph.style.width = "100%%";
     parentElement.appendChild(graph);
   }
+  // A redraw that brings the figure this graph already shows (a frozen view, a chart that did
+  // not change) costs nothing: no parsing, no Plotly.react.
+  if (graph.drawnFigure === data.figure) return;
+  graph.drawnFigure = data.figure;  // a property, not an attribute: kept out of the DOM
   const figure = JSON.parse(data.figure);
   loadPlotly()
     .then((Plotly) => Plotly.react(graph, figure.data, figure.layout, data.config))
@@ -64,16 +70,28 @@ export default function (component) {
 _live_chart = st.components.v2.component("playground_live_chart", js=_JS, isolate_styles=False)
 
 
-def live_chart(fig: go.Figure, key: str, config: dict[str, Any]) -> None:
-    """Draw `fig` under `key`; drawn again under the same key, the chart updates in place."""
+def figure_json(fig: Figure | go.Figure, key: str) -> str:
+    """What plotly.js gets for `fig` drawn under `key`; sets layout.uirevision to the key unless
+    the figure has one, so zoom, pan and legend clicks survive redraws."""
+    if _layout_value(fig, "uirevision") is None:
+        fig.update_layout(uirevision=key)
+    return fig.to_json() if isinstance(fig, Figure) else pio.to_json(fig, validate=False)
+
+
+def live_chart(fig: Figure | go.Figure, key: str, config: dict[str, Any], json_text: str | None = None) -> None:
+    """Draw `fig` under `key`; drawn again under the same key, the chart updates in place.
+    `json_text`: figure_json(fig, key) when the caller kept it from an earlier redraw."""
     if not st.get_option("server.enableStaticServing") or not _static_plotly_ready():
-        st.plotly_chart(fig, key=key, config=config)
+        st.plotly_chart(fig.to_plotly() if isinstance(fig, Figure) else fig, key=key, config=config)
         return
-    if fig.layout.uirevision is None:
-        fig.update_layout(uirevision=key)  # zoom, pan and legend clicks survive redraws
-    height = fig.layout.height or 450
-    _live_chart(key=key, data={"figure": pio.to_json(fig, validate=False), "config": {**config, "responsive": True}},
+    height = _layout_value(fig, "height") or 450
+    _live_chart(key=key, data={"figure": json_text or figure_json(fig, key), "config": {**config, "responsive": True}},
                 height=int(height))
+
+
+def _layout_value(fig: Figure | go.Figure, name: str) -> Any:
+    layout = fig.layout
+    return layout.get(name) if isinstance(layout, dict) else layout[name]
 
 
 def _static_plotly_ready() -> bool:
