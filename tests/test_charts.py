@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import math
+import struct
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,10 +17,14 @@ import torch
 
 from playground import charts
 from playground.charts import network as network_module
-from playground.charts.style import CLASS_COLORS, NEGATIVE, OPTIMIZER_COLORS, POSITIVE
+from playground.charts.figure import Figure
+from playground.charts.image import hex_rgb
+from playground.charts.style import (CLASS_COLORS, FEW_POINTS, NEGATIVE, OPTIMIZER_COLORS, POSITIVE, class_color,
+                                     log_axis, tint)
+from playground.charts.surface import PALE
 from playground.snapshot import take_snapshot
 from playground.spec import Spec
-from playground.trainer import Trainer
+from playground.trainer import Diverged, Trainer
 
 FAST = {"data.n_samples": 200, "train.epochs": 20, "telemetry.surface_resolution": 24}
 
@@ -53,7 +61,12 @@ def table():
 
 
 def traces_named(fig, name):
-    return [t for t in fig.data if t.name == name]
+    return [t for t in fig.data if (t.get("name") if isinstance(t, dict) else t.name) == name]
+
+
+def validated(fig):
+    """The plotly go.Figure of a chart: plotly checks every property name and value on the way."""
+    return fig.to_plotly() if isinstance(fig, Figure) else fig
 
 
 # --------------------------------------------------------------------------- style
@@ -80,18 +93,18 @@ def test_downsample_keeps_first_and_last_and_caps_length():
 def test_loss_and_metric_curves_show_both_splits(binary, line):
     snap = snapshot(binary)
     fig = charts.loss_figure(snap, log_y=True)
-    assert [t.name for t in fig.data] == ["train", "test"]
-    assert fig.layout.xaxis.title.text == "step" and fig.layout.yaxis.type == "log"
-    np.testing.assert_allclose(fig.data[1].y, snap.history["test_loss"])
-    np.testing.assert_allclose(fig.data[0].customdata, snap.history["epoch"])  # hover shows the epoch
+    assert [t["name"] for t in fig.data] == ["train", "test"]
+    assert fig.layout["xaxis"]["title"]["text"] == "step" and fig.layout["yaxis"]["type"] == "log"
+    np.testing.assert_allclose(fig.data[1]["y"], snap.history["test_loss"])
+    np.testing.assert_allclose(fig.data[0]["customdata"], snap.history["epoch"])  # hover shows the epoch
 
     acc = charts.metric_figure(snap)
-    np.testing.assert_allclose(acc.data[0].y, snap.history["train_acc"] * 100)  # percent
+    np.testing.assert_allclose(acc.data[0]["y"], snap.history["train_acc"] * 100)  # percent
     r2 = charts.metric_figure(snapshot(line))
-    assert [t.name for t in r2.data] == ["train", "test"] and "R²" in r2.layout.yaxis.title.text
+    assert [t["name"] for t in r2.data] == ["train", "test"] and "R²" in r2.layout["yaxis"]["title"]["text"]
 
     lr = charts.lr_figure(snap)
-    np.testing.assert_allclose(lr.data[0].y, snap.history["lr"])
+    np.testing.assert_allclose(lr.data[0]["y"], snap.history["lr"])
 
 
 # --------------------------------------------------------------------------- layers
@@ -102,14 +115,14 @@ def test_histogram_bars_are_the_snapshot_counts(binary):
     for i, layer in enumerate(binary.dense):
         fig = charts.weight_histogram_figure(snap, i)
         weights, biases = traces_named(fig, "weights")[0], traces_named(fig, "biases")[0]
-        np.testing.assert_array_equal(weights.y, snap.weight_counts[i][-1])
-        assert weights.y.sum() == layer.weight.numel()
-        assert biases.y.sum() == layer.bias.numel()
-        assert biases.visible == "legendonly"  # a toggle, off by default
-        centres = np.asarray(weights.x)
-        colours = np.asarray(weights.marker.color)
+        np.testing.assert_array_equal(weights["y"], snap.weight_counts[i][-1])
+        assert weights["y"].sum() == layer.weight.numel()
+        assert biases["y"].sum() == layer.bias.numel()
+        assert biases["visible"] == "legendonly"  # a toggle, off by default
+        centres = np.asarray(weights["x"])
+        colours = np.asarray(weights["marker"]["color"])
         assert (colours[centres < 0] == NEGATIVE).all() and (colours[centres > 0] == POSITIVE).all()
-        total += weights.y.sum() + biases.y.sum()
+        total += weights["y"].sum() + biases["y"].sum()
     assert total == snap.parameter_count
 
 
@@ -118,44 +131,50 @@ def test_weight_evolution_is_a_step_by_value_heatmap(binary):
     fig = charts.weight_evolution_figure(snap, 1)
     heat = fig.data[0]
     counts = snap.weight_counts[1]  # (T, bins)
-    assert np.shape(heat.z) == (counts.shape[1], counts.shape[0])
-    np.testing.assert_allclose(heat.z, np.log1p(counts.T))
-    np.testing.assert_array_equal(heat.x, snap.hist_steps)
+    assert np.shape(heat["z"]) == (counts.shape[1], counts.shape[0])
+    np.testing.assert_allclose(heat["z"], np.log1p(counts.T), rtol=1e-6)
+    np.testing.assert_array_equal(heat["x"], snap.hist_steps)
 
 
 def test_gradient_charts_before_any_step_do_not_break():
     snap = snapshot(make_trainer(steps=0, **{"data.name": "xor"}))
     assert np.isnan(snap.layers["grad_norm"]).all()  # step 0 has no gradient
     fig = charts.gradient_bars_figure(snap)
-    assert "No gradients yet" in fig.layout.annotations[0].text
+    assert "No gradients yet" in fig.layout["annotations"][0]["text"]
     for fig in (charts.gradient_norm_figure(snap), charts.update_ratio_figure(snap),
                 charts.gradient_norm_figure(snap, log_y=False)):
         assert len(fig.data) == len(snap.layer_labels)
-        fig.to_json()
+        fig.to_plotly()
 
 
 def test_gradient_lines_and_bars_per_layer(binary):
     snap = snapshot(binary)
     fig = charts.gradient_norm_figure(snap)
-    assert [t.name for t in fig.data] == snap.layer_labels
-    assert len({t.line.color for t in fig.data}) == len(fig.data)
-    assert np.isnan(fig.data[0].y[0])  # step 0: a gap, not a point
+    assert [t["name"] for t in fig.data] == snap.layer_labels
+    assert len({t["line"]["color"] for t in fig.data}) == len(fig.data)
+    assert np.isnan(fig.data[0]["y"][0])  # step 0: a gap, not a point
     latest = snap.layers[snap.layers["step"] == snap.step].set_index("layer")["grad_norm"]
     bars = charts.gradient_bars_figure(snap).data[0]
-    assert list(bars.x) == snap.layer_labels
-    np.testing.assert_allclose(bars.y, latest[snap.layer_labels].to_numpy())
+    assert list(bars["x"]) == snap.layer_labels
+    np.testing.assert_allclose(bars["y"], latest[snap.layer_labels].to_numpy())
 
-    ratio = charts.update_ratio_figure(snap)
+    ratio = charts.update_ratio_figure(snap).to_plotly()
     assert ratio.layout.yaxis.type == "log"
     assert any(shape.y0 == 1e-3 and shape.line.dash == "dot" for shape in ratio.layout.shapes)
+    low, high = ratio.layout.yaxis.range
+    assert low < -3 < high  # the 1e-3 guide line is inside the range
 
 
-def test_log_axes_label_decades_only_when_the_data_spans_them():
-    snap = snapshot(make_trainer(**{"data.name": "circle"}))
+def test_log_axes_label_decades_only_when_the_data_spans_them(binary):
+    snap = snapshot(binary)
     wide = snap.layers.assign(grad_norm=np.where(snap.layers["layer"] == "output", 1e-1, 1e-4))  # 3 decades
-    assert charts.gradient_norm_figure(replace(snap, layers=wide)).layout.yaxis.dtick == 1
+    axis = charts.gradient_norm_figure(replace(snap, layers=wide)).to_plotly().layout.yaxis
+    assert axis.dtick == 1 and axis.minor.dtick == "D1" and axis.minor.ticks == "outside"  # minor ticks, no labels
+    assert axis.range[0] <= -4 and axis.range[1] >= -1
     narrow = snap.layers.assign(grad_norm=np.where(snap.layers["layer"] == "output", 0.3, 0.1))  # half a decade
-    assert charts.gradient_norm_figure(replace(snap, layers=narrow)).layout.yaxis.dtick is None  # 2s and 5s help here
+    axis = charts.gradient_norm_figure(replace(snap, layers=narrow)).to_plotly().layout.yaxis
+    assert axis.dtick is None and axis.minor.dtick is None  # plotly's own ticks, labelled in full
+    assert axis.range[1] - axis.range[0] < 1  # under a decade, where plotly labels ticks in full, never digits
 
 
 # --------------------------------------------------------------------------- surface
@@ -165,12 +184,12 @@ def test_binary_surface_with_train_and_test_points(binary):
     g = binary.spec.telemetry.surface_resolution
     fig = charts.decision_surface_figure(snap, show_test=True)
     heat = fig.data[0]
-    assert np.shape(heat.z) == (g, g) and (heat.zmin, heat.zmax) == (0, 1)
-    points = [t for t in fig.data if t.name in ("train", "test") and t.x[0] is not None]
-    assert [t.name for t in points] == ["train", "test"]
-    assert len(points[0].x) == len(snap.dataset.y_train) and len(points[1].x) == len(snap.dataset.y_test)
-    np.testing.assert_array_equal(points[0].marker.color, snap.dataset.y_train)
-    assert fig.layout.yaxis.scaleanchor == "x"  # equal aspect
+    assert np.shape(heat["z"]) == (g, g) and (heat["zmin"], heat["zmax"]) == (0, 1)
+    points = [t for t in fig.data if t["name"] in ("train", "test") and t["x"][0] is not None]
+    assert [t["name"] for t in points] == ["train", "test"]
+    assert len(points[0]["x"]) == len(snap.dataset.y_train) and len(points[1]["x"]) == len(snap.dataset.y_test)
+    np.testing.assert_array_equal(points[0]["marker"]["color"], snap.dataset.y_train)
+    assert fig.layout["yaxis"]["scaleanchor"] == "x"  # equal aspect
 
     only_train = charts.decision_surface_figure(snap)
     assert not traces_named(only_train, "test")
@@ -179,39 +198,42 @@ def test_binary_surface_with_train_and_test_points(binary):
 def test_multiclass_surface_colours_the_most_likely_class(multiclass):
     snap = snapshot(multiclass)
     fig = charts.decision_surface_figure(snap)
-    z = np.asarray(fig.data[0].z)
+    z = np.asarray(fig.data[0]["z"])
     np.testing.assert_array_equal(np.floor(z), snap.visuals.surface.argmax(axis=-1))
-    assert list(fig.data[0].colorbar.ticktext) == list(snap.dataset.class_names)
+    assert list(fig.data[0]["colorbar"]["ticktext"]) == list(snap.dataset.class_names)
 
 
 def test_line_data_shows_points_and_model_curve(line):
     snap = snapshot(line)
     fig = charts.decision_surface_figure(snap)
-    assert [t.name for t in fig.data] == ["train", "model"]
-    np.testing.assert_allclose(fig.data[1].y, snap.visuals.surface)
+    assert [t["name"] for t in fig.data] == ["train", "model"]
+    np.testing.assert_allclose(fig.data[1]["y"], snap.visuals.surface)
     maps = charts.neuron_maps_figure(snap, 0)
     assert len(maps.data) == snap.widths[1]
+    plotted = maps.to_plotly()  # one small chart per unit, as make_subplots would lay them out
+    assert {t.xaxis for t in plotted.data} == {"x"} | {f"x{i}" for i in range(2, snap.widths[1] + 1)}
+    assert [a.text for a in plotted.layout.annotations] == [f"unit {u + 1}" for u in range(snap.widths[1])]
 
 
 def test_table_data_has_no_surface(table):
     snap = snapshot(table)
     assert charts.decision_surface_figure(snap) is None
     assert charts.neuron_maps_figure(snap, 0) is None
-    assert charts.data_preview_figure(snap.dataset).layout.xaxis.title.text == "PC 1"
+    assert charts.data_preview_figure(snap.dataset).layout["xaxis"]["title"]["text"] == "PC 1"
 
 
 def test_neuron_maps_one_cell_per_unit_capped():
     trainer = make_trainer(steps=5, **{"data.name": "circle", "model.layers.0.units": 20})
     snap = snapshot(trainer)
     fig = charts.neuron_maps_figure(snap, 0, max_units=16)
-    assert "first 16 of 20" in fig.layout.title.text
+    assert "first 16 of 20" in fig.layout["title"]["text"]
     heat = fig.data[0]  # all maps tiled into one heatmap
-    z, owner = np.asarray(heat.z), np.asarray(heat.customdata)
+    z, owner = np.asarray(heat["z"]), np.asarray(heat["customdata"])
     assert set(np.unique(owner)) == set(range(17))  # 0 = the gaps between tiles
     for unit in (0, 5, 15):
         np.testing.assert_allclose(z[owner == unit + 1].reshape(24, 24), snap.visuals.neurons[0][unit], rtol=1e-6)
     assert np.isnan(z[owner == 0]).all()
-    second = np.asarray(charts.neuron_maps_figure(snap, 1).data[0].customdata)
+    second = np.asarray(charts.neuron_maps_figure(snap, 1).data[0]["customdata"])
     assert second.max() == 2
 
 
@@ -275,10 +297,10 @@ def test_link_colour_and_width_follow_a_known_weight():
 def test_confusion_matrix_counts_every_test_point(multiclass, line):
     snap = snapshot(multiclass)
     fig = charts.confusion_matrix_figure(snap)
-    counts = np.asarray(fig.data[0].customdata)
+    counts = np.asarray(fig.data[0]["customdata"])
     assert counts.sum() == len(snap.dataset.y_test)
     assert np.trace(counts) == (snap.visuals.test_pred == snap.visuals.test_true).sum()
-    np.testing.assert_allclose(np.asarray(fig.data[0].z).sum(axis=1), 1.0)  # rows normalised
+    np.testing.assert_allclose(np.asarray(fig.data[0]["z"]).sum(axis=1), 1.0)  # rows normalised
     assert charts.confusion_matrix_figure(snapshot(line)) is None
 
 
@@ -286,10 +308,10 @@ def test_prediction_scatter_for_regression(line, binary):
     snap = snapshot(line)
     fig = charts.prediction_scatter_figure(snap)
     test = traces_named(fig, "test")[0]
-    np.testing.assert_allclose(test.x, snap.visuals.test_true)
-    np.testing.assert_allclose(test.y, snap.visuals.test_pred)
+    np.testing.assert_allclose(test["x"], snap.visuals.test_true)
+    np.testing.assert_allclose(test["y"], snap.visuals.test_pred)
     ideal = fig.data[0]
-    assert list(ideal.x) == list(ideal.y)  # the y = x line
+    assert list(ideal["x"]) == list(ideal["y"])  # the y = x line
     assert charts.prediction_scatter_figure(snapshot(binary)) is None
 
 
@@ -297,7 +319,7 @@ def test_data_preview_for_each_geometry(binary, multiclass, line, table):
     for trainer in (binary, multiclass, line, table):
         ds = trainer.dataset
         fig = charts.data_preview_figure(ds, height=200)
-        assert len(fig.data[0].x) == len(ds.y_train) + len(ds.y_test) and fig.layout.height == 200
+        assert len(fig.data[0]["x"]) == len(ds.y_train) + len(ds.y_test) and fig.layout["height"] == 200
     pcs = charts.preview.principal_components(table.dataset.x_train.astype(float))
     assert pcs.shape == (len(table.dataset.x_train), 2)
     assert pcs[:, 0].var() >= pcs[:, 1].var()  # the first component carries the most variance
@@ -311,10 +333,10 @@ def test_every_figure_serialises_and_a_long_history_stays_small(binary, multicla
     long_snap = snapshot(long)
     assert len(long_snap.history) > 1000
     loss = charts.loss_figure(long_snap)
-    assert all(len(t.x) <= 400 for t in loss.data) and loss.data[0].x[-1] == long_snap.step
+    assert all(len(t["x"]) <= 400 for t in loss.data) and loss.data[0]["x"][-1] == long_snap.step
     assert len(loss.to_json()) < 1_000_000
-    assert len(charts.gradient_norm_figure(long_snap).data[0].x) <= 400
-    assert len(charts.weight_evolution_figure(long_snap, 0).data[0].x) <= 400
+    assert len(charts.gradient_norm_figure(long_snap).data[0]["x"]) <= 400
+    assert len(charts.weight_evolution_figure(long_snap, 0).data[0]["x"]) <= 400
 
     for snap in [snapshot(t) for t in (binary, multiclass, line, table)] + [long_snap]:
         figures = [
@@ -326,7 +348,7 @@ def test_every_figure_serialises_and_a_long_history_stays_small(binary, multicla
             charts.confusion_matrix_figure(snap), charts.prediction_scatter_figure(snap),
         ]
         for fig in filter(None, figures):
-            html = fig.to_html(include_plotlyjs=False, full_html=False)
+            html = validated(fig).to_html(include_plotlyjs=False, full_html=False)
             assert "Plotly.newPlot" in html
             layout = json.loads(fig.to_json())["layout"]
             assert layout["uirevision"]  # zoom survives live redraws
@@ -352,3 +374,178 @@ def test_wide_networks_draw_only_their_strongest_links():
     strongest = np.sort(np.abs(visuals.weights[0][:31, :31]).ravel())[-1]
     assert any(f"{strongest:.3g}" in text or f"-{strongest:.3g}" in text for text in hover.hovertext)
     assert "strongest" in fig.layout.annotations[-1].text
+
+
+# --------------------------------------------------------------------------- every chart is plotly-valid
+
+@pytest.fixture(scope="module")
+def diverged():
+    """A regression run blown up by a learning rate of 10: losses 1e34 then inf, R² -1e34."""
+    trainer = Trainer(Spec().with_overrides(**{
+        **FAST, "data.name": "plane", "train.loss": "mse", "train.optimizer.lr": 10.0, "telemetry.every_steps": 1,
+        "model.layers.0.activation": "relu", "model.layers.1.activation": "relu"}))
+    with pytest.raises(Diverged):
+        trainer.run(trainer.total_steps)
+    trainer.compute_visuals()
+    return trainer
+
+
+CHARTS = {
+    "loss": charts.loss_figure,
+    "loss (log)": lambda s: charts.loss_figure(s, log_y=True),
+    "metric": charts.metric_figure,
+    "learning rate": charts.lr_figure,
+    "weight histogram": lambda s: charts.weight_histogram_figure(s, 1),
+    "weight evolution": lambda s: charts.weight_evolution_figure(s, 0),
+    "gradient norm": charts.gradient_norm_figure,
+    "gradient norm (linear)": lambda s: charts.gradient_norm_figure(s, log_y=False),
+    "gradient bars": charts.gradient_bars_figure,
+    "update ratio": charts.update_ratio_figure,
+    "surface": lambda s: charts.decision_surface_figure(s, show_test=True),
+    "neuron maps": lambda s: charts.neuron_maps_figure(s, 0),
+    "data preview": lambda s: charts.data_preview_figure(s.dataset, title="Data"),
+    "confusion matrix": charts.confusion_matrix_figure,
+    "prediction scatter": charts.prediction_scatter_figure,
+}
+NOTHING_TO_DRAW = {("surface", "table"), ("neuron maps", "table"), ("confusion matrix", "line"),
+                   ("confusion matrix", "diverged"), ("prediction scatter", "binary"),
+                   ("prediction scatter", "multiclass"), ("prediction scatter", "table")}
+
+
+@pytest.mark.parametrize("run", ["binary", "multiclass", "line", "table", "diverged"])
+@pytest.mark.parametrize("chart", list(CHARTS))
+def test_every_chart_is_a_figure_plotly_accepts(request, chart, run):
+    """plotly validates every property name and value: a misspelt one fails here, not in the browser."""
+    snap = snapshot(request.getfixturevalue(run))
+    fig = CHARTS[chart](snap)
+    if (chart, run) in NOTHING_TO_DRAW:
+        assert fig is None
+        return
+    assert isinstance(fig, Figure)
+    plotted = fig.to_plotly()
+    assert plotted.layout.height == fig.layout["height"] and plotted.layout.template.layout.font.size == 14
+    text = fig.to_json()
+    assert "NaN" not in text and "Infinity" not in text  # not JSON: plotly.js would refuse the figure
+    assert json.loads(text)["layout"]["uirevision"]
+
+
+def test_message_figure_is_valid():
+    fig = charts.message_figure("Nothing yet.", "Loss", 200)
+    assert fig.to_plotly().layout.annotations[0].text == "Nothing yet."
+
+
+# --------------------------------------------------------------------------- readability
+
+def test_log_axis_labels_decades_only():
+    axis = log_axis([1e-4, 3e-3, 0.1, np.nan, 0.0, -1.0])  # 3 decades; NaN, 0 and negatives left out
+    assert axis["type"] == "log" and axis["dtick"] == 1 and axis["tick0"] == 0 and axis["exponentformat"] == "power"
+    assert axis["minor"]["dtick"] == "D1" and axis["minor"]["ticks"] == "outside"  # 2..9 ticked, not labelled
+    assert axis["range"][0] < -4 and axis["range"][1] > -1
+    huge = log_axis([1e-12, 1e15])  # 27 decades: every 5th decade labelled, each decade ticked
+    assert huge["dtick"] == 5 and huge["minor"]["dtick"] == 1
+    one = log_axis([0.0015, 0.015])  # one decade holds one power of 10: the range reaches a second
+    low, high = one["range"]
+    assert math.floor(high) - math.ceil(low) >= 1 and low <= math.log10(0.0015) and high >= math.log10(0.015)
+    narrow = log_axis([0.03, 0.09])  # half a decade: plotly's own ticks, in full, never digits
+    assert "dtick" not in narrow and "minor" not in narrow
+    assert narrow["range"][1] - narrow["range"][0] < 1  # from a decade up, plotly would label digits
+    assert narrow["range"][0] < math.log10(0.03) and narrow["range"][1] > math.log10(0.09)
+    flat = log_axis([0.05, 0.05])
+    assert flat["range"][0] < math.log10(0.05) < flat["range"][1]
+    assert log_axis([np.nan, 0.0]) == {"type": "log", "exponentformat": "power"}
+
+
+def test_every_log_axis_uses_the_decade_labels(binary):
+    snap = snapshot(binary)
+    n = len(snap.history)
+    wide = replace(snap, history=snap.history.assign(train_loss=np.geomspace(10, 1e-3, n),
+                                                     test_loss=np.geomspace(20, 2e-3, n),
+                                                     lr=np.geomspace(0.1, 1e-4, n)),
+                   layers=snap.layers.assign(grad_norm=np.where(snap.layers["layer"] == "output", 1e-1, 1e-5),
+                                             update_ratio=np.where(snap.layers["layer"] == "output", 1e-2, 1e-6)))
+    for fig in (charts.loss_figure(wide, log_y=True), charts.lr_figure(wide), charts.gradient_norm_figure(wide),
+                charts.update_ratio_figure(wide), charts.gradient_bars_figure(wide)):
+        axis = fig.to_plotly().layout.yaxis
+        assert axis.type == "log" and axis.dtick == 1 and axis.minor.dtick == "D1", fig.layout["title"]["text"]
+
+
+def test_a_short_history_draws_its_points():
+    """At step 0 the status shows a loss; one record drawn as a line draws nothing."""
+    snap = snapshot(make_trainer(steps=0, **{"data.name": "circle"}))
+    assert len(snap.history) == 1
+    for fig in (charts.loss_figure(snap), charts.loss_figure(snap, log_y=True), charts.metric_figure(snap),
+                charts.lr_figure(snap)):
+        assert all("markers" in t["mode"] and len(t["x"]) == 1 for t in fig.data)
+    long = snapshot(make_trainer(steps=400, **{"telemetry.every_steps": 2}))
+    assert len(long.history) > FEW_POINTS and charts.loss_figure(long).data[0]["mode"] == "lines"
+
+
+def decode_png(uri: str) -> np.ndarray:
+    """charts.image.png_data_uri's output (8-bit RGB or palette, filter 0 on each row) -> (H, W, 3)."""
+    png = base64.b64decode(uri.split(",", 1)[1])
+    width, height, _, color_type = struct.unpack(">IIBB", png[16:26])
+    pos, idat, palette = 8, b"", None
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        body = png[pos + 8:pos + 8 + length]
+        if kind == b"IDAT":
+            idat += body
+        elif kind == b"PLTE":
+            palette = np.frombuffer(body, dtype=np.uint8).reshape(-1, 3)
+        pos += 12 + length
+    channels = 3 if color_type == 2 else 1
+    rows = np.frombuffer(zlib.decompress(idat), dtype=np.uint8).reshape(height, 1 + channels * width)
+    assert (rows[:, 0] == 0).all()
+    pixels = rows[:, 1:].reshape(height, width, channels)
+    return pixels if palette is None else palette[pixels[..., 0]]
+
+
+def test_three_class_surface_is_smooth_and_never_mixes_class_colours(multiclass):
+    snap = snapshot(multiclass)
+    g = multiclass.spec.telemetry.surface_resolution
+    fig = charts.decision_surface_figure(snap)
+    heat = fig.data[0]
+    assert heat["opacity"] == 0 and "colorbar" in heat  # hover and colour bar only
+    (image,) = fig.layout["images"]
+    rgb = decode_png(image["source"]).astype(float)
+    assert rgb.shape[0] == rgb.shape[1] >= 5 * g  # far finer than one block per grid cell
+    x0, x1, y0, y1 = snap.dataset.extent
+    assert (image["x"], image["y"], image["sizex"], image["sizey"]) == pytest.approx((x0, y1, x1 - x0, y1 - y0))
+    # Every pixel lies on one class's scale, from its pale tint (unsure) to its full colour (sure):
+    # no blend of two classes at a boundary.
+    k = snap.dataset.n_classes
+    full = np.array([hex_rgb(class_color(c)) for c in range(k)])
+    pale = np.array([hex_rgb(tint(class_color(c), PALE)) for c in range(k)])
+
+    def distance_to_scale(colours: np.ndarray, c: int) -> np.ndarray:
+        """(..., 3) -> (...): how far each colour is from class c's pale..full segment."""
+        direction = full[c] - pale[c]
+        along = np.clip((colours - pale[c]) @ direction / (direction @ direction), 0, 1)
+        return np.linalg.norm(colours - (pale[c] + along[..., None] * direction), axis=-1)
+
+    distances = np.stack([distance_to_scale(rgb, c) for c in range(k)])  # (K, H, W)
+    assert distances.min(axis=0).max() <= 1.5  # rounding to 8 bits only
+    # At the grid's own points a pixel has that point's most likely class (image row 0 = top).
+    winners = snap.visuals.surface.argmax(axis=-1)  # (G, G), row 0 = lowest y
+    size = rgb.shape[0]
+    for i in range(0, g, 3):
+        for j in range(0, g, 3):
+            row, col = size - 1 - round(i * (size - 1) / (g - 1)), round(j * (size - 1) / (g - 1))
+            assert distances[:, row, col].argmin() == winners[i, j]
+
+
+def test_plane_axes_carry_the_data_own_coordinate_names():
+    csv = "height,weight,kind\n" + "\n".join(f"{h},{w},{'a' if h > w else 'b'}" for h, w in
+                                            np.random.default_rng(0).normal(size=(80, 2)).round(3))
+    for features, names in ((("x1", "x2"), ("height", "weight")),
+                            (("x1^2", "sin(x2)", "x1*x2"), ("height", "weight")),  # no plain coordinate
+                            (("x2", "x1*x2"), ("x1", "weight"))):  # x1 named nowhere alone or in one: x1
+        spec = Spec().with_overrides(**{**FAST, "data.name": "upload:pets.csv", "data.features": list(features)})
+        trainer = Trainer(spec, uploads={"pets.csv": csv.encode()})
+        trainer.run(2)
+        trainer.compute_visuals()
+        snap = snapshot(trainer)
+        for fig in (charts.decision_surface_figure(snap), charts.neuron_maps_figure(snap, 0),
+                    charts.data_preview_figure(snap.dataset)):
+            titles = (fig.layout["xaxis"]["title"]["text"], fig.layout["yaxis"]["title"]["text"])
+            assert [title.rstrip(" →") for title in titles] == list(names), (features, titles)

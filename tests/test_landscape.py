@@ -127,12 +127,12 @@ def test_the_probe_leaves_the_live_model_alone():
 
 
 def test_landscape_charts(snap):
-    fig = charts.landscape_line_figure(landscape_line(snap))
+    fig = charts.landscape_line_figure(landscape_line(snap)).to_plotly()  # validated
     train = [t for t in fig.data if t.showlegend is not False]
     assert [t.name for t in train] == [c.label for c in snap.contestants]
     assert [t.line.color for t in train] == [charts.OPTIMIZER_COLORS[c.color] for c in snap.contestants]
     land = landscape_surface(snap, center=1, resolution=7)
-    fig = charts.landscape_surface_figure(land)
+    fig = charts.landscape_surface_figure(land).to_plotly()
     assert fig.data[0].type == "contour"
     assert np.allclose(np.asarray(fig.data[0].z), np.log10(land.loss))
     names = [t.name for t in fig.data]

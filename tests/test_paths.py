@@ -187,7 +187,7 @@ def himmelblau_paths():
 
 def test_paths_figure_draws_contours_minima_start_and_paths(himmelblau_paths):
     function, df = himmelblau_paths
-    fig = charts.paths_figure(function, df, step=100)
+    fig = charts.paths_figure(function, df, step=100).to_plotly()  # validated
     assert fig.data[0].type == "contour"
     minima = next(t for t in fig.data if t.name == "minimum")
     assert len(minima.x) == 4 and minima.marker.symbol == "star"
@@ -195,25 +195,25 @@ def test_paths_figure_draws_contours_minima_start_and_paths(himmelblau_paths):
     assert (start.x[0], start.y[0]) == pytest.approx(function.start)
     paths = [t for t in fig.data if t.name in ("sgd", "momentum", "adam")]
     assert [t.line.color for t in paths] == OPTIMIZER_COLORS[:3]
-    assert all(max(t.customdata[:, 0]) == 100 for t in paths)  # up to the step asked for
+    assert all(np.asarray(t.customdata)[:, 0].max() == 100 for t in paths)  # up to the step asked for
     rosenbrock = charts.paths_figure(FUNCTIONS["rosenbrock"], run_paths("rosenbrock", "adam", steps=5))
-    assert rosenbrock.data[0].colorbar.ticktext  # log-scaled levels, labelled in f
+    assert rosenbrock.data[0]["colorbar"]["ticktext"]  # log-scaled levels, labelled in f
 
 
 def test_paths_figure_marks_a_saddle_and_a_divergence():
     df = run_paths(quadratic(10.0), "sgd:lr=0.25,adam", steps=300)
-    fig = charts.paths_figure(FUNCTIONS["saddle"], run_paths("saddle", "sgd", steps=10))
+    fig = charts.paths_figure(FUNCTIONS["saddle"], run_paths("saddle", "sgd", steps=10)).to_plotly()
     assert any(t.name == "saddle point" for t in fig.data) and not any(t.name == "minimum" for t in fig.data)
-    fig = charts.paths_figure(quadratic(10.0), df)
+    fig = charts.paths_figure(quadratic(10.0), df).to_plotly()
     heads = {t.name: t for t in fig.data if t.name and t.name.endswith(" now")}
     assert heads["sgd lr=0.25 now"].marker.symbol == "x" and heads["adam now"].marker.symbol == "circle"
-    loss = charts.paths_loss_figure(df)
+    loss = charts.paths_loss_figure(df).to_plotly()
     assert loss.layout.yaxis.type == "log" and any(t.marker.symbol == "x" for t in loss.data if t.mode == "markers")
 
 
 def test_paths_animation_has_frames_and_a_slider(himmelblau_paths):
     function, df = himmelblau_paths
-    fig = charts.paths_animation_figure(function, df, frames=30)
+    fig = charts.paths_animation_figure(function, df, frames=30).to_plotly()  # validated, frames too
     assert len(fig.frames) == 30 and len(fig.layout.sliders[0].steps) == 30
     assert fig.frames[0].name == "0" and fig.frames[-1].name == "300"
     last = fig.frames[-1]
@@ -221,3 +221,27 @@ def test_paths_animation_has_frames_and_a_slider(himmelblau_paths):
     adam = df[df["optimizer"] == "adam"]
     assert last.data[5].x[0] == pytest.approx(adam["x"].iloc[-1])
     assert [b.label for b in fig.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
+
+
+def test_a_diverged_path_stays_off_the_axes_and_is_marked_where_it_left():
+    """sgd at 0.25 on a bowl of condition 10 oscillates out to 1e18 before it overflows: drawn
+    whole, the plot's axes would autorange over 18 decades."""
+    function = quadratic(10.0)
+    df = run_paths(function, "sgd:lr=0.25,adam", steps=300)
+    at = df.attrs["diverged"]["sgd lr=0.25"]
+    assert df["y"].abs().max() > 1e15
+    (x0, x1), (y0, y1) = function.domain
+    for fig in (charts.paths_figure(function, df), charts.paths_animation_figure(function, df, frames=20)):
+        plotted = fig.to_plotly()
+        assert list(plotted.layout.xaxis.range) == [x0, x1] and list(plotted.layout.yaxis.range) == [y0, y1]
+        drawn = [t for t in [*plotted.data, *(d for f in plotted.frames for d in f.data)] if t.x is not None]
+        xs = np.concatenate([np.asarray(t.x, dtype=float) for t in drawn])
+        ys = np.concatenate([np.asarray(t.y, dtype=float) for t in drawn])
+        assert np.nanmax(np.abs(xs)) <= x1 + 1e-9 and np.nanmax(np.abs(ys)) <= y1 + 1e-9  # nothing off the plot
+    head = next(t for t in charts.paths_figure(function, df).to_plotly().data if t.name == "sgd lr=0.25 now")
+    assert head.marker.symbol == "x" and abs(head.y[-1]) == pytest.approx(y1)  # an x on the edge it crossed
+    assert f"diverged at step {at}" in head.hovertemplate and "left the plot after step" in head.hovertemplate
+    frames = charts.paths_animation_figure(function, df).to_plotly().frames  # each: sgd path, head, adam path, head
+    assert frames[-1].data[1].marker.symbol == "x" and all(f.data[3].marker.symbol == "circle" for f in frames)
+    early = charts.paths_figure(function, df, step=1).to_plotly()  # before it left, a dot as usual
+    assert next(t for t in early.data if t.name == "sgd lr=0.25 now").marker.symbol == "circle"

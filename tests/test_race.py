@@ -205,15 +205,15 @@ def test_grad_norm_total_is_the_norm_over_layers(diverged_race):
 def test_race_curves_figure_one_colour_per_contestant_and_an_x_where_it_diverged(diverged_race):
     snap = diverged_race.snapshot()
     for metric in ("test_loss", "train_loss", "test_acc", "grad_norm"):
-        fig = charts.race_curves_figure(snap, metric, log_y=metric == "grad_norm")
-        lines = [t for t in fig.data if t.mode == "lines"]
+        fig = charts.race_curves_figure(snap, metric, log_y=metric == "grad_norm").to_plotly()  # validated
+        lines = [t for t in fig.data if t.mode.startswith("lines")]
         assert [t.name for t in lines] == [c.label for c in snap.contestants]
         assert [t.line.color for t in lines] == OPTIMIZER_COLORS[:3]
         crosses = [t for t in fig.data if t.mode == "markers"]
         assert len(crosses) == 1 and crosses[0].marker.symbol == "x"
         assert crosses[0].x[0] == snap.contestants[0].diverged_step
     fig = charts.race_curves_figure(snap, "test_loss")
-    assert list(fig.data[0].y) == list(snap.contestants[0].history["test_loss"])
+    assert list(fig.data[0]["y"]) == list(snap.contestants[0].history["test_loss"])
     with pytest.raises(ValueError):
         charts.race_curves_figure(snap, "speed")
 

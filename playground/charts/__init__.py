@@ -1,4 +1,5 @@
-"""Charts: pure functions from a Snapshot (or a Dataset) to a plotly Figure. No streamlit here.
+"""Charts: pure functions from a Snapshot (or a Dataset) to a Figure (plain data for plotly.js; see
+figure.py). No streamlit here.
 
 Functions that have nothing to draw for a run (a decision surface for table data, a
 confusion matrix for regression, anything before the first visuals) return None.

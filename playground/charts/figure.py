@@ -11,7 +11,8 @@ wanted (tests check every chart with it; static exports and the st.plotly_chart 
 
 The methods are the few `go.Figure` ones chart code uses, with the same meaning: nested
 dicts merge, lists and values replace, and a keyword with underscores is a path
-(`title_text="step"` sets `title.text`), as in plotly.
+(`title_text="step"` sets `title.text`), as in plotly. `subplot_grid` stands in for
+make_subplots, `frames` for an animation's frames (dicts, as `go.Frame` takes them).
 """
 
 from __future__ import annotations
@@ -25,16 +26,23 @@ import plotly.graph_objects as go
 Props = dict[str, Any]
 
 
-def _path_dict(key: str, value: Any) -> Props:
-    """'title_font_size', 12 -> {'title': {'font': {'size': 12}}} (plotly's "magic underscores";
-    no plotly property name has an underscore of its own)."""
-    head, *rest = key.split("_")
-    out: Props = {head: None}
-    node = out
-    for part in rest:
-        node[head] = {}
-        node, head = node[head], part
-    node[head] = value
+# The only plotly property names with an underscore of their own (every graph_objects class
+# checked, plotly 7.1); any other underscore in a keyword is a path separator.
+UNDERSCORED = frozenset({"paper_bgcolor", "plot_bgcolor", "error_x", "error_y", "error_z",
+                         "copy_ystyle", "copy_zstyle"})
+
+
+def _path(key: str) -> list[str]:
+    """'title_font_size' -> ['title', 'font', 'size']; 'error_y_color' -> ['error_y', 'color']."""
+    parts, out = key.split("_"), []
+    i = 0
+    while i < len(parts):
+        if i + 1 < len(parts) and f"{parts[i]}_{parts[i + 1]}" in UNDERSCORED:
+            out.append(f"{parts[i]}_{parts[i + 1]}")
+            i += 2
+        else:
+            out.append(parts[i])
+            i += 1
     return out
 
 
@@ -43,9 +51,11 @@ def merge(target: Props, update: Props | None = None, **kwargs: Any) -> Props:
     else (values, lists, arrays) replaces. Returns `target`."""
     for source in (update or {}, kwargs):
         for key, value in source.items():
-            if "_" in key:
-                merge(target, _path_dict(key, value))
-                continue
+            if "_" in key and key not in UNDERSCORED:
+                head, *rest = _path(key)
+                for name in reversed(rest):
+                    value = {name: value}
+                key = head
             if isinstance(value, dict):
                 node = target.get(key)
                 if not isinstance(node, dict):
@@ -64,9 +74,17 @@ def trace(kind: str, **props: Any) -> Props:
 class Figure:
     """Traces and layout as plain dicts; see the module docstring."""
 
-    def __init__(self, data: Iterable[Props] | Props | None = None, layout: Props | None = None) -> None:
+    def __init__(self, data: Iterable[Props] | Props | None = None, layout: Props | None = None,
+                 frames: Iterable[Props] | None = None) -> None:
         self.data: list[Props] = [data] if isinstance(data, dict) else list(data or [])
         self.layout: Props = merge({}, layout or {})
+        self.frames: list[Props] = list(frames or [])  # animation frames: {name, data, traces}
+
+    @classmethod
+    def from_plotly(cls, fig: go.Figure) -> Figure:
+        """A go.Figure as a Figure (for charts still built with plotly's classes)."""
+        d = fig.to_dict()
+        return cls(d.get("data"), d.get("layout"), d.get("frames"))
 
     def add_trace(self, trace_props: Props) -> Figure:
         self.data.append(trace_props)
@@ -78,6 +96,13 @@ class Figure:
 
     def update_layout(self, update: Props | None = None, **kwargs: Any) -> Figure:
         merge(self.layout, update, **kwargs)
+        return self
+
+    def update_traces(self, update: Props | None = None, selector: Props | None = None, **kwargs: Any) -> Figure:
+        """Every trace, or those whose top-level values equal `selector`'s (selector=dict(type="heatmap"))."""
+        for t in self.data:
+            if all(t.get(key) == value for key, value in (selector or {}).items()):
+                merge(t, update, **kwargs)
         return self
 
     def update_xaxes(self, update: Props | None = None, **kwargs: Any) -> Figure:
@@ -102,8 +127,22 @@ class Figure:
         self.layout.setdefault("shapes", []).append(merge({}, **props))
         return self
 
+    def add_hline(self, y: float, **props: Any) -> Figure:
+        """A line across the plot at data y (on a log axis too: shapes take data values there)."""
+        return self.add_shape(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=y, y1=y, **props)
+
+    def add_vline(self, x: float, **props: Any) -> Figure:
+        return self.add_shape(type="line", yref="y domain", y0=0, y1=1, xref="x", x0=x, x1=x, **props)
+
+    def add_layout_image(self, **props: Any) -> Figure:
+        self.layout.setdefault("images", []).append(merge({}, **props))
+        return self
+
     def to_dict(self) -> Props:
-        return {"data": self.data, "layout": self.layout}
+        out = {"data": self.data, "layout": self.layout}
+        if self.frames:
+            out["frames"] = self.frames
+        return out
 
     def to_json(self) -> str:
         """JSON for plotly.js: numpy arrays as lists, NaN and inf as null (orjson, ~1 ms)."""
@@ -113,6 +152,36 @@ class Figure:
     def to_plotly(self) -> go.Figure:
         """The validated plotly figure (slow: tests, static exports, fallbacks)."""
         return go.Figure(orjson.loads(self.to_json()))
+
+
+def subplot_grid(rows: int, cols: int, horizontal_spacing: float | None = None, vertical_spacing: float | None = None,
+                 titles: list[str] | None = None) -> tuple[Props, list[tuple[str, str]]]:
+    """make_subplots' layout without plotly: axes xaxis, xaxis2, ... on a rows x cols grid (row-major,
+    top row first; spacings are fractions of the figure as there), each anchored to its partner, and
+    titles as annotations above their cells. Returns (layout, [(xaxis id, yaxis id)] per cell), the
+    ids as a trace takes them: trace(..., xaxis="x2", yaxis="y2")."""
+    horizontal_spacing = 0.2 / cols if horizontal_spacing is None else horizontal_spacing  # make_subplots' defaults
+    if vertical_spacing is None:
+        vertical_spacing = (0.5 if titles is not None else 0.3) / rows  # titles need room
+    width = (1 - horizontal_spacing * (cols - 1)) / cols
+    height = (1 - vertical_spacing * (rows - 1)) / rows
+    layout: Props = {}
+    cells, annotations = [], []
+    for n in range(rows * cols):
+        r, c = divmod(n, cols)
+        suffix = "" if n == 0 else str(n + 1)
+        x0 = c * (width + horizontal_spacing)
+        y1 = 1 - r * (height + vertical_spacing)
+        layout[f"xaxis{suffix}"] = {"domain": [x0, min(1.0, x0 + width)], "anchor": f"y{suffix}"}
+        layout[f"yaxis{suffix}"] = {"domain": [max(0.0, y1 - height), y1], "anchor": f"x{suffix}"}  # -1e-17: 0
+        cells.append((f"x{suffix}", f"y{suffix}"))
+        if titles and n < len(titles):
+            annotations.append({"text": titles[n], "x": x0 + width / 2, "y": y1, "xref": "paper", "yref": "paper",
+                                "xanchor": "center", "yanchor": "bottom", "showarrow": False,
+                                "font": {"size": 16}})
+    if annotations:
+        layout["annotations"] = annotations
+    return layout, cells
 
 
 def _jsonable(value: Any) -> Any:

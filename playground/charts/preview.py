@@ -4,10 +4,10 @@ first two principal components), coloured by class or by value."""
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
+from .figure import Figure, trace
 from .style import DIVERGING, SPLIT_COLORS, base_layout
-from .surface import MAX_DRAWN_POINTS, class_colorscale
+from .surface import MAX_DRAWN_POINTS, class_colorscale, coordinate_names
 
 
 def principal_components(x: np.ndarray, k: int = 2) -> np.ndarray:
@@ -20,7 +20,7 @@ def principal_components(x: np.ndarray, k: int = 2) -> np.ndarray:
     return out
 
 
-def data_preview_figure(dataset, height: int = 220, title: str | None = None) -> go.Figure:
+def data_preview_figure(dataset, height: int = 220, title: str | None = None) -> Figure:
     """All points (train and test) of `dataset` in one small scatter."""
     ds = dataset
     y = np.concatenate([ds.y_train, ds.y_test])
@@ -29,7 +29,8 @@ def data_preview_figure(dataset, height: int = 220, title: str | None = None) ->
         axes = ("PC 1", "PC 2")
     else:
         xy = np.concatenate([ds.points_train, ds.points_test]).astype(float)
-        axes = ("x1", "x2") if ds.geometry == "plane" else (ds.feature_names[0] if ds.feature_names else "x", "y")
+        line_axes = (ds.feature_names[0] if ds.feature_names else "x", "y")
+        axes = coordinate_names(ds) if ds.geometry == "plane" else line_axes
     step = max(1, int(np.ceil(len(xy) / MAX_DRAWN_POINTS)))
     xy, y = xy[::step], y[::step]
 
@@ -47,8 +48,8 @@ def data_preview_figure(dataset, height: int = 220, title: str | None = None) ->
         marker = dict(color=y, colorscale=class_colorscale(k), cmin=-0.5, cmax=k - 0.5, size=6,
                       line=dict(color="white", width=0.5))
         px, py, text = xy[:, 0], xy[:, 1], [ds.class_names[int(c)] for c in y]
-    fig = go.Figure(go.Scatter(
-        x=px, y=py, mode="markers", marker=marker, text=text, name=ds.name,
+    fig = Figure(trace(
+        "scatter", x=px, y=py, mode="markers", marker=marker, name=ds.name, **({"text": text} if text else {}),
         hovertemplate=("%{text}<br>" if text is not None else "") + "(%{x:.2f}, %{y:.2f})<extra></extra>",
     ))
     fig.update_xaxes(title_text=axes[0], showticklabels=False, zeroline=False, showgrid=False)

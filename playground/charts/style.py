@@ -12,9 +12,13 @@
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
-import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, sample_colorscale
+
+from .figure import Figure, Props
 
 NEGATIVE = "#f59322"  # TF playground orange
 NEUTRAL = "#e8eaeb"  # TF playground's mid grey: a surface at exactly 0 / p = 0.5
@@ -44,25 +48,40 @@ _AXIS = dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", zerolinecolor="#EBF0F8", 
              title=dict(standoff=12, font=dict(size=13, color="#607d8b")))
 _COLORBAR = dict(outlinewidth=0, ticks="", tickfont=dict(size=12, color="#78909c"),
                  title=dict(font=dict(size=13, color="#607d8b")))
-# plotly_white's look, minus its defaults for trace types we never draw: assigning the full
-# template costs ~40 ms per figure (it is deep-copied and validated), this one ~1 ms.
-TEMPLATE = go.layout.Template(
-    layout=dict(paper_bgcolor="white", plot_bgcolor="white", font=FONT, hovermode="closest",
-                hoverlabel=dict(align="left", font_size=13), xaxis=_AXIS, yaxis=_AXIS,
-                coloraxis=dict(colorbar=_COLORBAR), colorway=OPTIMIZER_COLORS),
-    data=dict(heatmap=[go.Heatmap(colorbar=_COLORBAR)], bar=[go.Bar(marker_line_width=0)]),
-)
+# plotly_white's look, minus its defaults for trace types we never draw, as plotly.js takes a
+# template: layout.template = {layout: {...}, data: {trace type: [defaults]}}. plotly.js applies it
+# to every axis (xaxis2, ...) and heatmap, as plotly's Template class did. Each figure gets its own
+# copy (template(), ~10 µs), so a change to one figure's template never reaches another.
+def template() -> Props:
+    return {
+        "layout": dict(paper_bgcolor="white", plot_bgcolor="white", font=dict(FONT), hovermode="closest",
+                       hoverlabel=dict(align="left", font=dict(size=13)), xaxis=_copy(_AXIS), yaxis=_copy(_AXIS),
+                       coloraxis=dict(colorbar=_copy(_COLORBAR)), colorway=list(OPTIMIZER_COLORS)),
+        "data": {"heatmap": [{"type": "heatmap", "colorbar": _copy(_COLORBAR)}],
+                 "bar": [{"type": "bar", "marker": {"line": {"width": 0}}}]},
+    }
+
+
+def _copy(d: Props) -> Props:
+    return {k: _copy(v) if isinstance(v, dict) else v for k, v in d.items()}
+
+
+TEMPLATE = template()  # for reading; figures take a fresh copy
+
+FEW_POINTS = 12  # a curve with this many points or fewer also draws its points (one record: no line)
+MINOR_GRID = "#f5f7fb"  # fainter than the template's grid: the unlabelled 2..9 between decades
 
 
 def class_color(k: int) -> str:
     return CLASS_COLORS[int(k) % len(CLASS_COLORS)]
 
 
-def layer_colors(n: int) -> list[str]:
+@functools.lru_cache(maxsize=64)  # plotly's sample_colorscale takes ~0.3 ms; a redraw asks again and again
+def layer_colors(n: int) -> tuple[str, ...]:
     """n colours from light-ish teal (first hidden layer) to dark purple (output)."""
     if n <= 1:
-        return ["#440154"]
-    return sample_colorscale("Viridis", list(np.linspace(0.75, 0.0, n)))
+        return ("#440154",)
+    return tuple(sample_colorscale("Viridis", list(np.linspace(0.75, 0.0, n))))
 
 
 def sign_color(value: float, limit: float) -> str:
@@ -83,18 +102,15 @@ def tint(color: str, amount: float) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
-def base_layout(fig: go.Figure, title: str | None, height: int, uirevision: str | None = None,
-                legend: bool = True) -> go.Figure:
+def base_layout(fig: Figure, title: str | None, height: int, uirevision: str | None = None,
+                legend: bool = True) -> Figure:
     """White template, big readable fonts, tight margins, legend above the plot area.
 
     `uirevision` (default: the title) stays the same from one redraw to the next, so a
     user's zoom and hidden legend entries survive live updates; keep titles free of
-    changing numbers, or pass a fixed `uirevision`.
+    changing numbers, or pass a fixed `uirevision`. Takes a Figure (a go.Figure works too, slowly).
     """
-    fig.update_layout(
-        template=TEMPLATE,
-        title=dict(text=title, x=0.0, xanchor="left", y=0.98, yanchor="top", font=dict(size=16, weight=600))
-        if title else None,
+    layout = dict(
         height=height,
         margin=dict(l=56, r=16, t=44 if title else 12, b=44),
         showlegend=legend,
@@ -102,12 +118,60 @@ def base_layout(fig: go.Figure, title: str | None, height: int, uirevision: str 
                     bgcolor="rgba(255,255,255,0)", font=dict(size=13)),
         uirevision=uirevision or title or "chart",
     )
+    if isinstance(fig, Figure):
+        fig.layout["template"] = template()  # a fresh copy already: merging would copy it again (~0.5 ms)
+    else:
+        layout["template"] = TEMPLATE  # a go.Figure checks and copies it
+    if title:
+        layout["title"] = dict(text=title, x=0.0, xanchor="left", y=0.98, yanchor="top",
+                               font=dict(size=16, weight=600))
+    fig.update_layout(layout)
     return fig
 
 
-def message_figure(text: str, title: str | None = None, height: int = 260) -> go.Figure:
+def curve_style(n_points: int) -> Props:
+    """A curve's mode: 'lines', or for a short curve 'lines+markers', unclipped (one record draws
+    nothing as a line, and a point at step 0 sits on the plot's edge)."""
+    return dict(mode="lines+markers", cliponaxis=False) if n_points <= FEW_POINTS else dict(mode="lines")
+
+
+def log_axis(values, max_labels: int = 6) -> Props:
+    """Settings for a log axis that shows `values` (NaN, inf and values <= 0 are left out).
+
+    Spanning about a decade or more: labels at decades only (1, 10, 10², 10⁻³; every k-th decade when
+    there are more than `max_labels`), with unlabelled minor ticks and faint grid lines between,
+    never plotly's digit labels ('4 5 6 7 8 9 0.01 2 3'); the range reaches at least two labelled
+    decades. Less than a decade: plotly's own linear-in-value ticks, labelled in full (the range
+    stays under one decade, where plotly would switch to digits)."""
+    values = np.asarray(values, dtype=float).ravel()
+    positive = values[np.isfinite(values) & (values > 0)]
+    axis: Props = {"type": "log", "exponentformat": "power"}
+    if not positive.size:
+        return axis
+    low, high = math.log10(positive.min()), math.log10(positive.max())
+    span = high - low
+    if span >= 0.9:  # (not 1: the rounding of log10, and room for padding in the other branch)
+        per_label = max(1, math.ceil(span / max_labels))
+        low, high = low - 0.04 * span, high + 0.04 * span
+        if math.floor(high) - math.ceil(low) < 1:  # one labelled decade inside: reach the nearer next one
+            if low - math.floor(low) < math.ceil(high) - high:
+                low = math.floor(low) - 0.02
+            else:
+                high = math.ceil(high) + 0.02
+        axis.update(range=[low, high], tick0=0, dtick=per_label,
+                    minor=dict(dtick="D1" if per_label == 1 else 1, ticks="outside", ticklen=3,
+                               tickcolor="#b0bec5", showgrid=True, gridcolor=MINOR_GRID))
+    else:
+        shown = max(span, 0.1)  # a flat curve still gets a few ticks
+        pad = min(0.05 * shown, (0.96 - shown) / 2)  # >= 0.03
+        centre = (low + high) / 2
+        axis.update(range=[centre - shown / 2 - pad, centre + shown / 2 + pad])
+    return axis
+
+
+def message_figure(text: str, title: str | None = None, height: int = 260) -> Figure:
     """An empty chart that says why there is nothing to draw yet."""
-    fig = go.Figure()
+    fig = Figure()
     fig.add_annotation(text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
                        font=dict(size=15, color="#607d8b"))
     fig.update_xaxes(visible=False)

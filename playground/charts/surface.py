@@ -10,13 +10,33 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from .style import (DIVERGING, GUIDE, MODEL, NEUTRAL, SPLIT_COLORS, base_layout, class_color, tint)
+from .figure import Figure, Props, subplot_grid, trace
+from .image import hex_rgb, png_data_uri, resample
+from .style import DIVERGING, GUIDE, MODEL, NEUTRAL, SPLIT_COLORS, base_layout, class_color, tint
 
 SURFACE_OPACITY = 0.75  # the surface a little lighter than the points drawn on it
 MAX_DRAWN_POINTS = 2000  # per split; more are thinned evenly (a redraw resends every point)
+CLASS_IMAGE_SIZE = 240  # pixels a side, at most, of the multiclass surface's picture (drawn ~330 px wide)
+PALE = 0.9  # a class colour mixed with this much white where the model cannot choose between classes
+
+
+def coordinate_names(ds) -> tuple[str, str]:
+    """The plane's two coordinates as the data names them (a CSV's own column names), read off
+    its feature names: with columns (a, b) feature 'x1' is named 'a', 'sin(x2)' 'sin(b)'
+    (data._feature_names). 'x1', 'x2' where no feature names a coordinate alone."""
+    names = ["x1", "x2"]
+    features = getattr(ds.featurize, "features", None)
+    if features is None:  # the raw columns are the features
+        return tuple((list(ds.feature_names) + names[len(ds.feature_names):])[:2])
+    found = [False, False]
+    for template, name in zip(features, ds.feature_names):
+        for i, (coord, other) in enumerate((("x1", "x2"), ("x2", "x1"))):
+            if not found[i] and template.count(coord) == 1 and other not in template:
+                prefix, suffix = template.split(coord)
+                names[i] = name[len(prefix):len(name) - len(suffix)]
+                found[i] = True
+    return names[0], names[1]
 
 
 def class_colorscale(n_classes: int) -> list[list]:
@@ -31,7 +51,7 @@ def confidence_colorscale(n_classes: int) -> list[list]:
     """For z = k + c (class k, confidence c in [0, 1)): class k's colour from near white (c = 0) to full."""
     scale = []
     for k in range(n_classes):
-        scale += [[k / n_classes, tint(class_color(k), 0.9)], [(k + 1) / n_classes, class_color(k)]]
+        scale += [[k / n_classes, tint(class_color(k), PALE)], [(k + 1) / n_classes, class_color(k)]]
     return scale
 
 
@@ -39,7 +59,7 @@ def _thin(n: int) -> slice:
     return slice(None, None, max(1, math.ceil(n / MAX_DRAWN_POINTS)))
 
 
-def _point_traces(snap, show_train: bool, show_test: bool, value_axis: str | None) -> list[go.Scatter]:
+def _point_traces(snap, show_train: bool, show_test: bool, value_axis: str | None) -> list[Props]:
     """Train points: filled with a white rim (TF playground); test: diamonds with a dark rim.
     Colour: the class (classification) or the value on the shared colour axis (regression)."""
     ds = snap.dataset
@@ -61,25 +81,26 @@ def _point_traces(snap, show_train: bool, show_test: bool, value_axis: str | Non
         rim = dict(color="white", width=1) if split == "train" else dict(color=SPLIT_COLORS["train"], width=1.5)
         marker.update(size=8 if split == "train" else 9, symbol="circle" if split == "train" else "diamond",
                       line=rim)
-        traces.append(go.Scatter(
-            x=points[:, 0], y=points[:, 1], mode="markers", name=split, marker=marker, text=text,
+        traces.append(trace(
+            "scatter", x=points[:, 0], y=points[:, 1], mode="markers", name=split, marker=marker, text=text,
             legendgroup=split, showlegend=False,
             hovertemplate=f"{split}: %{{text}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
         ))
         # The legend would show the first point's colour; a grey stand-in shows only the marker shape.
-        traces.append(go.Scatter(
-            x=[None], y=[None], mode="markers", name=split, legendgroup=split, hoverinfo="skip",
+        traces.append(trace(
+            "scatter", x=[None], y=[None], mode="markers", name=split, legendgroup=split, hoverinfo="skip",
             marker=dict(color=GUIDE, size=marker["size"], symbol=marker["symbol"], line=rim),
         ))
     return traces
 
 
 def decision_surface_figure(snap, show_test: bool = False, show_train: bool = True,
-                            height: int = 420) -> go.Figure | None:
+                            height: int = 420) -> Figure | None:
     """The model's output over the data's plane with the points on top (None for table data).
 
     binary:      P(class 1) on the orange..blue scale, 0.5 (the boundary) in the middle
-    multiclass:  the most likely class's colour, pale where the model is unsure
+    multiclass:  the most likely class's colour, pale where the model is unsure (a picture: see
+                 _class_image; a transparent heatmap under the mouse gives the hover and colour bar)
     regression:  the predicted value on the diverging scale centred on the training mean
     1-D data:    the points and the model's curve
     """
@@ -88,13 +109,14 @@ def decision_surface_figure(snap, show_test: bool = False, show_train: bool = Tr
         return None
     if ds.geometry == "line":
         return _line_figure(snap, show_test, show_train, height)
-    fig = go.Figure()
+    fig = Figure()
     value_axis = None
     hover = "(%{x:.2f}, %{y:.2f})<br>"
     if ds.task == "binary":
         names = ds.class_names
-        fig.add_trace(go.Heatmap(
-            x=vis.grid_x, y=vis.grid_y, z=vis.surface, zmin=0, zmax=1, colorscale=DIVERGING, zsmooth="best",
+        fig.add_trace(trace(
+            "heatmap", x=vis.grid_x, y=vis.grid_y, z=vis.surface.round(3), zmin=0, zmax=1, colorscale=DIVERGING,
+            zsmooth="best",  # rounded: 3 digits are plenty for colour and hover, and half the JSON
             opacity=SURFACE_OPACITY, name="model",
             colorbar=dict(title=dict(text=f"P({names[1]})"), tickvals=[0, 0.5, 1],
                           ticktext=[names[0], "50/50", names[1]], thickness=12, len=0.8),
@@ -105,53 +127,80 @@ def decision_surface_figure(snap, show_test: bool = False, show_train: bool = Tr
         k = probs.shape[-1]
         best = probs.argmax(axis=-1)  # (G, G)
         top = probs.max(axis=-1)
-        confidence = np.clip((top - 1 / k) / (1 - 1 / k), 0, 0.999)  # 0 = all classes equal, ->1 = sure
-        fig.add_trace(go.Heatmap(
-            x=vis.grid_x, y=vis.grid_y, z=best + confidence, zmin=0, zmax=k, colorscale=confidence_colorscale(k),
-            zsmooth=False, opacity=SURFACE_OPACITY, name="model",
-            text=np.asarray(ds.class_names, dtype=object)[best], customdata=top,
+        fig.add_trace(trace(  # invisible: the hover and the colour bar; z (the class) only places the hover
+            "heatmap", x=vis.grid_x, y=vis.grid_y, z=best.astype(np.int8), zmin=0, zmax=k,
+            colorscale=confidence_colorscale(k), zsmooth=False, opacity=0, name="model",
+            text=np.asarray(ds.class_names, dtype=object)[best], customdata=top.round(3),
             colorbar=dict(title=dict(text="class"), tickvals=[i + 0.5 for i in range(k)],
                           ticktext=list(ds.class_names), thickness=12, len=0.8),
             hovertemplate=hover + "%{text} (p = %{customdata:.2f})<extra></extra>",
         ))
+        fig.add_layout_image(**_class_image(vis.grid_x, vis.grid_y, probs))
     else:
         value_axis = "coloraxis"
         centre = float(np.mean(ds.y_train))
         spread = max(float(np.nanmax(np.abs(vis.surface - centre))), float(np.max(np.abs(ds.y_train - centre))), 1e-9)
-        fig.add_trace(go.Heatmap(
-            x=vis.grid_x, y=vis.grid_y, z=vis.surface, coloraxis=value_axis, zsmooth="best",
+        fig.add_trace(trace(
+            "heatmap", x=vis.grid_x, y=vis.grid_y, z=vis.surface, coloraxis=value_axis, zsmooth="best",
             opacity=SURFACE_OPACITY, name="model", hovertemplate=hover + "prediction %{z:.3g}<extra></extra>",
         ))
         fig.update_layout(coloraxis=dict(colorscale=DIVERGING, cmin=centre - spread, cmax=centre + spread,
                                          colorbar=dict(title=dict(text="value"), thickness=12, len=0.8)))
-    for trace in _point_traces(snap, show_train, show_test, value_axis):
-        fig.add_trace(trace)
+    fig.add_traces(_point_traces(snap, show_train, show_test, value_axis))
     x0, x1, y0, y1 = ds.extent
-    fig.update_xaxes(title_text="x1", range=[x0, x1], constrain="domain", showgrid=False, zeroline=False)
-    fig.update_yaxes(title_text="x2", range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain",
+    names = coordinate_names(ds)
+    fig.update_xaxes(title_text=names[0], range=[x0, x1], constrain="domain", showgrid=False, zeroline=False)
+    fig.update_yaxes(title_text=names[1], range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain",
                      showgrid=False, zeroline=False)
     fig = base_layout(fig, "Model output", height, uirevision="surface")
     fig.update_layout(plot_bgcolor=NEUTRAL)
     return fig
 
 
-def _line_figure(snap, show_test: bool, show_train: bool, height: int) -> go.Figure:
+def _class_image(grid_x: np.ndarray, grid_y: np.ndarray, probs: np.ndarray) -> Props:
+    """The multiclass surface as a layout image over the grid's extent.
+
+    A heatmap cannot draw it smoothly: its values are class + confidence, and smoothing them
+    blends neighbouring classes into a third colour at every boundary (so it was drawn as
+    blocks, one a grid cell). Here the probabilities themselves are resampled bilinearly to
+    ~240 px a side (as plotly smooths the binary surface), and each pixel takes its own
+    winner's colour, pale where unsure: boundaries as smooth as the binary one, never mixed.
+    A palette PNG: 256 // K confidence levels a class."""
+    size = min(CLASS_IMAGE_SIZE, 6 * (len(grid_x) - 1) + 1)
+    fine = resample(resample(probs.astype(np.float32), size, axis=0), size, axis=1)  # (size, size, K), row 0 = y min
+    k = fine.shape[-1]
+    levels = 256 // k
+    best = fine.argmax(axis=-1)  # (size, size)
+    top = np.take_along_axis(fine, best[..., None], axis=-1)[..., 0]
+    confidence = np.clip((top - 1 / k) / (1 - 1 / k), 0, 1)
+    index = best * levels + np.minimum((confidence * levels).astype(np.int64), levels - 1)
+    full = np.stack([hex_rgb(class_color(c)) for c in range(k)])  # (K, 3)
+    pale = np.stack([hex_rgb(tint(class_color(c), PALE)) for c in range(k)])
+    shade = (np.arange(levels) + 0.5) / levels  # each level's middle confidence
+    palette = pale[:, None] + (full - pale)[:, None] * shade[None, :, None]  # (K, levels, 3): the confidence scale
+    x0, x1, y0, y1 = float(grid_x[0]), float(grid_x[-1]), float(grid_y[0]), float(grid_y[-1])
+    return dict(source=png_data_uri(index[::-1].astype(np.uint8), palette.reshape(-1, 3).round(), level=1),
+                xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",  # row 0 = top
+                layer="below", opacity=SURFACE_OPACITY)
+
+
+def _line_figure(snap, show_test: bool, show_train: bool, height: int) -> Figure:
     vis, ds = snap.visuals, snap.dataset
-    fig = go.Figure()
+    fig = Figure()
     for split, show in (("train", show_train), ("test", show_test)):
         points = ds.points_train if split == "train" else ds.points_test
         labels = ds.y_train if split == "train" else ds.y_test
         if not show or points is None:
             continue
         keep = _thin(len(points))
-        fig.add_trace(go.Scatter(
-            x=points[keep, 0], y=labels[keep], mode="markers", name=split,
+        fig.add_trace(trace(
+            "scatter", x=points[keep, 0], y=labels[keep], mode="markers", name=split,
             marker=dict(color=SPLIT_COLORS[split], size=6, opacity=0.6 if split == "train" else 0.8,
                         symbol="circle" if split == "train" else "diamond"),
             hovertemplate=f"{split}<br>x %{{x:.3g}}<br>y %{{y:.3g}}<extra></extra>",
         ))
-    fig.add_trace(go.Scatter(
-        x=vis.grid_x, y=vis.surface, mode="lines", name="model", line=dict(color=MODEL, width=3.5),
+    fig.add_trace(trace(
+        "scatter", x=vis.grid_x, y=vis.surface, mode="lines", name="model", line=dict(color=MODEL, width=3.5),
         hovertemplate="model<br>x %{x:.3g}<br>prediction %{y:.3g}<extra></extra>",
     ))
     x0, x1, y0, y1 = ds.extent
@@ -176,7 +225,7 @@ def tile_maps(maps: np.ndarray, cols: int, gap: int) -> tuple[np.ndarray, np.nda
     return canvas, owner
 
 
-def neuron_maps_figure(snap, layer_index: int, max_units: int = 16, height: int | None = None) -> go.Figure | None:
+def neuron_maps_figure(snap, layer_index: int, max_units: int = 16, height: int | None = None) -> Figure | None:
     """Small multiples: what each unit of hidden layer `layer_index` (0 = first hidden layer) outputs
     over the plane, or along the line, on one diverging scale centred at 0. None for table data.
 
@@ -192,9 +241,9 @@ def neuron_maps_figure(snap, layer_index: int, max_units: int = 16, height: int 
     rows = math.ceil(shown / cols)
     limit = max(float(np.nanmax(np.abs(maps[:shown]))) if maps.size else 0.0, 1e-6)
     if ds.geometry == "plane":
-        fig = _tiled_maps(maps[:shown], cols, limit)
+        fig = _tiled_maps(maps[:shown], cols, limit, coordinate_names(ds))
     else:
-        fig = _line_maps(vis.grid_x, maps[:shown], cols, limit)
+        fig = _line_maps(vis.grid_x, maps[:shown], cols, limit, ds.feature_names[0] if ds.feature_names else "x")
     title = f"Units of {snap.layer_labels[layer_index]} ({snap.activations[layer_index]})"
     if units > shown:
         title += f": first {shown} of {units}"
@@ -204,14 +253,14 @@ def neuron_maps_figure(snap, layer_index: int, max_units: int = 16, height: int 
     return fig
 
 
-def _tiled_maps(maps: np.ndarray, cols: int, limit: float) -> go.Figure:
+def _tiled_maps(maps: np.ndarray, cols: int, limit: float, names: tuple[str, str]) -> Figure:
     step = max(1, math.ceil(maps.shape[-1] / 48))  # a ~120 px tile needs no more than 48 cells a side
     maps = maps[:, ::step, ::step]
     g = maps.shape[-1]
     gap = max(1, round(g * 0.08))
     canvas, owner = tile_maps(maps, cols, gap)
-    fig = go.Figure(go.Heatmap(
-        z=canvas, customdata=owner, zmin=-limit, zmax=limit, colorscale=DIVERGING, zsmooth="best",
+    fig = Figure(trace(
+        "heatmap", z=canvas, customdata=owner, zmin=-limit, zmax=limit, colorscale=DIVERGING, zsmooth="best",
         hoverongaps=False, colorbar=dict(title=dict(text="output"), thickness=10, len=0.9,
                                          tickvals=[-limit, 0, limit], tickformat=".2g"),
         hovertemplate="unit %{customdata}<br>output %{z:.3g}<extra></extra>",
@@ -224,23 +273,30 @@ def _tiled_maps(maps: np.ndarray, cols: int, limit: float) -> go.Figure:
                            yanchor="top", text=str(u + 1), showarrow=False, bgcolor="rgba(255,255,255,0.75)",
                            font=dict(size=11, color="#263238")))
     fig.update_layout(annotations=labels)
-    fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1, constrain="domain")
+    # Each tile's axes are the data's coordinates: named once for all of them, without ticks.
+    bare = dict(showticklabels=False, showgrid=False, zeroline=False, showline=False, constrain="domain")
+    fig.update_xaxes(bare, title_text=f"{names[0]} →")
+    fig.update_yaxes(bare, title_text=f"{names[1]} →", scaleanchor="x", scaleratio=1)
     fig.update_layout(plot_bgcolor="white")
     return fig
 
 
-def _line_maps(grid_x: np.ndarray, maps: np.ndarray, cols: int, limit: float) -> go.Figure:
+def _line_maps(grid_x: np.ndarray, maps: np.ndarray, cols: int, limit: float, name: str) -> Figure:
     rows = math.ceil(len(maps) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[f"unit {u + 1}" for u in range(len(maps))],
-                        horizontal_spacing=0.03, vertical_spacing=0.12 / rows)
-    for u, values in enumerate(maps):
-        fig.add_trace(go.Scatter(
-            x=grid_x, y=values, mode="lines", name=f"unit {u + 1}", line=dict(color=SPLIT_COLORS["train"], width=2),
-            hovertemplate=f"unit {u + 1}<br>x %{{x:.3g}}<br>output %{{y:.3g}}<extra></extra>",
-        ), row=u // cols + 1, col=u % cols + 1)
+    layout, cells = subplot_grid(rows, cols, horizontal_spacing=0.03, vertical_spacing=0.12 / rows,
+                                 titles=[f"unit {u + 1}" for u in range(len(maps))])
+    for note in layout.get("annotations", []):
+        note["font"]["size"] = 12
+    fig = Figure(layout=layout)
+    for u, (values, (xaxis, yaxis)) in enumerate(zip(maps, cells)):
+        fig.add_trace(trace(
+            "scatter", x=grid_x, y=values, mode="lines", name=f"unit {u + 1}", xaxis=xaxis, yaxis=yaxis,
+            line=dict(color=SPLIT_COLORS["train"], width=2),
+            hovertemplate=f"unit {u + 1}<br>{name} %{{x:.3g}}<br>output %{{y:.3g}}<extra></extra>",
+        ))
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=True, zerolinecolor=GUIDE,
                      range=[-limit * 1.05, limit * 1.05])
-    fig.update_annotations(font_size=12)
+    for u in range(max(0, len(maps) - cols), len(maps)):  # the lowest map of each column names the input
+        fig.layout["xaxis" + cells[u][0][1:]]["title"] = {"text": name}
     return fig

@@ -84,7 +84,7 @@ def data_menu() -> DataChoice:
 def data_settings(choice: DataChoice, dataset: Dataset | None, errors: list[tuple[str, str]]) -> None:
     """Preview and the settings this data set takes; `errors` are the data.* problems."""
     if dataset is not None:
-        st.plotly_chart(data_preview_figure(dataset, height=200), key="chart_data_preview",
+        st.plotly_chart(data_preview_figure(dataset, height=200).to_plotly(), key="chart_data_preview",
                         config={"displayModeBar": False, "staticPlot": True})
         task = "regression" if dataset.task == "regression" else f"{dataset.n_classes} classes"
         st.caption(f"{len(dataset.y_train):,} train · {len(dataset.y_test):,} test · {dataset.n_inputs} "

@@ -92,11 +92,11 @@ def landscape_tab(lab: LabRace) -> None:
                         help="Loss on a logarithmic axis (line) and colour scale (slice).")
     left, right = st.columns([1, 1.15], gap="medium")
     with left:
-        st.plotly_chart(landscape_line_figure(result.line, log_y=log, height=HEIGHT), key="lab_land_line",
+        st.plotly_chart(landscape_line_figure(result.line, log_y=log, height=HEIGHT).to_plotly(), key="lab_land_line",
                         config=CONFIG)
     with right:
-        st.plotly_chart(landscape_surface_figure(result.surface, log_z=log, height=HEIGHT), key="lab_land_surface",
-                        config=CONFIG)
+        st.plotly_chart(landscape_surface_figure(result.surface, log_z=log, height=HEIGHT).to_plotly(),
+                        key="lab_land_surface", config=CONFIG)
     st.caption("Left: the loss on the straight line θ₀ + α·(θ − θ₀) from the shared start (α = 0) to each "
                "contestant's weights now (α = 1) and a bit beyond; a bump in between means the path went around "
                "a ridge. Right: the loss on a plane through the centre's weights; lines are the contestants' "

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from .. import catalog
 from ..charts import paths_animation_figure, paths_figure, paths_loss_figure
+from ..charts.figure import Figure
 from ..charts.style import GUIDE
 from ..params import SpecError
 from ..paths import path_summary, run_paths
@@ -51,7 +51,7 @@ def compute_paths(function_text: str, line_up: LineUp, start: tuple[float, float
 
 
 @st.cache_data(max_entries=16, show_spinner="Building the animation…")
-def animation(function_text: str, line_up: LineUp, start: tuple[float, float], steps: int) -> go.Figure:
+def animation(function_text: str, line_up: LineUp, start: tuple[float, float], steps: int) -> Figure:
     """The animated figure (~0.5 s to build): cached like the paths it draws."""
     paths = compute_paths(function_text, line_up, start, steps)
     return paths_animation_figure(get_function(function_text), paths, height=HEIGHT)
@@ -180,18 +180,16 @@ def _charts(inputs: PathsInput, paths: pd.DataFrame) -> None:
     left, right = st.columns([1.45, 1], gap="medium")
     with left:
         if view == "animate":
-            st.plotly_chart(animation(inputs.function_text, inputs.line_up, inputs.start, inputs.steps),
+            st.plotly_chart(animation(inputs.function_text, inputs.line_up, inputs.start, inputs.steps).to_plotly(),
                             key="lab_path_animation", config=CONFIG)
         else:
-            st.plotly_chart(paths_figure(function, paths, step=step, height=HEIGHT), key="lab_path_chart",
-                            config=CONFIG)
+            st.plotly_chart(paths_figure(function, paths, step=step, height=HEIGHT).to_plotly(),
+                            key="lab_path_chart", config=CONFIG)
     with right:
-        loss = paths_loss_figure(paths, height=440)
-        if loss.layout.yaxis.type == "log":
-            loss.update_yaxes(dtick=1)  # decades only: the 2s and 5s between them clutter the axis
+        loss = paths_loss_figure(paths, height=440)  # a log axis labels decades only
         if step is not None and step < inputs.steps:
             loss.add_vline(x=step, line=dict(color=GUIDE, dash="dot", width=1.5))
-        st.plotly_chart(loss, key="lab_path_loss", config=CONFIG)
+        st.plotly_chart(loss.to_plotly(), key="lab_path_loss", config=CONFIG)
         _summary(paths, step)
 
 

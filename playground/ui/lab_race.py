@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import time
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from .. import charts
+from ..charts.figure import Figure
 from ..charts.lab import optimizer_color
 from ..race import RaceRunner, RaceSnapshot
 from .lab_results import results_panel
@@ -170,10 +170,8 @@ def _curves_panel(lab: LabRace) -> None:
         for col, metric in zip(cols, metrics):
             with col:
                 log = metric == "grad_norm" or (log_y and metric.endswith("_loss"))
-                fig = charts.race_curves_figure(snap, metric, log_y=log, height=CURVE_HEIGHT)
+                fig = charts.race_curves_figure(snap, metric, log_y=log, height=CURVE_HEIGHT)  # log: decades only
                 fig.update_layout(showlegend=False, margin=dict(b=44))
-                if log:
-                    fig.update_yaxes(dtick=1, exponentformat="power")  # decades only: 2s and 5s clutter
                 live_chart(fig, f"lab_chart_{metric}", CONFIG)
 
 
@@ -224,7 +222,7 @@ _SURFACE_KEY = {"binary": "orange and blue: the two classes, pale where the netw
                 "regression": "the network's prediction with the training points"}
 
 
-def surface_figure(c) -> go.Figure | None:
+def surface_figure(c) -> Figure | None:
     """A contestant's decision surface as a small multiple: title = label and status, no colour bar."""
     fig = charts.decision_surface_figure(c.snapshot, height=SURFACE_HEIGHT)
     if fig is None:

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.io as pio
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -73,25 +72,26 @@ _live_chart = st.components.v2.component("playground_live_chart", js=_JS, isolat
 def figure_json(fig: Figure | go.Figure, key: str) -> str:
     """What plotly.js gets for `fig` drawn under `key`; sets layout.uirevision to the key unless
     the figure has one, so zoom, pan and legend clicks survive redraws."""
-    if _layout_value(fig, "uirevision") is None:
+    fig = _as_figure(fig)
+    if fig.layout.get("uirevision") is None:
         fig.update_layout(uirevision=key)
-    return fig.to_json() if isinstance(fig, Figure) else pio.to_json(fig, validate=False)
+    return fig.to_json()
 
 
 def live_chart(fig: Figure | go.Figure, key: str, config: dict[str, Any], json_text: str | None = None) -> None:
     """Draw `fig` under `key`; drawn again under the same key, the chart updates in place.
     `json_text`: figure_json(fig, key) when the caller kept it from an earlier redraw."""
+    fig = _as_figure(fig)
     if not st.get_option("server.enableStaticServing") or not _static_plotly_ready():
-        st.plotly_chart(fig.to_plotly() if isinstance(fig, Figure) else fig, key=key, config=config)
+        st.plotly_chart(fig.to_plotly(), key=key, config=config)
         return
-    height = _layout_value(fig, "height") or 450
+    height = fig.layout.get("height") or 450
     _live_chart(key=key, data={"figure": json_text or figure_json(fig, key), "config": {**config, "responsive": True}},
                 height=int(height))
 
 
-def _layout_value(fig: Figure | go.Figure, name: str) -> Any:
-    layout = fig.layout
-    return layout.get(name) if isinstance(layout, dict) else layout[name]
+def _as_figure(fig: Figure | go.Figure) -> Figure:
+    return Figure.from_plotly(fig) if isinstance(fig, go.Figure) else fig  # a chart not yet built as a Figure
 
 
 def _static_plotly_ready() -> bool:
