@@ -13,13 +13,14 @@ import streamlit as st
 
 from playground.presets import PRESETS
 from playground.spec import Spec
-from playground.ui import controls, panels, share, sidebar, state, style, widgets
+from playground.ui import controls, gc_tuning, panels, share, sidebar, state, style, widgets
 from playground.ui.data_panel import upload_digest
 from playground.ui.lab import lab_page
 from playground.ui.session import get_session
 
 
 def main() -> None:
+    gc_tuning.freeze_startup_objects()  # once per process: full collections skip torch, plotly, ...
     # 340 px: the sidebar's starting width, room for a layer row (style.py narrows it on a projector).
     st.set_page_config(page_title="Neural network playground", page_icon=":material/hub:", layout="wide",
                        initial_sidebar_state=340)
@@ -41,18 +42,21 @@ def playground_page() -> None:
         share.share_box(settings.spec)
     share.sync_address_bar(settings.spec)
 
-    if settings.spec is not None:
-        _apply(session, settings)
-    else:
-        session.hold(settings.errors)
+    # Messages go into a container that is always drawn, so the live view below keeps its place
+    # in the page whatever comes and goes here (panels.py says why that matters).
+    with st.container(key="notices"):
+        if settings.spec is not None:
+            _apply(session, settings)
+        else:
+            session.hold(settings.errors)
+        for field, message in st.session_state.pop("link_problems", []):
+            st.warning(f"The link's settings were not used: **{field}**: {message}", icon=":material/link_off:")
     controls.run_commands(session)  # the clicks of this run act on the run just brought up to date
-    for field, message in st.session_state.pop("link_problems", []):
-        st.warning(f"The link's settings were not used: **{field}**: {message}", icon=":material/link_off:")
 
     controls.top_row(session)
-    controls.status_line(session)
-    controls.settings_notice(session)
-    panels.live_charts(session, controls.is_running(session))
+    with st.container(key="settings_notice_slot"):  # always drawn, for the same reason
+        controls.settings_notice(session)
+    panels.live_view(session)
 
 
 def _first_run() -> None:

@@ -7,6 +7,7 @@ Screenshots go to a temporary folder, and also to $PLAYGROUND_SCREENSHOT_DIR whe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -51,22 +53,21 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> No
     raise TimeoutError(f"streamlit did not answer at {url} within {timeout:.0f} s")
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is absent; install Debian's chromium package (apt-get install -y chromium)")
-    pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+@contextlib.contextmanager
+def serve_app(log=subprocess.DEVNULL, extra_args: tuple[str, ...] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`streamlit run app.py` on a free port of 127.0.0.1: yields (url, process), stops it by its id.
+    `extra_args`: more command-line options (e.g. "--runner.postScriptGC", "true")."""
     port = _free_port()
-    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         *extra_args],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
     try:
         _wait_healthy(url, proc)
-        yield url
+        yield url, proc
     finally:
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGTERM)
@@ -75,7 +76,20 @@ def app_url(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
-        log.close()
+
+
+def needs_browser() -> None:
+    """Skip the calling test where Chromium or Playwright is missing."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is absent; install Debian's chromium package (apt-get install -y chromium)")
+    pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    needs_browser()
+    with open(tmp_path_factory.mktemp("server") / "streamlit.log", "w") as log, serve_app(log) as (url, _):
+        yield url
 
 
 @pytest.fixture
@@ -94,6 +108,12 @@ def _visible(page, key: str):
     """The element with this key that is on screen (Streamlit keeps hidden copies of redrawn
     elements for a moment, so there can be more than one in the page)."""
     return page.locator(f".st-key-{key}:visible").first
+
+
+def choose(page, key: str, option: str) -> None:
+    """Pick `option` (its label as shown) in the selectbox with this key."""
+    _visible(page, key).locator("input").click()
+    page.get_by_role("option", name=option, exact=True).click()
 
 
 def _step(page) -> int:

@@ -6,6 +6,7 @@ import time
 import pytest
 import torch
 
+from playground import background
 from playground.params import SpecError
 from playground.runner import Runner
 from playground.spec import Spec
@@ -154,6 +155,24 @@ def test_a_pace_caps_the_steps_a_second_and_steps_ignore_it(runner):
     assert r.pace is None
     with pytest.raises(ValueError, match="positive number of epochs a second"):
         r.set_pace(0)
+
+
+def test_a_paced_run_takes_its_steps_in_chunks_not_one_by_one(runner):
+    # Fast (40 epochs a second: 1000 updates on the default run) once woke the thread for every
+    # update, and a paced chunk ends with a record: one record per update, and the run reached a
+    # tenth of its pace. Chunks start at most once a tick, so records are bounded by time.
+    r = runner()
+    r.set_pace(40)
+    started = time.perf_counter()
+    r.start()
+    time.sleep(0.6)
+    r.pause()
+    elapsed = time.perf_counter() - started
+    taken = r.trainer.step
+    records = len(r.snapshot().history) - 1  # the one at step 0 came before the run
+    ticks = elapsed / background.PACE_TICK_SECONDS
+    assert taken > 0 and records >= 1
+    assert records <= ticks + taken / 100 + 2  # one a chunk, plus the every-100-updates ones
 
 
 def test_a_paced_run_pauses_at_once(runner):

@@ -1,6 +1,6 @@
 """The top row: Train/Pause, Step (a batch or an epoch), Reset, Freeze view, and the live
-status line. Buttons only send commands to the runner; the status line is a fragment that
-refreshes itself while training runs.
+status line. Buttons only send commands to the runner; the status line is drawn by the live
+view's fragment (panels.live_view), which redraws it with the charts while training runs.
 
 A click is queued by its on_click callback and carried out by `run_commands`, which the page
 calls once it has applied the sidebar's settings and before it draws anything that shows the
@@ -19,7 +19,7 @@ from ..snapshot import Snapshot
 from .session import PlaygroundSession
 from .widgets import full_run_only, speed_control, step_and_settle
 
-REFRESH_SECONDS = 0.5  # live redraw period while training (2 Hz)
+REFRESH_SECONDS = 0.25  # live redraw period while training (4 Hz): one fragment run each (panels.py)
 STEP_CHOICES = {"batch": "1 batch", "epoch": "1 epoch"}
 COMMANDS = "pending_commands"  # clicks of Train, Step and Reset not carried out yet
 _FINISHED = ("done", "diverged", "failed")
@@ -126,35 +126,40 @@ def _freeze(session: PlaygroundSession) -> None:
 
 # --------------------------------------------------------------------------- status line
 
-def status_line(session: PlaygroundSession) -> None:
-    """The live status: a fragment that reruns itself while training runs."""
-    running = is_running(session)
-    st.session_state["status_seen"] = "running" if running else "idle"
-    st.fragment(run_every=REFRESH_SECONDS if running else None)(_status_fragment)(session)
-
-
-def _status_fragment(session: PlaygroundSession) -> None:
-    runner = session.runner
-    if runner is None:
-        st.caption("Waiting for valid settings…")
-        return
-    snap = runner.snapshot()
+def status_line(snap: Snapshot | None) -> None:
+    """The live status: a line of text, a progress bar and a slot for a warning or an error.
+    Drawn inside the live view's fragment (panels.live_view) from the snapshot its charts use;
+    the slot is drawn even when empty, so that what follows keeps its place in the page."""
     note = ""
-    if snap.status == "done":
+    if snap is not None and snap.status == "done":
         note = snap.message
-    elif snap.step == 0 and snap.status == "ready":
+    elif snap is not None and snap.step == 0 and snap.status == "ready":
         note = st.session_state.get("notice", "")
     with st.container(key="status_line"):
-        st.markdown(status_text(snap) + (f" · :gray[{note}]" if note else ""))
-    st.progress(min(1.0, snap.step / max(1, snap.total_steps)))
-    if snap.status == "diverged":
-        st.warning(snap.message, icon=":material/warning:")
-    elif snap.status == "failed":
-        st.error(f"Training failed: {snap.message}", icon=":material/error:")
+        if snap is None:
+            st.caption("Waiting for valid settings…")
+        else:
+            st.markdown(status_text(snap) + (f" · :gray[{note}]" if note else ""))
+    st.progress(0.0 if snap is None else min(1.0, snap.step / max(1, snap.total_steps)))
+    with st.container(key="status_message"):
+        if snap is not None and snap.status == "diverged":
+            st.warning(snap.message, icon=":material/warning:")
+        elif snap is not None and snap.status == "failed":
+            st.error(f"Training failed: {snap.message}", icon=":material/error:")
+
+
+def note_status(session: PlaygroundSession) -> None:
+    """Called by every full run: whether the run was training when the page was drawn."""
+    st.session_state["status_seen"] = "running" if is_running(session) else "idle"
+
+
+def rerun_when_run_ended(snap: Snapshot | None) -> None:
+    """In a redraw: a run that ended by itself since the page was drawn gets a full rerun, so the
+    button says Train again and the timer stops. Call last: the rest of the redraw is lost."""
     was = st.session_state.get("status_seen")
-    st.session_state["status_seen"] = snap.status
-    if was == "running" and snap.status != "running":
-        st.rerun()  # the run ended by itself: redraw the page (button label, charts stop polling)
+    st.session_state["status_seen"] = snap.status if snap is not None else "idle"
+    if was == "running" and (snap is None or snap.status != "running"):
+        st.rerun()
 
 
 def status_text(snap: Snapshot) -> str:

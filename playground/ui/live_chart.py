@@ -55,6 +55,10 @@ export default function (component) {
     graph.style.width = "100%%";
     parentElement.appendChild(graph);
   }
+  // A redraw that brings the figure this graph already shows (a frozen view, a chart that did
+  // not change) costs nothing: no parsing, no Plotly.react.
+  if (graph.drawnFigure === data.figure) return;
+  graph.drawnFigure = data.figure;  // a property, not an attribute: kept out of the DOM
   const figure = JSON.parse(data.figure);
   loadPlotly()
     .then((Plotly) => Plotly.react(graph, figure.data, figure.layout, data.config))
@@ -65,18 +69,29 @@ export default function (component) {
 _live_chart = st.components.v2.component("playground_live_chart", js=_JS, isolate_styles=False)
 
 
-def live_chart(fig: Figure | go.Figure, key: str, config: dict[str, Any]) -> None:
-    """Draw `fig` under `key`; drawn again under the same key, the chart updates in place."""
-    if isinstance(fig, go.Figure):  # a chart not yet built as a Figure
-        fig = Figure.from_plotly(fig)
+def figure_json(fig: Figure | go.Figure, key: str) -> str:
+    """What plotly.js gets for `fig` drawn under `key`; sets layout.uirevision to the key unless
+    the figure has one, so zoom, pan and legend clicks survive redraws."""
+    fig = _as_figure(fig)
+    if fig.layout.get("uirevision") is None:
+        fig.update_layout(uirevision=key)
+    return fig.to_json()
+
+
+def live_chart(fig: Figure | go.Figure, key: str, config: dict[str, Any], json_text: str | None = None) -> None:
+    """Draw `fig` under `key`; drawn again under the same key, the chart updates in place.
+    `json_text`: figure_json(fig, key) when the caller kept it from an earlier redraw."""
+    fig = _as_figure(fig)
     if not st.get_option("server.enableStaticServing") or not _static_plotly_ready():
         st.plotly_chart(fig.to_plotly(), key=key, config=config)
         return
-    if fig.layout.get("uirevision") is None:
-        fig.update_layout(uirevision=key)  # zoom, pan and legend clicks survive redraws
     height = fig.layout.get("height") or 450
-    _live_chart(key=key, data={"figure": fig.to_json(), "config": {**config, "responsive": True}},
+    _live_chart(key=key, data={"figure": json_text or figure_json(fig, key), "config": {**config, "responsive": True}},
                 height=int(height))
+
+
+def _as_figure(fig: Figure | go.Figure) -> Figure:
+    return Figure.from_plotly(fig) if isinstance(fig, go.Figure) else fig  # a chart not yet built as a Figure
 
 
 def _static_plotly_ready() -> bool:

@@ -1,78 +1,102 @@
-"""The live main area: the network and what it computes first (side by side), then tabs for
-curves, weights, gradients, hidden units and evaluation. Three fragments (network, output,
-tabs) redraw themselves from a fresh snapshot while training runs; only the open tab is
-drawn, so a redraw sends a handful of figures."""
+"""The live view: the status line, the network and what it computes (side by side), then tabs
+for curves, weights, gradients, hidden units and evaluation. One fragment draws all of it from
+one snapshot, and redraws itself every REFRESH_SECONDS while training runs.
+
+One fragment, not one per panel: each fragment run is a script run of its own (a rerun request
+from the browser, the run's setup and teardown, a batch of messages), all of it under the GIL
+the training thread needs; four fragments (status, network, output, tabs) cost four of those
+per redraw and took four snapshots. Only the open tab is drawn.
+
+A chart is rebuilt only when what it shows may have changed: its last figure is drawn again when
+the snapshot still has the same picture of the model (Visuals, compared by identity), step and
+number of records, and the chart's options are the same (a frozen view, a run standing still,
+a toggle that changes another chart). Sent again, the same figure costs little: Streamlit sends
+a message of 10 kB or more that the browser already holds as a reference to it, and the chart in
+the browser skips a figure equal to the one it shows (live_chart.py).
+
+The page keeps its shape while the timer runs. Seen once after loading presets in a row while
+training: the page went blank with "Cannot set a node at a delta path" in the browser, which
+happens when the elements a fragment was registered among move under it. So the fragment sits
+in a keyed container right after the top row, with only keyed containers before it in the main
+area (app.py draws messages into one that is always there), and is drawn even while the settings
+are invalid; inside it, messages that come and go have keyed containers of their own.
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from .. import charts
 from ..charts.figure import Figure
 from ..snapshot import Snapshot
+from . import controls
 from .controls import REFRESH_SECONDS
-from .live_chart import live_chart
+from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
 from .widgets import KEEP
 
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 TOP_HEIGHT = 390
 OPEN_TAB = "view_tab_open"  # the open tab, in a plain key that outlives a visit to the lab
-TABS_SLOWDOWN = 1  # multiplies REFRESH_SECONDS for the tabs; 2 would redraw the curves at 1 Hz
+_DRAWN = "_live_drawn"  # session-state key: {chart key: _Drawn}
 
 
-def live_charts(session: PlaygroundSession, running: bool) -> None:
-    """Three fragments that redraw themselves every REFRESH_SECONDS while training runs, unless
-    the view is frozen. A big network diagram (hundreds or thousands of links) is redrawn less
-    often, so the browser keeps up."""
-    if session.runner is None:
-        st.info("Fix the settings marked in the sidebar to build the network.", icon=":material/info:")
-        return
-    frozen = bool(st.session_state.get("freeze"))
-    every = REFRESH_SECONDS if running and not frozen else None
+def live_view(session: PlaygroundSession) -> None:
+    """The fragment, redrawn every REFRESH_SECONDS while training runs (the status line too, so it
+    ticks on while the charts are frozen)."""
+    controls.note_status(session)
+    every = REFRESH_SECONDS if controls.is_running(session) else None
     with st.container(key="live"):
+        st.fragment(run_every=every)(_live)(session)
+
+
+def _live(session: PlaygroundSession) -> None:
+    runner = session.runner
+    snap = runner.snapshot() if runner is not None else None
+    controls.status_line(snap)
+    if snap is None:
+        st.info("Fix the settings marked in the sidebar to build the network.", icon=":material/info:")
+    else:
+        shown = _shown(snap)
         left, right = st.columns([1.15, 1], gap="medium")
         with left:
-            st.fragment(run_every=every and every * _network_slowdown(session))(_network_panel)(session)
+            chart("chart_network", shown, lambda: charts.network_figure(shown, height=TOP_HEIGHT),
+                  every=REFRESH_SECONDS * _network_slowdown(shown))
         with right:
-            st.fragment(run_every=every)(_output_panel)(session)
-        st.fragment(run_every=every and every * TABS_SLOWDOWN)(_tabs_panel)(session)
+            _output_panel(shown)
+        _tabs_panel(shown)
+    controls.rerun_when_run_ended(snap)
 
 
-def _network_slowdown(session: PlaygroundSession) -> int:
-    widths = session.runner.trainer.network.widths
-    links = sum(a * b for a, b in zip(widths, widths[1:]))
+def _shown(snap: Snapshot) -> Snapshot:
+    """The frozen snapshot while the view is frozen, else the fresh one."""
+    frozen = st.session_state.get("frozen_snapshot") if st.session_state.get("freeze") else None
+    return frozen or snap
+
+
+def _network_slowdown(snap: Snapshot) -> int:
+    """A big diagram (hundreds or thousands of links) is redrawn less often, so the browser keeps up."""
+    links = sum(a * b for a, b in zip(snap.widths, snap.widths[1:]))
     return 1 if links <= 300 else 2 if links <= 1500 else 4
 
 
-def _snapshot(session: PlaygroundSession) -> Snapshot:
-    """The frozen snapshot while the view is frozen, else a fresh one."""
-    frozen = st.session_state.get("frozen_snapshot") if st.session_state.get("freeze") else None
-    return frozen or session.runner.snapshot()
-
-
-def _network_panel(session: PlaygroundSession) -> None:
-    chart(charts.network_figure(_snapshot(session), height=TOP_HEIGHT), "chart_network")
-
-
-def _output_panel(session: PlaygroundSession) -> None:
-    snap = _snapshot(session)
+def _output_panel(snap: Snapshot) -> None:
     show_test = bool(st.session_state.get("show_test", False))
-    surface = charts.decision_surface_figure(snap, show_test=show_test, show_train=True, height=TOP_HEIGHT)
-    if surface is not None:
-        chart(surface, "chart_surface")
+    if snap.dataset.geometry in ("plane", "line"):
+        chart("chart_surface", snap, lambda: charts.decision_surface_figure(
+            snap, show_test=show_test, show_train=True, height=TOP_HEIGHT), show_test)
         st.toggle("Show test data", key="show_test", persist_state=KEEP,
-                  help="Also draw the test points (diamonds) on the model output, to see how the boundary does "
-                       "on data it never trained on.")
+                  help="Also draw the test points (diamonds) on the model "
+                  "output, to see how the boundary does on data it never trained on.")
     else:
         _evaluation(snap, height=TOP_HEIGHT)
 
 
-def _tabs_panel(session: PlaygroundSession) -> None:
-    snap = _snapshot(session)
+def _tabs_panel(snap: Snapshot) -> None:
     names = list(TABS)
     ss = st.session_state
     if "view_tab" not in ss and ss.get(OPEN_TAB) in TABS:  # back from the lab: st.tabs has no persist_state
@@ -85,11 +109,37 @@ def _tabs_panel(session: PlaygroundSession) -> None:
                 TABS[name](snap)
 
 
-def chart(fig: go.Figure | Figure | None, key: str, empty: str = "Nothing to draw yet: take a training step.") -> None:
-    if fig is None:
+# --------------------------------------------------------------------------- drawing, rebuilt only when needed
+
+@dataclass
+class _Drawn:
+    figure: Any  # what build() returned: a figure, or None (nothing to draw yet)
+    visuals: Any  # the snapshot's Visuals it was built from (compared by identity)
+    version: tuple  # (step, records, status, *options)
+    built_at: float  # time.monotonic()
+    json: str | None = None  # the figure as plotly.js gets it, made on its first draw
+
+
+def chart(key: str, snap: Snapshot, build: Callable[[], Any], *options: Any, every: float = 0.0,
+          empty: str = "Nothing to draw yet: take a training step.") -> None:
+    """Draw build()'s figure under `key`, rebuilt only when the snapshot moved on or `options`
+    (everything else build() reads) changed. `every`: while training runs, rebuild at most this
+    often (seconds); a new run, a pause or a step always rebuilds."""
+    drawn_charts = st.session_state.setdefault(_DRAWN, {})
+    drawn = drawn_charts.get(key)
+    version = (snap.step, len(snap.history), snap.status, *options)
+    same = drawn is not None and drawn.visuals is snap.visuals and drawn.version == version
+    held = (drawn is not None and every > 0 and snap.status == "running" == drawn.version[2]
+            and drawn.version[3:] == version[3:] and snap.step >= drawn.version[0]
+            and time.monotonic() - drawn.built_at < every)
+    if not (same or held):
+        drawn = _Drawn(build(), snap.visuals, version, time.monotonic())
+        drawn_charts[key] = drawn
+    if drawn.figure is None:
         st.caption(empty)
-        return
-    live_chart(fig, key, CONFIG)
+    else:
+        drawn.json = drawn.json or figure_json(drawn.figure, key)
+        live_chart(drawn.figure, key, CONFIG, drawn.json)
 
 
 # --------------------------------------------------------------------------- tabs
@@ -98,14 +148,15 @@ def _curves(snap: Snapshot) -> None:
     cols = st.columns([1.25, 1, 1], gap="small")
     with cols[0]:
         log_y = st.toggle("Log scale", key="loss_log", persist_state=KEEP,
-                          help="Show the loss on a logarithmic axis: late, small improvements stay visible.")
-        chart(charts.loss_figure(snap, log_y=log_y), "chart_loss")
+                          help="Show the loss on a logarithmic axis: late, small "
+                                                           "improvements stay visible.")
+        chart("chart_loss", snap, lambda: charts.loss_figure(snap, log_y=log_y), log_y)
     with cols[1]:
         st.space("medium")
-        chart(charts.metric_figure(snap), "chart_metric")
+        chart("chart_metric", snap, lambda: charts.metric_figure(snap))
     with cols[2]:
         st.space("medium")
-        chart(charts.lr_figure(snap, height=300), "chart_lr")
+        chart("chart_lr", snap, lambda: charts.lr_figure(snap, height=300))
 
 
 def _layer_choice(label: str, key: str, labels: list[str], help: str) -> int:
@@ -121,19 +172,19 @@ def _weights(snap: Snapshot) -> None:
                           "Which dense layer's weights to show (hidden layers from the input side, then output).")
     cols = st.columns(2, gap="small")
     with cols[0]:
-        chart(charts.weight_histogram_figure(snap, index), "chart_weight_hist")
+        chart("chart_weight_hist", snap, lambda: charts.weight_histogram_figure(snap, index), index)
     with cols[1]:
-        chart(charts.weight_evolution_figure(snap, index), "chart_weight_evolution")
+        chart("chart_weight_evolution", snap, lambda: charts.weight_evolution_figure(snap, index), index)
 
 
 def _gradients(snap: Snapshot) -> None:
     cols = st.columns(3, gap="small")
     with cols[0]:
-        chart(charts.gradient_norm_figure(snap, log_y=True), "chart_grad_norm")
+        chart("chart_grad_norm", snap, lambda: charts.gradient_norm_figure(snap, log_y=True))
     with cols[1]:
-        chart(charts.gradient_bars_figure(snap), "chart_grad_bars")
+        chart("chart_grad_bars", snap, lambda: charts.gradient_bars_figure(snap))
     with cols[2]:
-        chart(charts.update_ratio_figure(snap), "chart_update_ratio")
+        chart("chart_update_ratio", snap, lambda: charts.update_ratio_figure(snap))
     st.caption("Per dense layer: the gradient's size over time and now, and how big each update is compared "
                "with the weights (around 10⁻³ is healthy; much smaller means the layer barely learns).")
 
@@ -149,15 +200,14 @@ def _neurons(snap: Snapshot) -> None:
         return
     index = _layer_choice("Hidden layer", "neurons_layer", hidden,
                           "What each unit of this layer outputs over the input plane.")
-    chart(charts.neuron_maps_figure(snap, index, max_units=16), "chart_neurons")
+    chart("chart_neurons", snap, lambda: charts.neuron_maps_figure(snap, index, max_units=16), index)
 
 
 def _evaluation(snap: Snapshot, height: int | None = None) -> None:
-    if snap.task == "regression":
-        fig = charts.prediction_scatter_figure(snap, **({"height": height} if height else {}))
-    else:
-        fig = charts.confusion_matrix_figure(snap, **({"height": height} if height else {}))
-    chart(fig, "chart_evaluation" if height is None else "chart_evaluation_top")
+    sized = {"height": height} if height else {}
+    figure = charts.prediction_scatter_figure if snap.task == "regression" else charts.confusion_matrix_figure
+    chart("chart_evaluation" if height is None else "chart_evaluation_top", snap,
+          lambda: figure(snap, **sized), snap.task)
 
 
 TABS: dict[str, Callable[[Snapshot], None]] = {

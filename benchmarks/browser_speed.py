@@ -1,0 +1,286 @@
+"""Live training in a real browser, against the same run with no page: serves the app on
+127.0.0.1, opens it in headless Chromium (Debian's package, driven by Playwright) and measures,
+for the default circle run with 1000 epochs (25 updates an epoch):
+
+- epochs/s at Speed Max while the page watches, against a Runner in this process (no server,
+  no page) on the same spec, each for --seconds or to the run's end; the pairs run one after
+  the other, so drift on a shared machine mostly cancels in each pair's ratio (target >= 0.9);
+- loss-chart redraws a second while that run trains (target >= 4);
+- epochs/s at Speed Fast (the pace is 40);
+- click Train -> first loss-chart change, on fresh page loads (target < 0.5 s);
+- the server's resident memory (RSS) at 10k and at 100k steps of a watched run at Max.
+
+The page is watched by a small script inside it (a 20 ms timer, plus a listener for the click),
+which records when the status line's step count and the loss curve's drawn path change, with
+the browser's own clock; Python only reads the records afterwards, so polling from here does
+not take CPU from the server. Times are from that in-page clock.
+
+    .venv/bin/python benchmarks/browser_speed.py [--repeats 3] [--seconds 12] [--clicks 5] [--memory-steps 100000]
+        [--skip-memory] [--server-arg=--runner.postScriptGC --server-arg=true]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from playground.runner import Runner  # noqa: E402
+from playground.spec import Spec  # noqa: E402
+from test_browser import CHROMIUM, CHROMIUM_ARGS, choose, serve_app  # noqa: E402
+
+EPOCHS = 1000
+SPEC = Spec().with_overrides(**{"train.epochs": EPOCHS})
+RUN = f"?train.epochs={EPOCHS}"
+SPEC_STEPS_PER_EPOCH = 25  # 250 training points (half of 500), batch 10; checked in main()
+
+# Installed in the page once it has drawn. Records [time, step] whenever the status line's step
+# changes, the time of every change of the loss curve's path, and the time of the press on Train.
+_PROBE = r"""() => {
+  const visible = (key) => {
+    const all = Array.from(document.querySelectorAll('.st-key-' + key));
+    return all.length > 1 ? all.find(e => e.offsetParent) : all[0];
+  };
+  const lossPath = () => {
+    const chart = visible('chart_loss');
+    const line = chart ? chart.querySelector('.js-plotly-plot path.js-line') : null;
+    return line ? line.getAttribute('d') : '';
+  };
+  const status = () => { const s = visible('status_line'); return s ? s.textContent : ''; };
+  const stepOf = (text) => { const m = text.match(/Step\s+([\d,]+)/); return m ? parseInt(m[1].replace(/,/g, '')) : -1; };
+  const probe = window.__probe = {steps: [], loss: [], clicked: null};
+  let lastLoss = lossPath(), lastStep = stepOf(status());
+  document.addEventListener('pointerdown', (e) => {
+    if (e.target.closest('.st-key-btn_train')) probe.clicked = performance.now();
+  }, true);
+  setInterval(() => {
+    const now = performance.now();
+    const path = lossPath();
+    if (path !== lastLoss) { probe.loss.push(now); lastLoss = path; }
+    const text = status();
+    const step = stepOf(text);
+    if (step !== lastStep) { probe.steps.push([now, step]); lastStep = step; }
+  }, 20);
+}"""
+
+
+def open_page(browser, url: str, query: str = RUN, speed: str | None = None):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(url + query)
+    page.wait_for_selector(".st-key-chart_loss .js-plotly-plot", timeout=90_000)
+    page.wait_for_selector(".st-key-status_line", timeout=90_000)
+    if speed:
+        choose(page, "speed", f"Speed: {speed}")
+        time.sleep(1.0)  # the rerun that applies the speed
+    page.evaluate(_PROBE)
+    return page
+
+
+def click_train(page) -> None:
+    page.locator(".st-key-btn_train:visible").first.get_by_role("button", name="Train").click()
+    page.mouse.move(5, 5)
+
+
+def click_pause(page) -> None:
+    page.locator(".st-key-btn_train:visible").first.get_by_role("button", name="Pause").click()
+
+
+def probe(page) -> dict:
+    return page.evaluate("() => window.__probe")
+
+
+def wait_probe(page, until, timeout: float) -> dict:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        time.sleep(0.5)
+        record = probe(page)
+        if until(record):
+            return record
+    raise TimeoutError(f"the page did not get there within {timeout:.0f} s")
+
+
+def rate(steps: list[list[float]], skip_seconds: float = 1.0, below: int | None = None) -> float:
+    """Updates a second: the slope of a least-squares line through the (time, step) samples
+    taken while training (the first `skip_seconds` left out: start-up), ignoring the last
+    sample at or above `below` (it arrives with the end of the run, late by up to a redraw)."""
+    moving = [(t / 1000, s) for t, s in steps if s > 0 and (below is None or s < below)]
+    if len(moving) < 3:
+        return float("nan")
+    start = moving[0][0] + skip_seconds
+    points = [(t, s) for t, s in moving if t >= start] or moving
+    if len(points) < 3:
+        points = moving
+    mean_t = statistics.fmean(t for t, _ in points)
+    mean_s = statistics.fmean(s for _, s in points)
+    num = sum((t - mean_t) * (s - mean_s) for t, s in points)
+    den = sum((t - mean_t) ** 2 for t, _ in points)
+    return num / den if den else float("nan")
+
+
+def redraws_per_second(record: dict, below: int) -> float:
+    """Loss-curve changes a second between the first moving step and the last one before the end."""
+    moving = [t for t, s in record["steps"] if 0 < s < below]
+    if len(moving) < 2:
+        return float("nan")
+    first, last = moving[0], moving[-1]
+    changes = [t for t in record["loss"] if first <= t <= last]
+    return len(changes) / ((last - first) / 1000)
+
+
+def first_chart_change(record: dict) -> float:
+    after = [t for t in record["loss"] if record["clicked"] is not None and t > record["clicked"]]
+    return (after[0] - record["clicked"]) / 1000 if after else float("nan")
+
+
+def runner_epochs_per_second(seconds: float) -> float:
+    """The same run with no page: a Runner in this process at Max, for `seconds` (or to its end)."""
+    runner = Runner(SPEC)
+    try:
+        runner.set_pace(None)
+        start = time.perf_counter()
+        runner.start()
+        runner.wait_until_settled(timeout=seconds)  # no polling: it would take the GIL from training
+        elapsed = time.perf_counter() - start
+        return runner.trainer.step / SPEC_STEPS_PER_EPOCH / elapsed
+    finally:
+        runner.close()
+
+
+def watched_max(browser, url: str, seconds: float) -> dict:
+    """Train at Max for `seconds` (or to the end) while the page watches."""
+    page = open_page(browser, url, speed="Max")
+    try:
+        click_train(page)
+        total = EPOCHS * SPEC_STEPS_PER_EPOCH
+        wait_probe(page, lambda r: any(s > 0 for _, s in r["steps"]), timeout=60)
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not any(s >= total for _, s in probe(page)["steps"]):
+            time.sleep(0.5)
+        record = probe(page)
+        if not any(s >= total for _, s in record["steps"]):
+            click_pause(page)
+        return {"epochs_per_s": rate(record["steps"], below=total) / SPEC_STEPS_PER_EPOCH,
+                "redraws_per_s": redraws_per_second(record, below=total),
+                "first_change_s": first_chart_change(record)}
+    finally:
+        page.close()
+
+
+def watched_fast(browser, url: str, seconds: float) -> float:
+    page = open_page(browser, url, speed="Fast")
+    try:
+        click_train(page)
+        wait_probe(page, lambda r: any(s > 0 for _, s in r["steps"]), timeout=60)
+        time.sleep(seconds)
+        record = probe(page)
+        click_pause(page)
+        return rate(record["steps"]) / SPEC_STEPS_PER_EPOCH
+    finally:
+        page.close()
+
+
+def click_latency(browser, url: str) -> float:
+    """A fresh page at the default speed: click Train -> the loss curve changes."""
+    page = open_page(browser, url)
+    try:
+        click_train(page)
+        record = wait_probe(page, lambda r: r["clicked"] is not None and any(t > r["clicked"] for t in r["loss"]),
+                            timeout=60)
+        click_pause(page)
+        time.sleep(0.5)
+        return first_chart_change(record)
+    finally:
+        page.close()
+
+
+def rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def watched_memory(browser, url: str, pid: int, steps: int) -> list[tuple[int, float, float]]:
+    """(step, RSS MiB, seconds) of the server at 10% and 100% of `steps` while a page watches a
+    run at Max long enough to get there."""
+    epochs = steps // SPEC_STEPS_PER_EPOCH + 100
+    page = open_page(browser, url, query=f"?train.epochs={epochs}", speed="Max")
+    marks, out, start = [steps // 10, steps], [], time.monotonic()
+    try:
+        click_train(page)
+        while marks:
+            time.sleep(0.5)
+            done = [s for _, s in probe(page)["steps"]]
+            if done and done[-1] >= marks[0]:
+                out.append((done[-1], rss_mib(pid), time.monotonic() - start))
+                marks.pop(0)
+            if time.monotonic() - start > 3600:
+                raise TimeoutError("the long run was too slow")
+        click_pause(page)
+    finally:
+        page.close()
+    return out
+
+
+def spread(values: list[float]) -> str:
+    return f"median {statistics.median(values):.2f}, range {min(values):.2f}-{max(values):.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3, help="pairs (Runner alone, watched Max run)")
+    parser.add_argument("--clicks", type=int, default=5, help="fresh page loads for click -> chart")
+    parser.add_argument("--seconds", type=float, default=12.0,
+                        help="how long each Max run trains (the 1000 epochs take ~10 s on a quiet laptop)")
+    parser.add_argument("--fast-seconds", type=float, default=8.0)
+    parser.add_argument("--memory-steps", type=int, default=100_000)
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--server-arg", action="append", default=[], help="passed on to streamlit run")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    assert Runner(SPEC).steps_per_epoch == SPEC_STEPS_PER_EPOCH
+    alone, watched, ratios, redraws, firsts, fast, clicks, memory = [], [], [], [], [], [], [], []
+    with serve_app(extra_args=tuple(args.server_arg)) as (url, server), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        open_page(browser, url).close()  # warm-up: first imports, plotly.js copied to static/
+        for i in range(args.repeats):
+            a = runner_epochs_per_second(args.seconds)
+            w = watched_max(browser, url, args.seconds)
+            alone.append(a)
+            watched.append(w["epochs_per_s"])
+            ratios.append(w["epochs_per_s"] / a)
+            redraws.append(w["redraws_per_s"])
+            firsts.append(w["first_change_s"])
+            print(f"pair {i + 1}: Runner alone {a:.1f} epochs/s, watched at Max {w['epochs_per_s']:.1f} "
+                  f"(ratio {ratios[-1]:.2f}), {w['redraws_per_s']:.1f} loss redraws/s", flush=True)
+        for _ in range(max(1, args.repeats // 2)):
+            fast.append(watched_fast(browser, url, args.fast_seconds))
+        for _ in range(args.clicks):
+            clicks.append(click_latency(browser, url))
+        if not args.skip_memory:
+            memory = watched_memory(browser, url, server.pid, args.memory_steps)
+        browser.close()
+
+    print(f"\nMax, watched / Runner alone: {spread(ratios)} (target >= 0.9); "
+          f"watched {spread(watched)} epochs/s, alone {spread(alone)} epochs/s")
+    print(f"loss-chart redraws while training at Max: {spread(redraws)} a second (target >= 4)")
+    print(f"Fast (pace 40 epochs/s): {spread(fast)} epochs/s, ratio to the pace "
+          f"{statistics.median(fast) / 40:.2f}")
+    print(f"click Train -> first loss-chart change: {spread(clicks)} s (target < 0.5 s); "
+          f"in the Max runs: {spread(firsts)} s")
+    if memory:
+        (s0, m0, t0), (s1, m1, t1) = memory
+        print(f"server RSS, watched run at Max: {m0:.0f} MiB at step {s0:,} ({t0:.0f} s), "
+              f"{m1:.0f} MiB at step {s1:,} ({t1:.0f} s): ratio {m1 / m0:.2f}")
+
+
+if __name__ == "__main__":
+    main()
