@@ -22,6 +22,7 @@ not take CPU from the server. Times are from that in-page clock.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -152,22 +153,33 @@ def runner_epochs_per_second(seconds: float) -> float:
         runner.close()
 
 
-def watched_max(browser, url: str, seconds: float) -> dict:
-    """Train at Max for `seconds` (or to the end) while the page watches."""
+def watched_max(browser, url: str, seconds: float, server_pid: int) -> dict:
+    """Train at Max for `seconds` (or to the end) while the page watches. Also the CPU time each
+    redraw (a change of the status line) costs: in the server outside its busiest thread (the
+    training thread), and in Chromium (all its processes). CPU time is what a quiet machine
+    would spend; the wall-clock rates on a busy one are lower."""
     page = open_page(browser, url, speed="Max")
     try:
         click_train(page)
         total = EPOCHS * SPEC_STEPS_PER_EPOCH
         wait_probe(page, lambda r: any(s > 0 for _, s in r["steps"]), timeout=60)
+        server_before, browser_before = thread_cpu(server_pid), cpu_seconds(chromium_pids())
+        redraws_before = len(probe(page)["steps"])
         end = time.monotonic() + seconds
         while time.monotonic() < end and not any(s >= total for _, s in probe(page)["steps"]):
             time.sleep(0.5)
+        server_after, browser_after = thread_cpu(server_pid), cpu_seconds(chromium_pids())
         record = probe(page)
         if not any(s >= total for _, s in record["steps"]):
             click_pause(page)
+        redraws = max(1, len(record["steps"]) - redraws_before)
+        spent = {tid: server_after[tid] - server_before.get(tid, 0.0) for tid in server_after}
+        busiest = max(spent, key=spent.get)
         return {"epochs_per_s": rate(record["steps"], below=total) / SPEC_STEPS_PER_EPOCH,
                 "redraws_per_s": redraws_per_second(record, below=total),
-                "first_change_s": first_chart_change(record)}
+                "first_change_s": first_chart_change(record),
+                "server_ms": 1000 * (sum(spent.values()) - spent[busiest]) / redraws,
+                "browser_ms": 1000 * (browser_after - browser_before) / redraws}
     finally:
         page.close()
 
@@ -197,6 +209,55 @@ def click_latency(browser, url: str) -> float:
         return first_chart_change(record)
     finally:
         page.close()
+
+
+def _cpu(stat_path: str) -> float:
+    """utime + stime of a /proc stat file, in seconds."""
+    with open(stat_path) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of each thread of a process."""
+    out = {}
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            out[int(task)] = _cpu(f"/proc/{pid}/task/{task}/stat")
+        except OSError:
+            pass  # the thread ended
+    return out
+
+
+def chromium_pids() -> list[int]:
+    """This process's descendants that are Chromium (Playwright's driver, node, is left out)."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    head, tail = f.read().rsplit(")", 1)
+                parents[int(entry)] = int(tail.split()[1])
+                names[int(entry)] = head.split("(", 1)[1]
+            except OSError:
+                continue
+    mine, grew = {os.getpid()}, True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in mine} - mine
+        mine |= found
+        grew = bool(found)
+    return [pid for pid in mine if "chrom" in names.get(pid, "")]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += _cpu(f"/proc/{pid}/stat")
+        except OSError:
+            pass
+    return total
 
 
 def rss_mib(pid: int) -> float:
@@ -243,24 +304,30 @@ def main() -> None:
     parser.add_argument("--memory-steps", type=int, default=100_000)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--server-arg", action="append", default=[], help="passed on to streamlit run")
+    parser.add_argument("--app-dir", type=Path, default=ROOT,
+                        help="serve another checkout of the app (e.g. an older commit, to compare)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     assert Runner(SPEC).steps_per_epoch == SPEC_STEPS_PER_EPOCH
     alone, watched, ratios, redraws, firsts, fast, clicks, memory = [], [], [], [], [], [], [], []
-    with serve_app(extra_args=tuple(args.server_arg)) as (url, server), sync_playwright() as p:
+    server_ms, browser_ms = [], []
+    with serve_app(extra_args=tuple(args.server_arg), root=args.app_dir) as (url, server), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         open_page(browser, url).close()  # warm-up: first imports, plotly.js copied to static/
         for i in range(args.repeats):
             a = runner_epochs_per_second(args.seconds)
-            w = watched_max(browser, url, args.seconds)
+            w = watched_max(browser, url, args.seconds, server.pid)
             alone.append(a)
             watched.append(w["epochs_per_s"])
             ratios.append(w["epochs_per_s"] / a)
             redraws.append(w["redraws_per_s"])
+            server_ms.append(w["server_ms"])
+            browser_ms.append(w["browser_ms"])
             firsts.append(w["first_change_s"])
             print(f"pair {i + 1}: Runner alone {a:.1f} epochs/s, watched at Max {w['epochs_per_s']:.1f} "
-                  f"(ratio {ratios[-1]:.2f}), {w['redraws_per_s']:.1f} loss redraws/s", flush=True)
+                  f"(ratio {ratios[-1]:.2f}), {w['redraws_per_s']:.1f} loss redraws/s; CPU per redraw: server "
+                  f"{w['server_ms']:.0f} ms (outside training), Chromium {w['browser_ms']:.0f} ms", flush=True)
         for _ in range(max(1, args.repeats // 2)):
             fast.append(watched_fast(browser, url, args.fast_seconds))
         for _ in range(args.clicks):
@@ -272,6 +339,8 @@ def main() -> None:
     print(f"\nMax, watched / Runner alone: {spread(ratios)} (target >= 0.9); "
           f"watched {spread(watched)} epochs/s, alone {spread(alone)} epochs/s")
     print(f"loss-chart redraws while training at Max: {spread(redraws)} a second (target >= 4)")
+    print(f"CPU time per redraw at Max: server (outside the training thread) {spread(server_ms)} ms, "
+          f"Chromium {spread(browser_ms)} ms")
     print(f"Fast (pace 40 epochs/s): {spread(fast)} epochs/s, ratio to the pace "
           f"{statistics.median(fast) / 40:.2f}")
     print(f"click Train -> first loss-chart change: {spread(clicks)} s (target < 0.5 s); "

@@ -54,15 +54,17 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90.0) -> No
 
 
 @contextlib.contextmanager
-def serve_app(log=subprocess.DEVNULL, extra_args: tuple[str, ...] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
+def serve_app(log=subprocess.DEVNULL, extra_args: tuple[str, ...] = (),
+              root: Path = ROOT) -> Iterator[tuple[str, subprocess.Popen]]:
     """`streamlit run app.py` on a free port of 127.0.0.1: yields (url, process), stops it by its id.
-    `extra_args`: more command-line options (e.g. "--runner.postScriptGC", "true")."""
+    `extra_args`: more command-line options (e.g. "--runner.postScriptGC", "true"); `root`: the
+    checkout to serve (its .streamlit/config.toml applies)."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
+        [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
          *extra_args],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        cwd=root, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -111,8 +113,12 @@ def _visible(page, key: str):
 
 
 def choose(page, key: str, option: str) -> None:
-    """Pick `option` (its label as shown) in the selectbox with this key."""
-    _visible(page, key).locator("input").click()
+    """Pick `option` (its label as shown) in the selectbox with this key. Typed first, so that
+    the list holds only that option: a click in a long list can land on another one when the
+    page redraws under it."""
+    box = _visible(page, key).locator("input")
+    box.click()
+    box.fill(option)
     page.get_by_role("option", name=option, exact=True).click()
 
 

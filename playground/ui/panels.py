@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import charts
 from ..charts.figure import Figure
 from ..snapshot import Snapshot
-from . import controls
+from . import controls, state
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
@@ -47,14 +48,16 @@ _DRAWN = "_live_drawn"  # session-state key: {chart key: _Drawn}
 
 def live_view(session: PlaygroundSession) -> None:
     """The fragment, redrawn every REFRESH_SECONDS while training runs (the status line too, so it
-    ticks on while the charts are frozen)."""
+    ticks on while the charts are frozen). Called last by a full run."""
     controls.note_status(session)
+    _commit_settings()
     every = REFRESH_SECONDS if controls.is_running(session) else None
     with st.container(key="live"):
         st.fragment(run_every=every)(_live)(session)
 
 
 def _live(session: PlaygroundSession) -> None:
+    _keep_settings()
     runner = session.runner
     snap = runner.snapshot() if runner is not None else None
     controls.status_line(snap)
@@ -107,6 +110,39 @@ def _tabs_panel(snap: Snapshot) -> None:
         if tab.open is not False:
             with tab:
                 TABS[name](snap)
+
+
+# --------------------------------------------------------------------------- timed redraws change no settings
+
+# Every rerun the browser asks for carries the values of all the page's widgets as the browser
+# has them, a timed one too. A browser that has not yet drawn the full run the server just made
+# (a preset loaded: dozens of settings written by the server) sends its older values with the
+# timer's next tick, and Streamlit takes them: seen in Chromium, presets loaded while a run
+# trained came back half undone or not at all (4 of 21). So a timed redraw puts back the values
+# the last full run drew for every widget outside the live view. A change the user made is not
+# lost by that: it comes again with the full rerun its widget asks for.
+_COMMITTED = "_settings_drawn"  # session-state key: {key: value} as the last full run left them
+_GUARDED = ("preset", "freeze")  # besides the settings (state.is_setting): widgets with callbacks
+_PLAIN = (bool, int, float, str, type(None), list, tuple)  # the values such widgets hold
+
+
+def _guarded(key: str) -> bool:
+    return key in _GUARDED or state.is_setting(key)
+
+
+def _commit_settings() -> None:
+    ss = st.session_state
+    ss[_COMMITTED] = {key: ss[key] for key in ss if _guarded(key) and isinstance(ss[key], _PLAIN)}
+
+
+def _keep_settings() -> None:
+    ctx = get_script_run_ctx()
+    if ctx is None or not ctx.fragment_ids_this_run:  # a full run: its values are the new ones
+        return
+    ss = st.session_state
+    for key, value in ss.get(_COMMITTED, {}).items():
+        if key in ss and ss[key] != value:
+            ss[key] = value
 
 
 # --------------------------------------------------------------------------- drawing, rebuilt only when needed

@@ -60,6 +60,11 @@ def _managed(key: str) -> bool:
     return key.startswith(_PREFIXES) and key not in _NOT_SETTABLE
 
 
+def is_setting(key: str) -> bool:
+    """Whether `key` holds a setting of the spec (a widget value that code may also write)."""
+    return _managed(key)
+
+
 # --------------------------------------------------------------------------- spec -> state
 
 def spec_to_state(spec: Spec) -> dict[str, Any]:

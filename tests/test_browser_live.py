@@ -1,0 +1,84 @@
+"""The live view in a real browser, where it once broke: presets loaded one after another from the
+sidebar's menu, each trained for a moment, the next loaded while the last one still trains.
+
+Seen once by hand: after six presets in a row the page went blank white with "Cannot set a node
+at a delta path" in the browser's console (elements moved under a fragment whose timer was
+running), and only a reload brought it back. The presets below change what the page holds
+(2-D, table and 1-D data; one to three hidden layers), and the console must stay clean.
+
+Run with:  pytest -m browser tests/test_browser_live.py
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from test_browser import _step, _visible, _wait, app_url, choose, page  # noqa: F401 - fixtures
+
+from playground.presets import PRESETS
+
+pytestmark = pytest.mark.browser
+
+# Plane, table (a confusion matrix instead of a surface), line (1-D regression), then plane again.
+PRESETS_IN_A_ROW = ("xor", "digits-mlp", "spiral", "sine-regression", "blobs", "moons", "circle")
+TRAIN_SECONDS = 1.5
+
+
+def _listen_for_errors(page, app_url: str) -> list[str]:
+    """Errors the page logs or throws. A resource from elsewhere that cannot load is left out:
+    the test machine may have no internet (Streamlit asks for a few things from outside)."""
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        source = (message.location or {}).get("url", "")
+        offline = "Failed to load resource" in message.text and not source.startswith(app_url)
+        if message.type == "error" and not offline:
+            errors.append(f"{message.text} ({source})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+    return errors
+
+
+def _drawn_charts(page) -> int:
+    """Plotly graphs on screen in the live view (a blank page has none)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('.st-key-live .js-plotly-plot'))
+        .filter(e => e.offsetParent && e.getBoundingClientRect().height > 50).length""")
+
+
+def _caption(name: str) -> str:
+    """The start of the sidebar's caption for a loaded preset whose settings are unchanged
+    (only the start: the markdown turns "->" into an arrow)."""
+    return f"{name}: {PRESETS[name].description[:20]}"
+
+
+def _sidebar(page) -> str:
+    return page.locator('[data-testid="stSidebar"]').inner_text()
+
+
+def _status(page) -> str:
+    return _visible(page, "status_line").inner_text()
+
+
+def test_presets_in_a_row_while_training_keep_the_page_drawn(page, app_url):
+    errors = _listen_for_errors(page, app_url)
+    page.goto(app_url)
+    page.wait_for_selector(".st-key-chart_network .js-plotly-plot", timeout=60_000)
+    choose(page, "speed", "Speed: Medium")  # 10 epochs a second: no preset finishes while we look
+    for name in PRESETS_IN_A_ROW:
+        choose(page, "preset", name)  # while the last preset still trains: its timer is running
+        # Loaded, and not undone by a timed redraw that brought the browser's older settings.
+        _wait(lambda: _caption(name) in _sidebar(page), timeout=60)
+        _wait(lambda: "Ready" in _status(page) and _step(page) == 0, timeout=60)
+        _visible(page, "btn_train").get_by_role("button", name="Train").click()
+        _wait(lambda: _step(page) > 0, timeout=60)
+        first = _step(page)
+        time.sleep(TRAIN_SECONDS)
+        _wait(lambda: _step(page) > first, timeout=30)  # the redraws go on by themselves
+        assert _drawn_charts(page) >= 3, f"the live view is not drawn after loading {name!r}"
+        assert not errors, f"browser errors after loading {name!r}: {errors}"
+        assert _caption(name) in _sidebar(page)  # still that preset's settings
+    assert "Training" in _status(page)
+    assert page.locator(".st-key-preset").is_visible()  # the sidebar too: not a blank page
