@@ -7,6 +7,7 @@ import json
 import math
 import struct
 import zlib
+from xml.etree import ElementTree
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from playground import charts
 from playground.charts.figure import Figure
 from playground.charts.image import hex_rgb
 from playground.charts.style import (CLASS_COLORS, FEW_POINTS, NEGATIVE, OPTIMIZER_COLORS, POSITIVE, class_color,
-                                     log_axis, tint)
+                                     log_axis, sign_color, tint)
 from playground.charts.surface import PALE
 from playground.snapshot import take_snapshot
 from playground.spec import Spec
@@ -189,20 +190,99 @@ def test_log_axes_label_decades_only_when_the_data_spans_them(binary):
 
 # --------------------------------------------------------------------------- surface
 
+def points_drawn(image: dict, extent) -> dict[str, list[tuple[float, float, str]]]:
+    """The points in surface.py's SVG picture: split -> [(x, y, fill colour)], in data coordinates.
+    Each path's vertices are points; its markers (named after the split) draw them."""
+    svg = ElementTree.fromstring(base64.b64decode(image["source"].split(",", 1)[1]))
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    _, _, width, height = (float(v) for v in svg.get("viewBox").split())
+    fills = {m.get("id"): m[0].get("fill") for m in svg.iterfind(".//svg:marker", ns)}
+    x0, x1, y0, y1 = extent
+    drawn: dict[str, list] = {}
+    for path in svg.iterfind("svg:path", ns):
+        marker = path.get("marker-mid")[len("url(#"):-1]
+        assert path.get("marker-start") == path.get("marker-end") == path.get("marker-mid")
+        numbers = [float(v) for v in path.get("d").lstrip("M").split()]
+        split = marker.rstrip("0123456789")
+        drawn.setdefault(split, []).extend(
+            (x0 + px / width * (x1 - x0), y1 - py / height * (y1 - y0), fills[marker])
+            for px, py in zip(numbers[::2], numbers[1::2]))
+    return drawn
+
+
 def test_binary_surface_with_train_and_test_points(binary):
     snap = snapshot(binary)
+    ds = snap.dataset
     g = binary.spec.telemetry.surface_resolution
     fig = charts.decision_surface_figure(snap, show_test=True)
-    heat = fig.data[0]
-    assert np.shape(heat["z"]) == (g, g) and (heat["zmin"], heat["zmax"]) == (0, 1)
-    points = [t for t in fig.data if t["name"] in ("train", "test") and t["x"][0] is not None]
-    assert [t["name"] for t in points] == ["train", "test"]
-    assert len(points[0]["x"]) == len(snap.dataset.y_train) and len(points[1]["x"]) == len(snap.dataset.y_test)
-    np.testing.assert_array_equal(points[0]["marker"]["color"], snap.dataset.y_train)
+    heat = fig.data[0]  # the hover and the colour bar; the surface itself is a picture
+    assert np.shape(heat["z"]) == (g, g) and (heat["zmin"], heat["zmax"]) == (0, 1) and heat["opacity"] == 0
+    surface, points = fig.layout["images"]
+    assert surface["layer"] == points["layer"] == "below"  # points after the surface: drawn on top
+    drawn = points_drawn(points, ds.extent)
+    assert sorted(drawn) == ["test", "train"]
+    span = ds.extent[1] - ds.extent[0]
+    for split, xy, labels in (("train", ds.points_train, ds.y_train), ("test", ds.points_test, ds.y_test)):
+        assert len(drawn[split]) == len(xy)
+        # Every point, at its place (to the picture's 1/1000 grid) and in its class's colour.
+        at = np.array([(x, y) for x, y, _ in drawn[split]])
+        fills = np.array([fill for _, _, fill in drawn[split]])
+        for (x, y), c in zip(xy, labels):
+            near = np.abs(at - (x, y)).max(axis=1) <= span / 1000
+            assert (fills[near] == class_color(int(c))).any(), (split, x, y)
+    legend = [t for t in fig.data if t["type"] == "scatter"]  # a grey marker of each split's shape
+    assert [(t["name"], t["marker"]["symbol"]) for t in legend] == [("train", "circle"), ("test", "diamond")]
     assert fig.layout["yaxis"]["scaleanchor"] == "x"  # equal aspect
 
     only_train = charts.decision_surface_figure(snap)
     assert not traces_named(only_train, "test")
+    assert list(points_drawn(only_train.layout["images"][1], ds.extent)) == ["train"]
+    # Every redraw sends the same picture of the points (the browser keeps the one it shows).
+    assert only_train.layout["images"][1]["source"] == charts.decision_surface_figure(snap).layout["images"][1]["source"]
+
+
+def test_binary_surface_picture_shows_the_model_probability(binary):
+    """The surface's picture: P(class 1) on the diverging scale, bilinear between grid points,
+    so at each grid point the pixel has that point's colour."""
+    snap = snapshot(binary)
+    g = binary.spec.telemetry.surface_resolution
+    image = charts.decision_surface_figure(snap).layout["images"][0]
+    rgb = decode_png(image["source"]).astype(float)
+    size = rgb.shape[0]
+    assert rgb.shape[:2] == (size, size) and size >= 5 * g
+    for i in range(0, g, 4):
+        for j in range(0, g, 4):
+            row, col = size - 1 - round(i * (size - 1) / (g - 1)), round(j * (size - 1) / (g - 1))
+            p = float(snap.visuals.surface[i, j])
+            expected = hex_rgb(sign_color(2 * p - 1, 1.0))  # P 0 = NEGATIVE, 0.5 = neutral, 1 = POSITIVE
+            assert np.abs(rgb[row, col] - expected).max() <= 3, (i, j, p)
+
+
+def test_regression_surface_keeps_one_scale_for_surface_and_points():
+    trainer = make_trainer(**{"data.name": "plane"})
+    snap = snapshot(trainer)
+    ds = snap.dataset
+    fig = charts.decision_surface_figure(snap)
+    heat = fig.data[0]
+    centre, spread = float(np.mean(ds.y_train)), float(np.max(np.abs(ds.y_train - np.mean(ds.y_train))))
+    assert (heat["zmin"], heat["zmax"]) == pytest.approx((centre - spread, centre + spread))
+    drawn = points_drawn(fig.layout["images"][1], ds.extent)["train"]
+    span = ds.extent[1] - ds.extent[0]
+
+    def fill_at(index: int) -> np.ndarray:
+        x, y = ds.points_train[index]
+        return hex_rgb(next(f for px, py, f in drawn if abs(px - x) <= span / 1000 and abs(py - y) <= span / 1000))
+
+    # The point furthest from the mean is drawn in its end of the scale; bluer as the target grows.
+    far = int(np.argmax(np.abs(ds.y_train - centre)))
+    end = POSITIVE if ds.y_train[far] > centre else NEGATIVE
+    assert fill_at(far) == pytest.approx(hex_rgb(end), abs=1)
+    blueness = [fill_at(i)[2] - fill_at(i)[0] for i in np.argsort(ds.y_train)]
+    assert np.all(np.diff(blueness) >= 0) and blueness[-1] - blueness[0] > 150
+    # A diverged model (NaN everywhere) still draws: the surface in the scale's middle colour.
+    broken = replace(snap, visuals=replace(snap.visuals, surface=np.full_like(snap.visuals.surface, np.nan)))
+    rgb = decode_png(charts.decision_surface_figure(broken).layout["images"][0]["source"])
+    assert (rgb == rgb[0, 0]).all() and np.abs(rgb[0, 0] - hex_rgb(sign_color(0.0, 1.0))).max() <= 2
 
 
 def test_multiclass_surface_colours_the_most_likely_class(multiclass):
@@ -449,7 +529,7 @@ def test_three_class_surface_is_smooth_and_never_mixes_class_colours(multiclass)
     fig = charts.decision_surface_figure(snap)
     heat = fig.data[0]
     assert heat["opacity"] == 0 and "colorbar" in heat  # hover and colour bar only
-    (image,) = fig.layout["images"]
+    image, _points = fig.layout["images"]
     rgb = decode_png(image["source"]).astype(float)
     assert rgb.shape[0] == rgb.shape[1] >= 5 * g  # far finer than one block per grid cell
     x0, x1, y0, y1 = snap.dataset.extent

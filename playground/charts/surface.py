@@ -7,18 +7,21 @@ first visuals exist.
 
 from __future__ import annotations
 
+import base64
 import functools
 import math
+import weakref
 
 import numpy as np
+from plotly.colors import sample_colorscale
 
 from .figure import Figure, Props, subplot_grid, trace
 from .image import hex_rgb, png_data_uri, resample
-from .style import DIVERGING, GUIDE, MODEL, NEUTRAL, SPLIT_COLORS, base_layout, class_color, tint
+from .style import DIVERGING, GUIDE, MODEL, NEUTRAL, SPLIT_COLORS, base_layout, class_color, sign_color, tint
 
 SURFACE_OPACITY = 0.75  # the surface a little lighter than the points drawn on it
 MAX_DRAWN_POINTS = 2000  # per split; more are thinned evenly (a redraw resends every point)
-CLASS_IMAGE_SIZE = 240  # pixels a side, at most, of the multiclass surface's picture (drawn ~330 px wide)
+CLASS_IMAGE_SIZE = 240  # pixels a side, at most, of the surface's picture (drawn ~280-330 px wide)
 PALE = 0.9  # a class colour mixed with this much white where the model cannot choose between classes
 
 
@@ -60,11 +63,59 @@ def _thin(n: int) -> slice:
     return slice(None, None, max(1, math.ceil(n / MAX_DRAWN_POINTS)))
 
 
-def _point_traces(snap, show_train: bool, show_test: bool, value_axis: str | None) -> list[Props]:
-    """Train points: filled with a white rim (TF playground); test: diamonds with a dark rim.
-    Colour: the class (classification) or the value on the shared colour axis (regression)."""
+def _point_traces(snap, show_train: bool, show_test: bool) -> list[Props]:
+    """The legend's entries for the points (a grey marker of each split's shape: the points
+    themselves are a picture, _points_image). Train: filled circles with a white rim (TF
+    playground); test: diamonds with a dark rim."""
     ds = snap.dataset
     traces = []
+    for split, show in (("train", show_train), ("test", show_test)):
+        points = ds.points_train if split == "train" else ds.points_test
+        if not show or points is None or len(points) == 0:
+            continue
+        rim = dict(color="white", width=1) if split == "train" else dict(color=SPLIT_COLORS["train"], width=1.5)
+        traces.append(trace(
+            "scatter", x=[None], y=[None], mode="markers", name=split, hoverinfo="skip",
+            marker=dict(color=GUIDE, size=8 if split == "train" else 9,
+                        symbol="circle" if split == "train" else "diamond", line=rim),
+        ))
+    return traces
+
+
+def _points_image(ds, show_train: bool, show_test: bool, value_range: tuple[float, float] | None) -> Props | None:
+    """The data's points as one SVG layout image over the plot area (None when none are shown).
+
+    Drawn as plotly markers, 250 points cost the browser half the surface chart's time at every
+    live redraw (each an SVG node restyled: Plotly.react redraws every trace when any changed),
+    though the points never move while a model trains. As a picture with a source that does not
+    change, plotly keeps the image it already shows and the redraw costs nothing. A point's
+    hover is lost; the surface's own hover still gives the coordinates and the model's output.
+
+    Colour: the class, or (regression) the value on `value_range` of the diverging scale.
+    Cached per data set: the same picture every redraw."""
+    key = (show_train, show_test, value_range)
+    cached = _POINT_IMAGES.setdefault(ds, {})
+    if key not in cached:
+        cached[key] = _draw_points(ds, show_train, show_test, value_range)
+    return cached[key]
+
+
+_POINT_IMAGES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Dataset -> {options: image}
+POINTS_VIEWBOX = 1000  # the picture's width in its own units (whole numbers): the plot area is 0..1000 wide
+POINT_RADIUS = 14  # of POINTS_VIEWBOX: a ~8 px marker where the plot area is ~280 px wide
+
+
+def _draw_points(ds, show_train: bool, show_test: bool, value_range: tuple[float, float] | None) -> Props | None:
+    """One path per colour whose vertices are the points, with the point's shape as an SVG
+    marker on every vertex (no stroke on the path itself): ~8 bytes a point, so even 2 x 2000
+    points send ~40 KB. Test diamonds are drawn after (above) the train circles."""
+    x0, x1, y0, y1 = ds.extent
+    width, height = POINTS_VIEWBOX, round(POINTS_VIEWBOX * (y1 - y0) / (x1 - x0))  # the data's aspect: round dots
+    r = POINT_RADIUS
+    shapes = {"train": (f'<circle r="{r}" fill="{{fill}}" stroke="white" stroke-width="{r / 4:g}"/>'),
+              "test": (f'<path d="M0 {-r * 1.2:g}L{r * 1.2:g} 0 0 {r * 1.2:g}{-r * 1.2:g} 0Z" fill="{{fill}}" '
+                       f'stroke="{SPLIT_COLORS["train"]}" stroke-width="{r / 3:g}"/>')}
+    defs, paths = [], []
     for split, show in (("train", show_train), ("test", show_test)):
         points = ds.points_train if split == "train" else ds.points_test
         labels = ds.y_train if split == "train" else ds.y_test
@@ -72,27 +123,31 @@ def _point_traces(snap, show_train: bool, show_test: bool, value_axis: str | Non
             continue
         keep = _thin(len(points))
         points, labels = points[keep], labels[keep]
-        if value_axis:
-            marker = dict(color=labels.astype(float), coloraxis=value_axis)
-            text = [f"{v:.3g}" for v in labels]
+        px = np.rint((points[:, 0] - x0) / (x1 - x0) * width).astype(np.int64)
+        py = np.rint((y1 - points[:, 1]) / (y1 - y0) * height).astype(np.int64)  # SVG y grows downwards
+        if value_range is None:
+            colors = np.asarray([class_color(int(c)) for c in range(max(1, ds.n_classes))])[labels.astype(np.int64)]
         else:
-            k = max(1, ds.n_classes)
-            marker = dict(color=labels, colorscale=class_colorscale(k), cmin=-0.5, cmax=k - 0.5, showscale=False)
-            text = [ds.class_names[int(c)] for c in labels]
-        rim = dict(color="white", width=1) if split == "train" else dict(color=SPLIT_COLORS["train"], width=1.5)
-        marker.update(size=8 if split == "train" else 9, symbol="circle" if split == "train" else "diamond",
-                      line=rim)
-        traces.append(trace(
-            "scatter", x=points[:, 0], y=points[:, 1], mode="markers", name=split, marker=marker, text=text,
-            legendgroup=split, showlegend=False,
-            hovertemplate=f"{split}: %{{text}}<br>(%{{x:.2f}}, %{{y:.2f}})<extra></extra>",
-        ))
-        # The legend would show the first point's colour; a grey stand-in shows only the marker shape.
-        traces.append(trace(
-            "scatter", x=[None], y=[None], mode="markers", name=split, legendgroup=split, hoverinfo="skip",
-            marker=dict(color=GUIDE, size=marker["size"], symbol=marker["symbol"], line=rim),
-        ))
-    return traces
+            lo, hi = value_range
+            levels = np.clip(np.rint((labels - lo) / (hi - lo) * 15), 0, 15).astype(np.int64)  # 16 shades
+            colors = np.asarray([sign_color(v, 1.0) for v in np.linspace(-1, 1, 16)])[levels]
+        for color in dict.fromkeys(colors.tolist()):
+            mask = colors == color
+            name = f"{split}{len(defs)}"
+            defs.append(f'<marker id="{name}" markerUnits="userSpaceOnUse" overflow="visible">'
+                        f'{shapes[split].format(fill=color)}</marker>')
+            d = "M" + " ".join(f"{a} {b}" for a, b in zip(px[mask].tolist(), py[mask].tolist()))
+            paths.append(f'<path d="{d}" fill="none" stroke="none" marker-start="url(#{name})" '
+                         f'marker-mid="url(#{name})" marker-end="url(#{name})"/>')
+    if not paths:
+        return None
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" preserveAspectRatio="none">'
+           f'<defs>{"".join(defs)}</defs>{"".join(paths)}</svg>')
+    # Placed by its centre: plotly keeps one image per (x, y, size) and the surface's picture
+    # covers the same extent from its top-left corner.
+    return dict(source="data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii"),
+                xref="x", yref="y", x=(x0 + x1) / 2, y=(y0 + y1) / 2, xanchor="center", yanchor="middle",
+                sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below")
 
 
 def decision_surface_figure(snap, show_test: bool = False, show_train: bool = True,
@@ -111,26 +166,24 @@ def decision_surface_figure(snap, show_test: bool = False, show_train: bool = Tr
     if ds.geometry == "line":
         return _line_figure(snap, show_test, show_train, height)
     fig = Figure()
-    value_axis = None
+    value_range = None
     hover = "(%{x:.2f}, %{y:.2f})<br>"
     if ds.task == "binary":
         names = ds.class_names
-        fig.add_trace(trace(
-            "heatmap", x=vis.grid_x, y=vis.grid_y, z=vis.surface.round(3), zmin=0, zmax=1, colorscale=DIVERGING,
-            zsmooth="best",  # rounded: 3 digits are plenty for colour and hover, and half the JSON
-            opacity=SURFACE_OPACITY, name="model",
+        fig.add_trace(_hover_heatmap(
+            vis, z=vis.surface.round(3), zmin=0, zmax=1, colorscale=DIVERGING,
             colorbar=dict(title=dict(text=f"P({names[1]})"), tickvals=[0, 0.5, 1],
                           ticktext=[names[0], "50/50", names[1]], thickness=12, len=0.8),
             hovertemplate=hover + f"P({names[1]}) %{{z:.2f}}<extra></extra>",
         ))
+        fig.add_layout_image(**_scale_image(vis.grid_x, vis.grid_y, vis.surface, 0.0, 1.0))
     elif ds.task == "multiclass":
         probs = vis.surface  # (G, G, K)
         k = probs.shape[-1]
         best = probs.argmax(axis=-1)  # (G, G)
         top = probs.max(axis=-1)
-        fig.add_trace(trace(  # invisible: the hover and the colour bar; z (the class) only places the hover
-            "heatmap", x=vis.grid_x, y=vis.grid_y, z=best.astype(np.int8), zmin=0, zmax=k,
-            colorscale=confidence_colorscale(k), zsmooth=False, opacity=0, name="model",
+        fig.add_trace(_hover_heatmap(  # z (the class) only places the hover
+            vis, z=best.astype(np.int8), zmin=0, zmax=k, colorscale=confidence_colorscale(k),
             text=np.asarray(ds.class_names, dtype=object)[best], customdata=top.round(3),
             colorbar=dict(title=dict(text="class"), tickvals=[i + 0.5 for i in range(k)],
                           ticktext=list(ds.class_names), thickness=12, len=0.8),
@@ -138,16 +191,21 @@ def decision_surface_figure(snap, show_test: bool = False, show_train: bool = Tr
         ))
         fig.add_layout_image(**_class_image(vis.grid_x, vis.grid_y, probs))
     else:
-        value_axis = "coloraxis"
+        # The scale is the data's own spread about its mean, the same all run long (so the points'
+        # picture stays put): a wilder prediction early on shows in the scale's end colour.
         centre = float(np.mean(ds.y_train))
-        spread = max(float(np.nanmax(np.abs(vis.surface - centre))), float(np.max(np.abs(ds.y_train - centre))), 1e-9)
-        fig.add_trace(trace(
-            "heatmap", x=vis.grid_x, y=vis.grid_y, z=vis.surface, coloraxis=value_axis, zsmooth="best",
-            opacity=SURFACE_OPACITY, name="model", hovertemplate=hover + "prediction %{z:.3g}<extra></extra>",
+        spread = max(float(np.max(np.abs(ds.y_train - centre))), 1e-9)
+        value_range = (centre - spread, centre + spread)
+        fig.add_trace(_hover_heatmap(
+            vis, z=vis.surface, zmin=value_range[0], zmax=value_range[1], colorscale=DIVERGING,
+            colorbar=dict(title=dict(text="value"), thickness=12, len=0.8),
+            hovertemplate=hover + "prediction %{z:.3g}<extra></extra>",
         ))
-        fig.update_layout(coloraxis=dict(colorscale=DIVERGING, cmin=centre - spread, cmax=centre + spread,
-                                         colorbar=dict(title=dict(text="value"), thickness=12, len=0.8)))
-    fig.add_traces(_point_traces(snap, show_train, show_test, value_axis))
+        fig.add_layout_image(**_scale_image(vis.grid_x, vis.grid_y, vis.surface, *value_range))
+    points = _points_image(ds, show_train, show_test, value_range)
+    if points is not None:
+        fig.add_layout_image(**points)
+    fig.add_traces(_point_traces(snap, show_train, show_test))
     x0, x1, y0, y1 = ds.extent
     names = coordinate_names(ds)
     fig.update_xaxes(title_text=names[0], range=[x0, x1], constrain="domain", showgrid=False, zeroline=False)
@@ -156,6 +214,38 @@ def decision_surface_figure(snap, show_test: bool = False, show_train: bool = Tr
     fig = base_layout(fig, "Model output", height, uirevision="surface")
     fig.update_layout(plot_bgcolor=NEUTRAL)
     return fig
+
+
+def _hover_heatmap(vis, **props) -> Props:
+    """The surface as an invisible heatmap: it gives the hover (the model's output under the
+    mouse) and the colour bar; the pictures under it give the colour. zsmooth "fast": plotly
+    paints one pixel a grid cell and lets the browser scale it, the cheapest heatmap to redraw."""
+    return trace("heatmap", x=vis.grid_x, y=vis.grid_y, opacity=0, zsmooth="fast", name="model", **props)
+
+
+def _scale_image(grid_x: np.ndarray, grid_y: np.ndarray, values: np.ndarray, low: float, high: float) -> Props:
+    """A (G, G) surface (row 0 = lowest y) on the diverging scale from `low` to `high`, as a layout
+    image over the grid's extent: resampled bilinearly to ~240 px a side (as plotly's
+    zsmooth="best" would, but here in numpy, not in the browser at every redraw), 256 shades.
+    NaN (a diverged model) is drawn in the scale's middle colour."""
+    size = min(CLASS_IMAGE_SIZE, 6 * (len(grid_x) - 1) + 1)
+    plane = np.asarray(values, dtype=np.float32)
+    fine = resample(resample(plane, size, axis=0), size, axis=1)  # (size, size), row 0 = y min
+    shade = np.clip((fine - low) / (high - low), 0.0, 1.0)
+    index = np.where(np.isfinite(shade), np.rint(np.nan_to_num(shade) * 255), 128).astype(np.uint8)
+    x0, x1, y0, y1 = float(grid_x[0]), float(grid_x[-1]), float(grid_y[0]), float(grid_y[-1])
+    return dict(source=png_data_uri(index[::-1], _scale_palette(), level=1),
+                xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",  # row 0 = top
+                layer="below", opacity=SURFACE_OPACITY)
+
+
+@functools.cache
+def _scale_palette() -> np.ndarray:
+    """(256, 3) uint8: the diverging scale (orange .. neutral .. blue) in 256 shades."""
+    palette = np.stack([hex_rgb(c) for c in sample_colorscale(DIVERGING, list(np.linspace(0, 1, 256)))])
+    palette = palette.round().astype(np.uint8)
+    palette.flags.writeable = False  # shared by every figure
+    return palette
 
 
 def _class_image(grid_x: np.ndarray, grid_y: np.ndarray, probs: np.ndarray) -> Props:

@@ -34,6 +34,9 @@ _CSS = """
 .st-key-live [data-stale="true"], .st-key-status_line [data-stale="true"] {
   opacity: 1 !important; transition: none !important;
 }
+/* The progress bar jumps to each redraw's value: its 0.2 s slide made the compositor draw
+   the whole page 60 times a second throughout a run (software-drawn where there is no GPU). */
+[data-testid="stProgressBarTrack"] * { transition: none !important; }
 /* The top row: items centred on one line; when it must wrap, lines keep a small gap. */
 .st-key-top_row { row-gap: 0.5rem; }
 
