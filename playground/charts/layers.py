@@ -11,7 +11,8 @@ import numpy as np
 
 from .curves import MAX_POINTS, thin_index
 from .figure import Figure, trace
-from .style import (COUNT_SCALE, GUIDE, NEGATIVE, POSITIVE, base_layout, curve_style, layer_colors, log_axis,
+from .style import (COLORBAR_MARGIN, COUNT_SCALE, GUIDE, NEGATIVE, POSITIVE, base_layout, curve_style, layer_colors,
+                    log_axis,
                     message_figure)
 
 HEALTHY_UPDATE_RATIO = 1e-3  # the usual rule of thumb for ||ΔW|| / ||W|| per step
@@ -74,8 +75,9 @@ def weight_evolution_figure(snap, layer_index: int, height: int = 300, max_point
     fig.add_hline(y=0, line=dict(color=GUIDE, width=1, dash="dot"))
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text="weight value", range=[edges[0], edges[-1]])
-    return base_layout(fig, f"Weights of {label} over time", height, uirevision=f"evolution-{layer_index}",
-                       legend=False)
+    fig = base_layout(fig, f"Weights of {label} over time", height, uirevision=f"evolution-{layer_index}",
+                      legend=False)
+    return fig.update_layout(margin=dict(r=COLORBAR_MARGIN))
 
 
 def _per_layer(snap, column: str, max_points: int, positive: bool) -> list[tuple[str, np.ndarray, np.ndarray]]:

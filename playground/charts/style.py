@@ -41,6 +41,11 @@ OPTIMIZER_COLORS = [  # ColorBrewer Dark2: eight colours that stay apart on whit
 ]
 COUNT_SCALE = [[0.0, "#ffffff"], [0.15, "#cfd8dc"], [0.6, "#607d8b"], [1.0, "#1c262b"]]
 
+# px: y tick labels + title; half the last x tick label ("12k", "2000"), which hangs past the
+# plot's right end; x tick labels + title (see base_layout)
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_BOTTOM = 64, 28, 50
+COLORBAR_MARGIN = 84  # px right of a plot with a colour bar: the bar and its labels
+
 FONT = dict(family="Inter, 'Source Sans Pro', Helvetica, Arial, sans-serif", size=14, color="#263238")
 
 _AXIS = dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", zerolinecolor="#EBF0F8", zerolinewidth=2, ticks="",
@@ -112,7 +117,10 @@ def base_layout(fig: Figure, title: str | None, height: int, uirevision: str | N
     """
     layout = dict(
         height=height,
-        margin=dict(l=56, r=16, t=44 if title else 12, b=44),
+        # Room for what the axes usually need (numbers up to ~6 characters and the axis titles):
+        # where the labels need more, automargin pushes the margin out and plotly draws the
+        # whole chart a second time, at every live redraw (a third of a line chart's cost).
+        margin=dict(l=MARGIN_LEFT, r=MARGIN_RIGHT, t=44 if title else 12, b=MARGIN_BOTTOM),
         showlegend=legend,
         legend=dict(orientation="h", x=1.0, xanchor="right", y=1.0, yanchor="bottom",
                     bgcolor="rgba(255,255,255,0)", font=dict(size=13)),

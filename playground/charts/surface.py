@@ -17,7 +17,8 @@ from plotly.colors import sample_colorscale
 
 from .figure import Figure, Props, subplot_grid, trace
 from .image import hex_rgb, png_data_uri, resample
-from .style import DIVERGING, GUIDE, MODEL, NEUTRAL, SPLIT_COLORS, base_layout, class_color, sign_color, tint
+from .style import (COLORBAR_MARGIN, DIVERGING, GUIDE, MODEL, NEUTRAL, SPLIT_COLORS, base_layout, class_color,
+                    sign_color, tint)
 
 SURFACE_OPACITY = 0.75  # the surface a little lighter than the points drawn on it
 MAX_DRAWN_POINTS = 2000  # per split; more are thinned evenly (a redraw resends every point)
@@ -212,7 +213,7 @@ def decision_surface_figure(snap, show_test: bool = False, show_train: bool = Tr
     fig.update_yaxes(title_text=names[1], range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain",
                      showgrid=False, zeroline=False)
     fig = base_layout(fig, "Model output", height, uirevision="surface")
-    fig.update_layout(plot_bgcolor=NEUTRAL)
+    fig.update_layout(plot_bgcolor=NEUTRAL, margin=dict(r=COLORBAR_MARGIN))
     return fig
 
 
