@@ -15,13 +15,18 @@ which records when the status line's step count and the loss curve's drawn path 
 the browser's own clock; Python only reads the records afterwards, so polling from here does
 not take CPU from the server. Times are from that in-page clock.
 
+--pin puts the server (and the Runner alone) on one CPU and Chromium on another: the page's
+cost to training when the browser has a core of its own, as on a student's laptop watching a
+classroom server (without it both share every core, the worst case, and the target's).
+
     .venv/bin/python benchmarks/browser_speed.py [--repeats 3] [--seconds 12] [--clicks 5] [--memory-steps 100000]
-        [--skip-memory] [--server-arg=--runner.postScriptGC --server-arg=true]
+        [--skip-memory] [--pin] [--server-arg=--runner.postScriptGC --server-arg=true]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -269,11 +274,12 @@ def rss_mib(pid: int) -> float:
 
 
 def watched_memory(browser, url: str, pid: int, steps: int) -> list[tuple[int, float, float]]:
-    """(step, RSS MiB, seconds) of the server at 10% and 100% of `steps` while a page watches a
-    run at Max long enough to get there."""
+    """(step, RSS MiB, seconds) of the server at 10%, 50% and 100% of `steps` while a page watches
+    a run at Max long enough to get there. The run's history grows up to its cap (1000 records,
+    one per 100 updates by default: ~100k steps), so some growth up to there is by design."""
     epochs = steps // SPEC_STEPS_PER_EPOCH + 100
     page = open_page(browser, url, query=f"?train.epochs={epochs}", speed="Max")
-    marks, out, start = [steps // 10, steps], [], time.monotonic()
+    marks, out, start = [steps // 10, steps // 2, steps], [], time.monotonic()
     try:
         click_train(page)
         while marks:
@@ -290,6 +296,23 @@ def watched_memory(browser, url: str, pid: int, steps: int) -> list[tuple[int, f
     return out
 
 
+@contextlib.contextmanager
+def playwright_on_cpu(cpu: int | None):
+    """sync_playwright(), its driver (and so every browser it launches) on `cpu` when given; this
+    process keeps the CPUs it had."""
+    from playwright.sync_api import sync_playwright
+
+    mine = os.sched_getaffinity(0)
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    try:
+        with sync_playwright() as p:
+            os.sched_setaffinity(0, mine)
+            yield p
+    finally:
+        os.sched_setaffinity(0, mine)
+
+
 def spread(values: list[float]) -> str:
     return f"median {statistics.median(values):.2f}, range {min(values):.2f}-{max(values):.2f}"
 
@@ -303,16 +326,20 @@ def main() -> None:
     parser.add_argument("--fast-seconds", type=float, default=8.0)
     parser.add_argument("--memory-steps", type=int, default=100_000)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--pin", action="store_true",
+                        help="server and Runner alone on CPU 0, Chromium on CPU 1 (needs two CPUs)")
     parser.add_argument("--server-arg", action="append", default=[], help="passed on to streamlit run")
     parser.add_argument("--app-dir", type=Path, default=ROOT,
                         help="serve another checkout of the app (e.g. an older commit, to compare)")
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
 
     assert Runner(SPEC).steps_per_epoch == SPEC_STEPS_PER_EPOCH
     alone, watched, ratios, redraws, firsts, fast, clicks, memory = [], [], [], [], [], [], [], []
     server_ms, browser_ms = [], []
-    with serve_app(extra_args=tuple(args.server_arg), root=args.app_dir) as (url, server), sync_playwright() as p:
+    if args.pin:
+        os.sched_setaffinity(0, {0})  # the server started next, and the Runner alone, inherit CPU 0
+    with serve_app(extra_args=tuple(args.server_arg), root=args.app_dir) as (url, server), \
+            playwright_on_cpu(1 if args.pin else None) as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         open_page(browser, url).close()  # warm-up: first imports, plotly.js copied to static/
         for i in range(args.repeats):
@@ -346,9 +373,8 @@ def main() -> None:
     print(f"click Train -> first loss-chart change: {spread(clicks)} s (target < 0.5 s); "
           f"in the Max runs: {spread(firsts)} s")
     if memory:
-        (s0, m0, t0), (s1, m1, t1) = memory
-        print(f"server RSS, watched run at Max: {m0:.0f} MiB at step {s0:,} ({t0:.0f} s), "
-              f"{m1:.0f} MiB at step {s1:,} ({t1:.0f} s): ratio {m1 / m0:.2f}")
+        marks = ", ".join(f"{rss:.0f} MiB at step {step:,} ({t:.0f} s)" for step, rss, t in memory)
+        print(f"server RSS, watched run at Max: {marks}; last / first {memory[-1][1] / memory[0][1]:.2f}")
 
 
 if __name__ == "__main__":
