@@ -21,7 +21,7 @@ from .style import (COLORBAR_MARGIN, DIVERGING, GUIDE, MODEL, NEUTRAL, SPLIT_COL
                     sign_color, tint)
 
 SURFACE_OPACITY = 0.75  # the surface a little lighter than the points drawn on it
-MAX_DRAWN_POINTS = 2000  # per split; more are thinned evenly (a redraw resends every point)
+MAX_DRAWN_POINTS = 2000  # per split; more are thinned evenly (every redraw resends the points' picture)
 CLASS_IMAGE_SIZE = 240  # pixels a side, at most, of the surface's picture (drawn ~280-330 px wide)
 PALE = 0.9  # a class colour mixed with this much white where the model cannot choose between classes
 
