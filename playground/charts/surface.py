@@ -229,14 +229,23 @@ def _scale_image(grid_x: np.ndarray, grid_y: np.ndarray, values: np.ndarray, low
     image over the grid's extent: resampled bilinearly to ~240 px a side (as plotly's
     zsmooth="best" would, but here in numpy, not in the browser at every redraw), 256 shades.
     NaN (a diverged model) is drawn in the scale's middle colour."""
-    size = min(CLASS_IMAGE_SIZE, 6 * (len(grid_x) - 1) + 1)
+    size = _picture_size(grid_x)
     plane = np.asarray(values, dtype=np.float32)
     fine = resample(resample(plane, size, axis=0), size, axis=1)  # (size, size), row 0 = y min
     shade = np.clip((fine - low) / (high - low), 0.0, 1.0)
     index = np.where(np.isfinite(shade), np.rint(np.nan_to_num(shade) * 255), 128).astype(np.uint8)
+    return _grid_picture(grid_x, grid_y, png_data_uri(index[::-1], _scale_palette(), level=1))
+
+
+def _picture_size(grid_x: np.ndarray) -> int:
+    """Pixels a side of a surface's picture: ~6 a grid cell, at most CLASS_IMAGE_SIZE."""
+    return min(CLASS_IMAGE_SIZE, 6 * (len(grid_x) - 1) + 1)
+
+
+def _grid_picture(grid_x: np.ndarray, grid_y: np.ndarray, source: str) -> Props:
+    """A picture (row 0 = top) as a layout image stretched over the grid's extent, under the points."""
     x0, x1, y0, y1 = float(grid_x[0]), float(grid_x[-1]), float(grid_y[0]), float(grid_y[-1])
-    return dict(source=png_data_uri(index[::-1], _scale_palette(), level=1),
-                xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",  # row 0 = top
+    return dict(source=source, xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",
                 layer="below", opacity=SURFACE_OPACITY)
 
 
@@ -258,7 +267,7 @@ def _class_image(grid_x: np.ndarray, grid_y: np.ndarray, probs: np.ndarray) -> P
     ~240 px a side (as plotly smooths the binary surface), and each pixel takes its own
     winner's colour, pale where unsure: boundaries as smooth as the binary one, never mixed.
     A palette PNG: 256 // K confidence levels a class."""
-    size = min(CLASS_IMAGE_SIZE, 6 * (len(grid_x) - 1) + 1)
+    size = _picture_size(grid_x)
     planes = np.ascontiguousarray(np.moveaxis(probs, -1, 0), dtype=np.float32)  # (K, G, G): a plane a class
     fine = resample(resample(planes, size, axis=1), size, axis=2)  # (K, size, size), row 0 = y min
     k = len(fine)
@@ -270,10 +279,7 @@ def _class_image(grid_x: np.ndarray, grid_y: np.ndarray, probs: np.ndarray) -> P
         np.maximum(top, fine[c], out=top)
     confidence = np.clip((top - 1 / k) / (1 - 1 / k), 0, 1)
     index = best * levels + np.minimum((confidence * levels).astype(np.int64), levels - 1)
-    x0, x1, y0, y1 = float(grid_x[0]), float(grid_x[-1]), float(grid_y[0]), float(grid_y[-1])
-    return dict(source=png_data_uri(index[::-1].astype(np.uint8), _class_palette(k), level=1),
-                xref="x", yref="y", x=x0, y=y1, sizex=x1 - x0, sizey=y1 - y0, sizing="stretch",  # row 0 = top
-                layer="below", opacity=SURFACE_OPACITY)
+    return _grid_picture(grid_x, grid_y, png_data_uri(index[::-1].astype(np.uint8), _class_palette(k), level=1))
 
 
 @functools.lru_cache(maxsize=16)
