@@ -26,7 +26,7 @@ from typing import Sequence, TextIO
 import numpy as np
 import pandas as pd
 
-from . import cli_lab
+from . import cli_lab, untrusted
 from .params import SpecError
 from .presets import PRESETS, get_preset
 from .spec import Spec
@@ -116,6 +116,8 @@ def load_spec_file(path: str) -> Spec:
     file = Path(path)
     if not file.is_file():
         raise SpecError(f"no such file {path!r}" if not file.exists() else f"{path!r} is not a file", "--spec")
+    if file.stat().st_size > untrusted.MAX_JSON_CHARS * 4:  # refused before it is read into memory
+        raise SpecError(f"{path!r} is {file.stat().st_size:,} bytes; a spec file is a few kB", "--spec")
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:

@@ -28,7 +28,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from .generators import GENERATORS, RADIUS, generate
-from .params import SpecError
+from .params import SpecError, excerpt
 from .tabular import NAME, SKLEARN_SETS, encode_labels, load_sklearn, parse_csv
 
 DATASETS_DIR = Path(__file__).resolve().parents[1] / "datasets"
@@ -155,12 +155,12 @@ def validate_data_name(name: str, allow_paths: bool = True) -> None:
             return
         shipped = ", ".join(f"csv:{f}" for f in shipped_csv_files()) or "none"
         if not allow_paths and ("/" in rest or "\\" in rest):
-            raise SpecError(f"{name!r}: only files in the datasets folder can be named here ({shipped}); "
+            raise SpecError(f"{excerpt(name)}: only files in the datasets folder can be named here ({shipped}); "
                             "upload your own file instead", NAME)
-        raise SpecError(f"no CSV file {rest!r}; the shipped files are {shipped}, or give the path "
+        raise SpecError(f"no CSV file {excerpt(rest)}; the shipped files are {shipped}, or give the path "
                         "of an existing .csv file", NAME)
     choices = ", ".join([*GENERATORS, *SKLEARN_SETS, *(f"csv:{f}" for f in shipped_csv_files())])
-    raise SpecError(f"{name!r} is not a known data set; choose one of {choices}, csv:<path to a file> "
+    raise SpecError(f"{excerpt(name)} is not a known data set; choose one of {choices}, csv:<path to a file> "
                     "or upload:<name>", NAME)
 
 

@@ -36,6 +36,32 @@ def join_path(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if name else prefix
 
 
+# Messages quote a bad value, cut short: a value from a link or file can be megabytes long, nested
+# thousands deep (repr recurses) or an integer of thousands of digits (str() takes quadratic time).
+EXCERPT_CHARS = 40
+_HUGE_INT_BITS = 64
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """A short, safe quote of `value` for a message: its repr cut to `limit` characters.
+    Never recurses through a deep value, nor turns a huge integer into text."""
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        if value.bit_length() > _HUGE_INT_BITS:
+            return f"an integer of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+        return repr(value)
+    if isinstance(value, str):
+        text = repr(value[:limit + 1])
+        return text if len(value) <= limit else f"{text[:limit]}…' ({len(value):,} characters)"
+    if isinstance(value, (list, tuple)):
+        return f"a list of {len(value)} item{'s' * (len(value) != 1)}"
+    if isinstance(value, dict):
+        keys = ", ".join(excerpt(k, 16) for k in list(value)[:3])
+        return f"an object with keys {keys}{', …' if len(value) > 3 else ''}"
+    return f"a {type(value).__name__}"
+
+
 @dataclass(frozen=True)
 class Param:
     """One setting: name, type, default, bounds, help.
@@ -80,13 +106,13 @@ class Param:
         value = coerce(value, self.kind, self.name)
         if self.kind in (int, float):
             if not math.isfinite(value):
-                raise SpecError(f"must be a finite number, got {value!r}", self.name)
+                raise SpecError(f"must be a finite number, got {excerpt(value)}", self.name)
             if (self.low is not None and value < self.low) or (
                 self.high is not None and value > self.high
             ):
                 raise SpecError(f"{_fmt(value)} is out of range; must be {self.bounds_text()}", self.name)
         if self.choices is not None and value not in self.choices:
-            raise SpecError(f"{value!r} is not allowed; must be {self.bounds_text()}", self.name)
+            raise SpecError(f"{excerpt(value)} is not allowed; must be {self.bounds_text()}", self.name)
         return value
 
     def _validate_subset(self, value: Any) -> tuple[str, ...]:
@@ -98,7 +124,7 @@ class Param:
             raise SpecError(f"must be a list of names from {', '.join(choices)}", self.name)
         unknown = [v for v in value if v not in choices]
         if unknown:
-            raise SpecError(f"unknown name {unknown[0]!r}; choose from {', '.join(choices)}", self.name)
+            raise SpecError(f"unknown name {excerpt(unknown[0])}; choose from {', '.join(choices)}", self.name)
         if not value:
             raise SpecError(f"needs at least one of {', '.join(choices)}", self.name)
         return tuple(c for c in choices if c in value)
@@ -122,10 +148,10 @@ def coerce(value: Any, kind: type, name: str = "") -> Any:
             return value
         if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
-        raise SpecError(f"must be {type_name}, got {value!r}", name)
+        raise SpecError(f"must be {type_name}, got {excerpt(value)}", name)
     if kind is int:
         if isinstance(value, bool):
-            raise SpecError(f"must be {type_name}, got {value!r}", name)
+            raise SpecError(f"must be {type_name}, got {excerpt(value)}", name)
         if isinstance(value, int):
             return value
         if isinstance(value, float) and value.is_integer():
@@ -135,33 +161,27 @@ def coerce(value: Any, kind: type, name: str = "") -> Any:
                 return int(value.strip())
             except ValueError:
                 pass
-        raise SpecError(f"must be {type_name}, got {value!r}", name)
+        raise SpecError(f"must be {type_name}, got {excerpt(value)}", name)
     if kind is float:
         if isinstance(value, bool):
-            raise SpecError(f"must be {type_name}, got {value!r}", name)
-        if isinstance(value, (int, float)):
-            return float(value)
-        if isinstance(value, str):
-            try:
+            raise SpecError(f"must be {type_name}, got {excerpt(value)}", name)
+        try:
+            if isinstance(value, (int, float)):
+                return float(value)
+            if isinstance(value, str):
                 return float(value.strip())
-            except ValueError:
-                pass
-        raise SpecError(f"must be {type_name}, got {value!r}", name)
+        except OverflowError:  # an integer past float's range
+            raise SpecError(f"{excerpt(value)} is too large a number", name) from None
+        except ValueError:
+            pass
+        raise SpecError(f"must be {type_name}, got {excerpt(value)}", name)
     if kind is str:
         if isinstance(value, str):
             return value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return str(value)  # `--set data.label_column=2024` means the column named "2024"
-        raise SpecError(f"must be {type_name}, got {value!r}", name)
+        raise SpecError(f"must be {type_name}, got {excerpt(value)}", name)
     raise TypeError(f"unsupported kind {kind}")
-
-
-def parse_text_value(text: str) -> Any:
-    """Parse a `--set key=value` right-hand side: JSON when it parses, else the raw text."""
-    try:
-        return json.loads(text)
-    except (json.JSONDecodeError, ValueError):
-        return text
 
 
 def validate_params(schema: Iterable[Param], values: dict[str, Any], owner: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .params import SpecError
+from .params import SpecError, excerpt
 from .spec import Spec
 
 
@@ -119,5 +119,5 @@ PRESETS: dict[str, Preset] = {p.name: p for p in _ALL}  # in menu order
 def get_preset(name: str) -> Spec:
     """The Spec of preset `name`; SpecError(field="preset") naming the choices if unknown."""
     if name not in PRESETS:
-        raise SpecError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}", "preset")
+        raise SpecError(f"unknown preset {excerpt(name)}; choose one of {', '.join(PRESETS)}", "preset")
     return PRESETS[name].spec

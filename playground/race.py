@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import catalog
+from . import catalog, untrusted
 from .background import BackgroundTraining
 from .data import Dataset
 from .landscape import LossProbe, flat_parameters
-from .params import SpecError
+from .params import SpecError, excerpt
 from .snapshot import Snapshot, take_snapshot
 from .spec import Choice, Spec
 from .telemetry import BoundedHistory
@@ -74,7 +74,7 @@ def contestant(name: str, label: str | None = None, defaults: Mapping[str, Mappi
     base, alias_settings = ALIASES.get(name, (name, {}))
     if base not in catalog.OPTIMIZERS:
         known = ", ".join([*catalog.OPTIMIZERS, *ALIASES])
-        raise SpecError(f"{name!r} is not an optimizer; choose from {known} (momentum = sgd with momentum 0.9, "
+        raise SpecError(f"{excerpt(name)} is not an optimizer; choose from {known} (momentum = sgd with momentum 0.9, "
                         f"nesterov = sgd with Nesterov momentum 0.9)", field)
     defaults = defaults or {}
     merged = {**defaults.get(base, {}), **defaults.get(name, {}), **alias_settings, **settings}
@@ -102,18 +102,20 @@ def parse_contestants(text: str, field: str = "optimizers",
     piece with '=' but no ':' is one more setting of the contestant before it, so
     "sgd:lr=0.1,momentum=0.5,adam" is two contestants. Labels are made unique ("sgd", "sgd (2)").
     """
+    text = str(text)
+    untrusted.check_text(text, field)
     pieces: list[tuple[str, dict[str, str]]] = []
-    for raw in str(text).split(","):
+    for raw in text.split(","):
         piece = raw.strip()
         if not piece:
-            raise SpecError(f"empty name in {text!r}; write e.g. sgd,adam or sgd:lr=0.1,adam", field)
+            raise SpecError(f"empty name in {excerpt(text)}; write e.g. sgd,adam or sgd:lr=0.1,adam", field)
         head, colon, rest = piece.partition(":")
         if "=" in head and not colon:
             if not pieces:
-                raise SpecError(f"{piece!r} comes before any optimizer name; write e.g. sgd:{piece}", field)
+                raise SpecError(f"{excerpt(piece)} comes before any optimizer name; write e.g. sgd:{piece}", field)
             settings = [piece]
         elif "=" in head:
-            raise SpecError(f"{piece!r}: put the optimizer name first, e.g. sgd:lr=0.1", field)
+            raise SpecError(f"{excerpt(piece)}: put the optimizer name first, e.g. sgd:lr=0.1", field)
         else:
             pieces.append((head.strip(), {}))
             settings = [s for s in rest.split(":")] if colon else []

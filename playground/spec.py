@@ -8,7 +8,8 @@
 
 Round trips: `to_dict`/`from_dict` (JSON) and `to_flat`/`from_flat` (dotted keys, as
 used by the CLI's `--set` and URL query parameters). Unknown keys, wrong types and
-out-of-range values raise SpecError naming the dotted field and the allowed range.
+out-of-range values raise SpecError naming the dotted field and the allowed range; values from
+outside are first bounded in shape and size (untrusted.py), so nothing else is ever raised.
 Choices are stored by name and looked up in `catalog`.
 """
 
@@ -18,8 +19,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
-from . import catalog
-from .params import Param, SpecError, join_path, parse_text_value, validate_params
+from . import catalog, untrusted
+from .params import Param, SpecError, excerpt, join_path, validate_params
 
 # Limits that keep a shared server safe. Documented in the README.
 MAX_LAYERS = 12
@@ -79,8 +80,8 @@ class Choice:
         name = values.pop(key, default)
         if name is None:
             raise SpecError(f"missing; choose one of {', '.join(table)}", join_path(path, key))
-        if name not in table:
-            raise SpecError(f"{name!r} is not known; choose one of {', '.join(table)}", join_path(path, key))
+        if not isinstance(name, str) or name not in table:
+            raise SpecError(f"{excerpt(name)} is not known; choose one of {', '.join(table)}", join_path(path, key))
         try:
             params = validate_params(table[name].params, values, owner=f"{table[name].label}")
         except SpecError as e:
@@ -322,8 +323,11 @@ class Spec:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> "Spec":
+        """The spec `values` describes; SpecError naming each bad field, and nothing else, for
+        any value at all (untrusted.check_value first bounds its shape and size)."""
         if not isinstance(values, Mapping):
             raise SpecError("a spec must be a JSON object with keys " + ", ".join(_SECTIONS))
+        untrusted.check_value(dict(values))
         errors = [(k, f"unknown section; a spec has {', '.join(_SECTIONS)}") for k in values if k not in _SECTIONS]
         parts: dict[str, Any] = {}
         for name, kind in (("data", DataSpec), ("model", ModelSpec), ("train", TrainSpec),
@@ -351,11 +355,7 @@ class Spec:
 
     @classmethod
     def from_json(cls, text: str) -> "Spec":
-        try:
-            values = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise SpecError(f"not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
-        return cls.from_dict(values)
+        return cls.from_dict(untrusted.parse_json(text))
 
     # ---- flat dotted form
 
@@ -386,13 +386,15 @@ class Spec:
         # before the new settings are applied.
         for key in sorted(pairs, key=lambda k: not (k.endswith(".name") or k.endswith(".kind"))):
             raw = pairs[key]
-            value = parse_text_value(raw) if isinstance(raw, str) else raw
-            if key == "data.features" and isinstance(raw, str) and not raw.strip().startswith("["):
-                value = raw  # "x1,x2" stays text; Param splits it
             try:
+                untrusted.check_text(key, "", what="a key")
+                value = untrusted.parse_setting(raw) if isinstance(raw, str) else raw
+                if key == "data.features" and isinstance(raw, str) and not raw.strip().startswith("["):
+                    value = raw  # "x1,x2" stays text; Param splits it
+                untrusted.check_value(value)
                 _set_path(tree, key.split("."), value)
             except SpecError as e:
-                errors.append((key, e.errors[0][1]))
+                errors.append((untrusted.cut(key), e.errors[0][1]))
         try:
             spec = cls.from_dict(tree)
         except SpecError as e:
@@ -424,7 +426,7 @@ def _flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
 def _to_text(value: Any) -> str:
     if isinstance(value, str):
         # Quote strings that would otherwise parse as JSON numbers or booleans.
-        return json.dumps(value) if parse_text_value(value) != value else value
+        return json.dumps(value) if untrusted.parse_setting(value) != value else value
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return json.dumps(value)
@@ -445,13 +447,13 @@ def _set_path(tree: dict, parts: list[str], value: Any) -> None:
     for i, part in enumerate(parts[:-1]):
         if isinstance(node, list):
             if not part.isdigit() or int(part) > len(node):
-                raise SpecError(f"layer index {part!r} is out of range (there are {len(node)} layers)")
+                raise SpecError(f"layer index {excerpt(part)} is out of range (there are {len(node)} layers)")
             if int(part) == len(node):
                 node.append({"kind": "linear"})
             node = node[int(part)]
         elif isinstance(node, dict):
             if part not in node:
-                raise SpecError(f"unknown setting; {part!r} is not one of {', '.join(map(str, node))}")
+                raise SpecError(f"unknown setting; {excerpt(part)} is not one of {', '.join(map(str, node))}")
             node = node[part]
         else:
             raise SpecError("unknown setting")
@@ -467,7 +469,7 @@ def _set_path(tree: dict, parts: list[str], value: Any) -> None:
         table_key = (catalog.LAYERS, "kind")
     if table_key and last == table_key[1]:
         table, key = table_key
-        if value in table and node.get(key) != value:
+        if isinstance(value, str) and value in table and node.get(key) != value:
             # A different optimizer/schedule/layer kind starts from its own defaults:
             # Adadelta's lr of 1.0 means something else than SGD's 0.03.
             node.clear()

@@ -224,6 +224,28 @@ def test_bad_link_is_reported_and_defaults_used():
         st.cache_resource.clear()
 
 
+@pytest.mark.parametrize("key, value", [
+    ("train.optimizer.name", '["adam"]'),
+    ("model.layers", '[{"kind": {"a": 1}}]'),
+    ("model.layers", "[" * 5000 + "]" * 5000),
+    ("train.epochs", "9" * 5000),
+    ("data.label_column", "y" * 300_000),
+])
+def test_a_link_with_a_wrong_shape_warns_and_the_page_works(key, value):
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.query_params[key] = value
+    app.run()
+    try:
+        assert not app.exception
+        warning = next(w.value for w in app.warning if "link" in w.value)
+        assert f"**{key}" in warning and len(warning) < 500  # names the field (or one inside it)
+        assert app.selectbox(key="train_optimizer").value == "sgd"  # the defaults are in use
+        app.button(key="btn_step").click().run()
+        assert not app.exception and step_of(app) == 1
+    finally:
+        st.cache_resource.clear()
+
+
 def test_divergence_is_a_warning_not_a_crash(at):
     at.selectbox(key="data_name").set_value("plane").run()
     at.number_input(key="opt_sgd_lr").set_value(10.0).run()
