@@ -7,8 +7,11 @@ between chunks; a pause or reset is honoured after the update in flight. A pace 
 second) slows a run down enough to watch (flat out, the default circle run takes ~1.5 s): a
 paced run wakes every PACE_TICK_SECONDS and takes the steps the pace allows by then.
 Nothing raises into the caller once the object exists: an exception inside the thread
-becomes the `failed` status with its message. Subclasses say how to advance their job, when it is finished, and what
-an error means (runner.Runner turns NaN/inf into `diverged`).
+becomes the `failed` status with its message. Whatever else ends the thread (SystemExit or
+KeyboardInterrupt inside a step, a bug outside one) leaves `failed` too, saying so, and the next
+reset starts a new thread. No command waits for the thread longer than COMMAND_WAIT_SECONDS.
+Subclasses say how to advance their job, when it is finished, and what an error means
+(runner.Runner turns NaN/inf into `diverged`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ PACE_TICK_SECONDS = 0.05
 # the page, a busy machine), so that the pace holds over a second; more than that is dropped,
 # so a run does not sprint to catch up after a long stall.
 PACE_CATCH_UP_SECONDS = 0.25
+# A chunk takes CHUNK_SECONDS plus one update and a redraw of the pictures; a pause or reset that
+# waited this long for it is facing a stuck thread, and goes ahead rather than hang the page.
+COMMAND_WAIT_SECONDS = 5.0
 
 
 class BackgroundTraining:
@@ -51,8 +57,7 @@ class BackgroundTraining:
         self._pace: float | None = None  # epochs a second while running; None: as fast as it goes
         self._allowance = (0.0, 0.0)  # (steps that may be taken now under the pace, perf_counter then)
         self._next_tick = 0.0  # perf_counter before which a paced run does not start another chunk
-        self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
-        self._thread.start()
+        self._thread = self._start_thread()
 
     # ------------------------------------------------------------------ hooks for subclasses
 
@@ -88,14 +93,14 @@ class BackgroundTraining:
                 self._cond.notify_all()
 
     def pause(self) -> None:
-        """Stop after the update in flight; when this returns, the step count holds still."""
+        """Stop after the update in flight; when this returns, the step count holds still (unless
+        that update outlasted COMMAND_WAIT_SECONDS: a stuck thread does not hang the page)."""
         with self._cond:
             if self._status == "running":
                 self._running = False
                 self._status, self._message = "paused", ""
                 self._cond.notify_all()
-                while self._busy:
-                    self._cond.wait()
+                self._cond.wait_for(lambda: not self._busy, COMMAND_WAIT_SECONDS)
 
     def toggle(self) -> None:
         """Train <-> Pause, as one button."""
@@ -127,15 +132,19 @@ class BackgroundTraining:
         return self._pace
 
     def _replace_job(self, job: Any) -> None:
-        """Swap in a freshly built job (a reset): stop, let the chunk in flight finish, swap."""
+        """Swap in a freshly built job (a reset): stop, let the chunk in flight finish, swap. A
+        thread that has ended (the `failed` status says why) is replaced by a new one."""
         with self._cond:
             self._running = False
             self._take_pending_change()  # settings meant for the old job do not carry over
-            while self._busy:
-                self._cond.wait()
+            # Should the chunk outlast the wait, swapping is still safe: its outcome is dropped
+            # (it is not of the current job), and the thread takes no other chunk meanwhile.
+            self._cond.wait_for(lambda: not self._busy, COMMAND_WAIT_SECONDS)
             self._job = job
             self._pending_steps = 0  # steps asked of the old job do not carry over
             self._status, self._message = "ready", ""
+            if not (self._closed or self._thread.is_alive()):
+                self._thread = self._start_thread()
             self._cond.notify_all()
 
     def close(self) -> None:
@@ -178,6 +187,30 @@ class BackgroundTraining:
         return until(self.snapshot())
 
     # ------------------------------------------------------------------ the thread
+
+    def _start_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self._serve, name=self.thread_name, daemon=True)
+        thread.start()
+        return thread
+
+    def _serve(self) -> None:
+        """The thread's body: _loop returns only when closed; anything it raises ends the thread,
+        and the status must then say so, or the page would wait for a thread that is gone."""
+        try:
+            self._loop()
+        except BaseException as error:  # noqa: BLE001 - recorded as the status, then the thread ends
+            self._thread_ended(error)
+            # Not re-raised. A thread's SystemExit only ends the thread, and returning does that.
+            # KeyboardInterrupt never comes from Ctrl-C here (Python delivers that to the main
+            # thread alone), so it is some code saying stop: the status says it stopped, and the
+            # traceback is printed below, all that re-raising would add.
+
+    def _thread_ended(self, error: BaseException) -> None:
+        traceback.print_exception(error)
+        with self._cond:
+            self._status, self._message = "failed", thread_ended_message(error)
+            self._running, self._pending_steps, self._busy = False, 0, False
+            self._cond.notify_all()  # a pause or reset waiting for the chunk in flight goes on
 
     def _loop(self) -> None:
         # OpenMP's thread count is per thread: a new thread starts from the machine's default,
@@ -248,3 +281,10 @@ class BackgroundTraining:
         steps = min(steps + (now - then) * rate, max(1.0, rate * PACE_CATCH_UP_SECONDS))
         self._allowance = (steps, now)
         return max(0.0, (1 - steps) / rate, self._next_tick - now)
+
+
+def thread_ended_message(error: BaseException) -> str:
+    """The `failed` message when the thread itself ended, not just a step in it."""
+    what = type(error).__name__ + (f": {error}" if str(error) else "")
+    how = "stopped on an error" if isinstance(error, Exception) else "was interrupted"
+    return f"The training thread {how} ({what}). Press Reset to start again."

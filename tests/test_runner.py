@@ -10,6 +10,7 @@ from playground import background
 from playground.params import SpecError
 from playground.runner import Runner
 from playground.spec import Spec
+from thread_support import check_interrupted_run, promptly, raising_once
 
 
 @pytest.fixture
@@ -120,6 +121,38 @@ def test_an_exception_inside_the_thread_becomes_failed(runner, monkeypatch):
     r.start()
     assert r.wait(lambda s: s.status == "failed")
     assert "RuntimeError: simulated out-of-memory" in r.snapshot().message
+
+
+@pytest.mark.parametrize("interruption", [SystemExit, KeyboardInterrupt])
+def test_an_interrupted_thread_fails_visibly_and_every_command_returns(runner, monkeypatch, interruption):
+    # Neither is an Exception: one raised inside a step once ended the thread with the status
+    # left at running, and the next pause() or reset() waited for that thread forever.
+    r = runner()
+    trainer = r.trainer
+    monkeypatch.setattr(trainer, "train_step", raising_once(lambda: trainer.step == 5, trainer.train_step,
+                                                            interruption))
+    r.start()
+    check_interrupted_run(r, interruption)
+
+
+def test_an_error_outside_a_training_step_fails_visibly_too(runner, monkeypatch):
+    # An error in the thread's own bookkeeping (here: working out a pace) is not inside a step's
+    # handler; it once ended the thread silently, the page showing "Training" forever.
+    r = runner()
+
+    def broken_pace():
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(r, "_pace_delay", broken_pace)
+    r.set_pace(1)
+    r.start()
+    assert r.wait(lambda s: s.status == "failed", timeout=5)
+    assert "ZeroDivisionError: simulated bug" in r.snapshot().message
+    promptly(r.pause)
+    monkeypatch.undo()
+    promptly(r.reset)
+    r.start()
+    assert r.wait(lambda s: s.step > 0, timeout=5)
 
 
 def test_wait_until_settled_returns_when_the_run_stands_still(runner):
