@@ -21,7 +21,7 @@ from playground.presets import get_preset
 from playground.race import Contestant, Race, RaceRunner, contestant, parse_contestants, results_table
 from playground.spec import Spec, optimizer
 from playground.trainer import Trainer
-from thread_support import check_interrupted_run, raising_once
+from thread_support import check_interrupted_run, raising_once, thread_ends_when_dropped
 
 SMALL = {"data.n_samples": 200, "train.epochs": 4}  # 100 training points, 10 steps an epoch
 DROPOUT = {**SMALL, "model.layers": [{"kind": "linear", "units": 8}, {"kind": "dropout", "p": 0.3},
@@ -291,6 +291,11 @@ def test_an_interrupted_race_fails_visibly_and_every_command_returns(runner, mon
     monkeypatch.setattr(race, "step_all", raising_once(lambda: race.step == 3, race.step_all, interruption))
     r.start()
     check_interrupted_run(r, interruption)
+
+
+def test_a_race_dropped_without_close_ends_its_thread():
+    assert thread_ends_when_dropped(lambda: RaceRunner(small_spec(**{"train.epochs": 500}),
+                                                       parse_contestants("sgd,adam")), "playground-race", True)
 
 
 # --------------------------------------------------------------------------- the compare command

@@ -1,9 +1,11 @@
 """Shared by test_runner.py and test_race.py, whose runners share one base
 (background.BackgroundTraining): call a command with a deadline, so that a command that
-blocks fails its test instead of hanging the suite; interrupt a run and check that the page can still act."""
+blocks fails its test instead of hanging the suite; interrupt a run and check that the page
+can still act; drop a runner unclosed and check that its thread ends."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any, Callable
 
@@ -57,3 +59,16 @@ def check_interrupted_run(runner: Any, interruption: type[BaseException]) -> Non
     promptly(runner.close)
     assert not runner.alive
 
+
+def thread_ends_when_dropped(make: Callable[[], Any], thread_name: str, training: bool) -> bool:
+    """Make a runner (training, if asked), drop it without close(): does its thread end?"""
+    before = set(threading.enumerate())
+    runner = make()
+    [thread] = [t for t in threading.enumerate() if t.name == thread_name and t not in before]
+    if training:
+        runner.start()
+        assert runner.wait(lambda s: s.step > 5)
+    del runner
+    gc.collect()
+    thread.join(timeout=2)
+    return not thread.is_alive()
