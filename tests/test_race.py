@@ -21,6 +21,7 @@ from playground.presets import get_preset
 from playground.race import Contestant, Race, RaceRunner, contestant, parse_contestants, results_table
 from playground.spec import Spec, optimizer
 from playground.trainer import Trainer
+from thread_support import check_interrupted_run, raising_once, thread_ends_when_dropped
 
 SMALL = {"data.n_samples": 200, "train.epochs": 4}  # 100 training points, 10 steps an epoch
 DROPOUT = {**SMALL, "model.layers": [{"kind": "linear", "units": 8}, {"kind": "dropout", "p": 0.3},
@@ -280,6 +281,21 @@ def test_runner_reset_with_new_contestants_and_run_to_done(runner):
     assert all(c.status == "done" and c.step == snap.total_steps for c in snap.contestants)
     assert all(c.visuals.step == c.step for c in snap.contestants)
     assert len(r.results_table()) == 3
+
+
+@pytest.mark.parametrize("interruption", [SystemExit, KeyboardInterrupt])
+def test_an_interrupted_race_fails_visibly_and_every_command_returns(runner, monkeypatch, interruption):
+    # As for a single run (test_runner.py): not Exceptions, they once ended the thread silently.
+    r = runner()
+    race = r.race
+    monkeypatch.setattr(race, "step_all", raising_once(lambda: race.step == 3, race.step_all, interruption))
+    r.start()
+    check_interrupted_run(r, interruption)
+
+
+def test_a_race_dropped_without_close_ends_its_thread():
+    assert thread_ends_when_dropped(lambda: RaceRunner(small_spec(**{"train.epochs": 500}),
+                                                       parse_contestants("sgd,adam")), "playground-race", True)
 
 
 # --------------------------------------------------------------------------- the compare command

@@ -10,6 +10,11 @@ from playground import background
 from playground.params import SpecError
 from playground.runner import Runner
 from playground.spec import Spec
+from thread_support import check_interrupted_run, promptly, raising_once, thread_ends_when_dropped
+
+
+DIVERGING = Spec().with_overrides(**{"data.name": "plane", "train.loss": "mse", "train.optimizer.lr": 10.0,
+                                    "model.layers.0.activation": "relu", "model.layers.1.activation": "relu"})
 
 
 @pytest.fixture
@@ -98,16 +103,24 @@ def test_optimizer_settings_apply_mid_run_without_reset(runner):
 
 
 def test_divergence_becomes_a_status_with_a_message(runner):
-    spec = Spec().with_overrides(**{"data.name": "plane", "train.loss": "mse", "train.optimizer.lr": 10.0,
-                                    "model.layers.0.activation": "relu", "model.layers.1.activation": "relu"})
-    r = runner(spec)
+    r = runner(DIVERGING)
     r.start()
     assert r.wait(lambda s: s.status == "diverged")
     assert "Training diverged" in r.snapshot().message and "learning rate" in r.snapshot().message
     assert r.alive  # the thread lives on for a reset
-    r.reset(spec.with_overrides(**{"train.optimizer.lr": 0.01}))
+    r.reset(DIVERGING.with_overrides(**{"train.optimizer.lr": 0.01}))
     r.step(5)
     assert r.wait(lambda s: s.step == 5 and s.status == "paused")
+
+
+def test_a_paced_run_that_diverges_says_so(runner):
+    # A chunk that raises has taken no counted steps; charging the pace for them once read a
+    # count left over from the chunk before, and failed outright when there was none.
+    r = runner(DIVERGING)
+    r.set_pace(40)
+    r.start()
+    assert r.wait(lambda s: s.status in ("diverged", "failed"), timeout=10)
+    assert r.snapshot().status == "diverged", r.snapshot().message
 
 
 def test_an_exception_inside_the_thread_becomes_failed(runner, monkeypatch):
@@ -120,6 +133,46 @@ def test_an_exception_inside_the_thread_becomes_failed(runner, monkeypatch):
     r.start()
     assert r.wait(lambda s: s.status == "failed")
     assert "RuntimeError: simulated out-of-memory" in r.snapshot().message
+
+
+@pytest.mark.parametrize("interruption", [SystemExit, KeyboardInterrupt])
+def test_an_interrupted_thread_fails_visibly_and_every_command_returns(runner, monkeypatch, interruption):
+    # Neither is an Exception: one raised inside a step once ended the thread with the status
+    # left at running, and the next pause() or reset() waited for that thread forever.
+    r = runner()
+    trainer = r.trainer
+    monkeypatch.setattr(trainer, "train_step", raising_once(lambda: trainer.step == 5, trainer.train_step,
+                                                            interruption))
+    r.start()
+    check_interrupted_run(r, interruption)
+
+
+def test_an_error_outside_a_training_step_fails_visibly_too(runner, monkeypatch):
+    # An error in the thread's own bookkeeping (here: working out a pace) is not inside a step's
+    # handler; it once ended the thread silently, the page showing "Training" forever.
+    r = runner()
+
+    def broken_pace():
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(r, "_pace_delay", broken_pace)
+    r.set_pace(1)
+    r.start()
+    assert r.wait(lambda s: s.status == "failed", timeout=5)
+    assert "ZeroDivisionError: simulated bug" in r.snapshot().message
+    promptly(r.pause)
+    monkeypatch.undo()
+    promptly(r.reset)
+    r.start()
+    assert r.wait(lambda s: s.step > 0, timeout=5)
+
+
+@pytest.mark.parametrize("training", [False, True], ids=["idle", "training"])
+def test_a_runner_dropped_without_close_ends_its_thread(training):
+    # The thread once held its runner (a bound method as its target), so a page that dropped a
+    # runner without close() left a thread behind for good, training if it was.
+    assert thread_ends_when_dropped(lambda: Runner(Spec().with_overrides(**{"train.epochs": 2000})),
+                                    "playground-runner", training)
 
 
 def test_wait_until_settled_returns_when_the_run_stands_still(runner):
