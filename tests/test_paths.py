@@ -137,6 +137,27 @@ def test_suggested_learning_rates_apply_unless_given():
     assert settings["sgd lr=0.0001"]["lr"] == 0.0001
 
 
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_start_range_is_the_plot_and_one_plot_width_around_it(name):
+    """Up to its edges a start is taken, and the function is finite there in float32 (so every
+    path has its step 0); a hair beyond, it is refused naming the start and the range."""
+    function = FUNCTIONS[name]
+    ((xl, xh), (yl, yh)), ((x0, x1), (y0, y1)) = function.start_bounds, function.domain
+    assert (xl, xh) == (x0 - (x1 - x0), x1 + (x1 - x0)) and (yl, yh) == (y0 - (y1 - y0), y1 + (y1 - y0))
+    xs, ys = np.meshgrid(np.linspace(xl, xh, 41), np.linspace(yl, yh, 41))
+    assert torch.isfinite(function(torch.tensor(np.stack([xs, ys]), dtype=torch.float32))).all()
+    for corner in [(xl, yl), (xl, yh), (xh, yl), (xh, yh)]:
+        df = run_paths(function, "sgd,adam", start=corner, steps=3)
+        assert list(df[df["step"] == 0]["optimizer"]) == ["sgd", "adam"]
+        np.testing.assert_allclose(df[df["step"] == 0][["x", "y"]].to_numpy(), [corner, corner], rtol=1e-7)
+    for beyond in [(np.nextafter(xl, -np.inf), 0.0), (0.0, np.nextafter(yh, np.inf)), (1e39, 1e39)]:
+        with pytest.raises(SpecError) as info:
+            run_paths(function, "sgd", start=beyond, steps=3)
+        field, message = info.value.errors[0]
+        assert field == "start" and "out of range" in message
+        assert f"x between {xl:g} and {xh:g} and y between {yl:g} and {yh:g}" in message
+
+
 def test_bad_path_input_names_the_field():
     with pytest.raises(SpecError, match="steps"):
         run_paths("rosenbrock", "sgd", steps=0)
@@ -176,6 +197,19 @@ def test_paths_command_writes_paths_csv(tmp_path):
 def test_paths_command_bad_input_exits_2(tmp_path, args, field):
     code, _, stderr = run_cli("paths", *args, "--out", str(tmp_path / "x"))
     assert code == 2 and stderr.startswith(f"error: {field}:") and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("function, start, allowed", [
+    ("rosenbrock", "1e30,1e30", "x between -6 and 6 and y between -5 and 7"),  # was: max() arg is an empty sequence
+    ("rosenbrock", "1e39,0", "x between -6 and 6 and y between -5 and 7"),  # inf in float32
+    ("beale", "0,13.6", "x between -13.5 and 13.5 and y between -13.5 and 13.5"),
+    ("quadratic:kappa=50", "-9.01,0", "x between -9 and 9 and y between -9 and 9"),
+])
+def test_paths_command_refuses_a_start_beyond_the_range(tmp_path, function, start, allowed):
+    code, stdout, stderr = run_cli("paths", "--function", function, "--optimizers", "sgd,momentum,adam",
+                                   f"--start={start}", "--steps", "50", "--out", str(tmp_path / "x"))
+    assert code == 2 and stderr.startswith("error: --start:") and allowed in stderr
+    assert "Traceback" not in stderr and stdout == "" and not (tmp_path / "x").exists()
 
 
 # --------------------------------------------------------------------------- charts
