@@ -206,8 +206,14 @@ def cmd_paths(args: argparse.Namespace) -> int:
     for _, row in summary.iterrows():
         where = f"({row['x']:.4g}, {row['y']:.4g}) f = {row['loss']:.4g}"
         if row["status"] == "diverged":
-            print(f"{row['optimizer']:<{width}}  diverged after step {row['steps']}, last at {where}")
+            print(f"{row['optimizer']:<{width}}  diverged at step {row['diverged_at']} (overflowed float32); "
+                  f"last finite at step {row['steps']}: {where}")
         else:
             print(f"{row['optimizer']:<{width}}  {where}")
+    diverged = summary[summary["status"] == "diverged"]
+    if len(diverged):
+        print(f"{len(diverged)} of {len(summary)} paths diverged ({', '.join(diverged['optimizer'])}): a smaller "
+              "learning rate keeps them on the surface; paths.csv ends each at its last finite step, "
+              "marked diverged")
     print(f"{seconds:.2f} s; wrote paths.csv to {out}")
     return EXIT_OK

@@ -121,10 +121,13 @@ def _check(points: torch.Tensor, losses: torch.Tensor, first: int, stop: int, ac
 
 
 def path_summary(df: pd.DataFrame) -> pd.DataFrame:
-    """The last row of each path: optimizer, steps, x, y, loss, status (converged/diverged)."""
+    """The last row of each path: optimizer, steps, x, y, loss, status (done/diverged) and
+    diverged_at, the step that left float32's range (the row after the last; <NA> if none)."""
     last = df.groupby("optimizer", sort=False).tail(1)
+    diverged = last["diverged"].to_numpy(dtype=bool)
     return pd.DataFrame({
         "optimizer": last["optimizer"].to_numpy(), "steps": last["step"].to_numpy(),
         "x": last["x"].to_numpy(), "y": last["y"].to_numpy(), "loss": last["loss"].to_numpy(),
-        "status": np.where(last["diverged"].to_numpy(), "diverged", "done"),
+        "status": np.where(diverged, "diverged", "done"),
+        "diverged_at": pd.array([int(n) + 1 if d else None for n, d in zip(last["step"], diverged)], dtype="Int64"),
     })

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -158,6 +159,23 @@ def test_start_range_is_the_plot_and_one_plot_width_around_it(name):
         assert f"x between {xl:g} and {xh:g} and y between {yl:g} and {yh:g}" in message
 
 
+def test_a_path_that_overflows_is_diverged_at_its_step_and_the_others_go_on():
+    """SGD at 0.1 on Rosenbrock leaves float32 at step 3; Adam walks all 500 steps. No numpy
+    warning on the way (the check is on torch tensors, the frame holds finite numbers only)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = run_paths("rosenbrock", "sgd:lr=0.1,adam", steps=500)
+        summary = path_summary(df).set_index("optimizer")
+    assert df.attrs["diverged"] == {"sgd lr=0.1": 3}
+    assert summary.loc["sgd lr=0.1", "status"] == "diverged" and summary.loc["sgd lr=0.1", "diverged_at"] == 3
+    assert summary.loc["sgd lr=0.1", "steps"] == 2  # its last finite point
+    assert summary.loc["adam", "status"] == "done" and pd.isna(summary.loc["adam", "diverged_at"])
+    assert summary.loc["adam", "steps"] == 500
+    sgd = df[df["optimizer"] == "sgd lr=0.1"]
+    assert list(sgd["step"]) == [0, 1, 2] and list(sgd["diverged"]) == [False, False, True]
+    assert np.isfinite(df[["x", "y", "loss"]].to_numpy()).all()
+
+
 def test_bad_path_input_names_the_field():
     with pytest.raises(SpecError, match="steps"):
         run_paths("rosenbrock", "sgd", steps=0)
@@ -210,6 +228,20 @@ def test_paths_command_refuses_a_start_beyond_the_range(tmp_path, function, star
                                    f"--start={start}", "--steps", "50", "--out", str(tmp_path / "x"))
     assert code == 2 and stderr.startswith("error: --start:") and allowed in stderr
     assert "Traceback" not in stderr and stdout == "" and not (tmp_path / "x").exists()
+
+
+def test_paths_command_writes_a_diverged_path_up_to_its_step_and_says_so(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, stdout, stderr = run_cli("paths", "--function", "rosenbrock", "--optimizers", "sgd:lr=0.1,adam",
+                                       "--steps", "200", "--out", str(tmp_path))
+    assert code == 0, stderr
+    df = pd.read_csv(tmp_path / "paths.csv")
+    sgd, adam = df[df["optimizer"] == "sgd lr=0.1"], df[df["optimizer"] == "adam"]
+    assert list(sgd["step"]) == [0, 1, 2] and list(sgd["diverged"]) == [False, False, True]
+    assert len(adam) == 201 and not adam["diverged"].any()
+    assert "sgd lr=0.1  diverged at step 3" in stdout and "last finite at step 2" in stdout
+    assert "1 of 2 paths diverged (sgd lr=0.1)" in stdout
 
 
 # --------------------------------------------------------------------------- charts

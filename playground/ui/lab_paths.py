@@ -215,11 +215,12 @@ def _charts(inputs: PathsInput, paths: pd.DataFrame) -> None:
 def _summary(paths: pd.DataFrame, step: int | None) -> None:
     shown = paths if step is None else paths[paths["step"] <= step]
     summary = path_summary(shown).rename(columns={"optimizer": "Optimizer", "loss": "f(x, y)", "status": "Status"})
-    summary = summary.drop(columns=["steps"])
-    if (summary["Status"] == "diverged").any():
-        summary["Status"] = summary["Status"].where(summary["Status"] == "diverged", "")
+    diverged = summary["Status"] == "diverged"
+    if diverged.any():  # the step that overflowed float32; the row shows the last finite point
+        summary["Status"] = [f"diverged at step {at}" if d else "" for d, at in zip(diverged, summary["diverged_at"])]
     else:
         summary = summary.drop(columns=["Status"])
+    summary = summary.drop(columns=["steps", "diverged_at"])
     st.dataframe(summary, hide_index=True, key="lab_path_summary",
                  column_config={"x": st.column_config.NumberColumn(format="%.4g"),
                                 "y": st.column_config.NumberColumn(format="%.4g"),
