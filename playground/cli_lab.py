@@ -59,8 +59,9 @@ def add_commands(commands, add_spec_options) -> None:
     paths.add_argument("--optimizers", required=True, metavar="LIST",
                        help="1 to 8 optimizers, e.g. sgd,momentum,adam or sgd:lr=0.001,adam:lr=0.05; without "
                             "an lr each uses the function's suggested one")
-    paths.add_argument("--start", metavar="X,Y", help="start point (default: the function's own); write "
-                                                      "--start=-1.5,2 when x is negative")
+    paths.add_argument("--start", metavar="X,Y", help="start point (default: the function's own) within the plot "
+                                                      "window and one window width around it (rosenbrock: x in "
+                                                      "-6..6, y in -5..7); write --start=-1.5,2 when x is negative")
     paths.add_argument("--steps", type=int, default=500, metavar="N", help="updates per optimizer (default 500)")
     paths.add_argument("--out", metavar="DIR", help="output folder (default: runs/paths-<function>-<timestamp>)")
 
@@ -181,13 +182,15 @@ def cmd_paths(args: argparse.Namespace) -> int:
     from .cli import _output_dir
     from .paths import MAX_STEPS, path_summary, run_paths
     from .race import MAX_CONTESTANTS, parse_contestants
-    from .testfunctions import get_function
+    from .testfunctions import check_start, get_function
 
     function = get_function(args.function, field="--function")
     contestants = parse_contestants(args.optimizers, field="--optimizers", defaults=function.defaults)
     if len(contestants) > MAX_CONTESTANTS:
         raise SpecError(f"{len(contestants)} optimizers given; paths take 1 to {MAX_CONTESTANTS}", "--optimizers")
     start = parse_start(args.start)
+    if start is not None:
+        start = check_start(function, start, "--start")  # before any folder is made
     if not 1 <= args.steps <= MAX_STEPS:
         raise SpecError(f"{args.steps} is out of range; must be between 1 and {MAX_STEPS}", "--steps")
     out = _output_dir(SimpleNamespace(out=args.out, preset=f"paths-{function.name}", spec=None))
@@ -203,8 +206,14 @@ def cmd_paths(args: argparse.Namespace) -> int:
     for _, row in summary.iterrows():
         where = f"({row['x']:.4g}, {row['y']:.4g}) f = {row['loss']:.4g}"
         if row["status"] == "diverged":
-            print(f"{row['optimizer']:<{width}}  diverged after step {row['steps']}, last at {where}")
+            print(f"{row['optimizer']:<{width}}  diverged at step {row['diverged_at']} (overflowed float32); "
+                  f"last finite at step {row['steps']}: {where}")
         else:
             print(f"{row['optimizer']:<{width}}  {where}")
+    diverged = summary[summary["status"] == "diverged"]
+    if len(diverged):
+        print(f"{len(diverged)} of {len(summary)} paths diverged ({', '.join(diverged['optimizer'])}): a smaller "
+              "learning rate keeps them on the surface; paths.csv ends each at its last finite step, "
+              "marked diverged")
     print(f"{seconds:.2f} s; wrote paths.csv to {out}")
     return EXIT_OK

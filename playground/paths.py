@@ -4,8 +4,10 @@
     run_paths("rosenbrock", "sgd,momentum,adam", steps=500) -> DataFrame
         optimizer (label), step (0 = the start, before any update), x, y, loss, diverged
 
-A path ends at its last finite point when x, y or the loss becomes NaN/inf; that row has
-diverged = True and `df.attrs["diverged"]` maps the label to the step that was not finite.
+A path ends at its last finite point when x, y or the loss becomes NaN/inf (overflows float32:
+a learning rate too big for the surface); that row has diverged = True, the next step is the one
+that diverged, and `df.attrs["diverged"]` maps the label to it. The others go on. The start must
+lie in the function's start_bounds, where every function is finite: each path has its step 0.
 
 Fast because the bookkeeping is batched: all optimizers' points are stacked into one (2, K)
 tensor, evaluated and differentiated together (one autograd call per step for everyone;
@@ -25,7 +27,7 @@ import torch
 from . import catalog
 from .params import SpecError
 from .race import MAX_CONTESTANTS, Contestant, parse_contestants, unique_labels
-from .testfunctions import TestFunction, get_function
+from .testfunctions import TestFunction, check_start, get_function
 
 MAX_STEPS = 100_000
 CHECK_EVERY = 32
@@ -49,9 +51,7 @@ def run_paths(function: TestFunction | str, contestants: Sequence[Contestant] | 
         raise SpecError(f"{len(contestants)} optimizers given; paths take 1 to {MAX_CONTESTANTS}", "optimizers")
     if not (isinstance(steps, int) and 1 <= steps <= MAX_STEPS):
         raise SpecError(f"{steps!r} is out of range; steps must be between 1 and {MAX_STEPS}", "steps")
-    start = function.start if start is None else start
-    if len(start) != 2 or not all(math.isfinite(float(v)) for v in start):
-        raise SpecError(f"{start!r} is not a point; give two finite numbers x,y", "start")
+    start = check_start(function, function.start if start is None else start)  # finite in float32 there
 
     k = len(contestants)
     params = [torch.nn.Parameter(torch.tensor([float(start[0]), float(start[1])], dtype=dtype)) for _ in range(k)]
@@ -121,10 +121,13 @@ def _check(points: torch.Tensor, losses: torch.Tensor, first: int, stop: int, ac
 
 
 def path_summary(df: pd.DataFrame) -> pd.DataFrame:
-    """The last row of each path: optimizer, steps, x, y, loss, status (converged/diverged)."""
+    """The last row of each path: optimizer, steps, x, y, loss, status (done/diverged) and
+    diverged_at, the step that left float32's range (the row after the last; <NA> if none)."""
     last = df.groupby("optimizer", sort=False).tail(1)
+    diverged = last["diverged"].to_numpy(dtype=bool)
     return pd.DataFrame({
         "optimizer": last["optimizer"].to_numpy(), "steps": last["step"].to_numpy(),
         "x": last["x"].to_numpy(), "y": last["y"].to_numpy(), "loss": last["loss"].to_numpy(),
-        "status": np.where(last["diverged"].to_numpy(), "diverged", "done"),
+        "status": np.where(diverged, "diverged", "done"),
+        "diverged_at": pd.array([int(n) + 1 if d else None for n, d in zip(last["step"], diverged)], dtype="Int64"),
     })

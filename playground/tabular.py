@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,15 @@ MAX_CSV_COLUMNS = 200  # features + label
 MAX_INT_CLASSES = 20  # a numeric label with at most this many distinct integers is a class id
 MAX_TEXT_CLASSES = 50  # a text label may have at most this many distinct values
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}  # cells read as "no value" (case-insensitive)
+# The largest |value| a feature or a regression target may have. Training works in float32 (up
+# to 3.4e38), and a target is squared and summed there: its standard deviation (heads.make_head)
+# and R² (Head.metric) add up (y - mean)² over a split of up to MAX_CSV_ROWS rows, and
+# 50,000 · (2 · 1e16)² = 2e37 still fits, while targets of 1e18 overflow with 200 rows (R² = nan).
+# Features are held to the same bound so one rule covers every number in a file: standardised in
+# float64 (the default), larger ones would train, but unstandardised they enter the float32
+# network as they are, and a plane's coordinates are kept in float32.
+MAX_ABS_VALUE = 1e16
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 NAME = "data.name"
 LABEL = "data.label_column"
@@ -146,12 +156,13 @@ def parse_csv(data: bytes | str | Path, label_column: str = "", name: str = "upl
         if column == label:
             continue
         values = pd.to_numeric(cells, errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(values)
+        bad = ~np.isfinite(values) & ~_overflowed(cells, values)
         if bad.any():
             row = int(np.argmax(bad))
             raise SpecError(f"column {column!r} in {name} is not numeric: data row {row + 1} has {cells[row][:30]!r}; "
                             "feature columns must hold numbers (encode categories as numbers, or drop the "
                             "column, or make it the label)", NAME)
+        check_magnitude(values, cells, f"column {column!r} in {name}", NAME)
         features[column] = values
     labels = body[label].astype(str).str.strip().rename(label)
     return pd.DataFrame(features), labels
@@ -174,6 +185,25 @@ def _check_header(header: list[str], name: str) -> None:
         if h in seen:
             raise SpecError(f"column name {h!r} appears twice in the header of {name}; names must be unique", NAME)
         seen.add(h)
+
+
+def _overflowed(cells: pd.Series, values: np.ndarray) -> np.ndarray:
+    """Cells written as numbers too big for float64 ("1e400"): inf, unlike the words inf/infinity."""
+    return np.isinf(values) & cells.str.contains(r"\d", regex=True).to_numpy(dtype=bool)
+
+
+def check_magnitude(values: np.ndarray, cells: pd.Series, what: str, field: str) -> None:
+    """SpecError naming `what` (a column) if any |value| exceeds MAX_ABS_VALUE (inf included)."""
+    size = np.abs(values)
+    if not (size > MAX_ABS_VALUE).any():
+        return
+    row = int(np.argmax(size))  # the largest, inf first
+    largest = float(size[row])
+    factor = f"e.g. divide it by {10.0 ** math.ceil(math.log10(largest / MAX_ABS_VALUE)):g}" \
+        if math.isfinite(largest) else "e.g. divide it by a power of ten"
+    raise SpecError(f"{what} has values too large for training (the largest, in data row {row + 1}, is "
+                    f"{cells.iloc[row][:30]}); values may be at most ±{MAX_ABS_VALUE:g}, because training works in "
+                    f"float32 (up to {FLOAT32_MAX:.2g}) and squares them: rescale the column, {factor}", field)
 
 
 def _check_missing(cells: pd.Series, column: str, name: str) -> None:
@@ -202,6 +232,8 @@ def encode_labels(labels: pd.Series) -> tuple[str, np.ndarray, tuple[str, ...]]:
     column = str(labels.name)
     numbers = pd.to_numeric(labels, errors="coerce").to_numpy(dtype=np.float64)
     numeric = not bool(np.isnan(numbers).any())
+    if numeric and _overflowed(labels, numbers).any():
+        check_magnitude(numbers, labels, f"label column {column!r}", LABEL)
     if numeric and not np.isfinite(numbers).all():
         row = int(np.argmax(~np.isfinite(numbers)))
         raise SpecError(f"label column {column!r} has an infinite value in data row {row + 1}; "
@@ -213,6 +245,7 @@ def encode_labels(labels: pd.Series) -> tuple[str, np.ndarray, tuple[str, ...]]:
     if numeric:
         integer = bool(np.all(numbers == np.round(numbers)))
         if not (integer and len(distinct) <= MAX_INT_CLASSES):
+            check_magnitude(numbers, labels, f"label column {column!r}", LABEL)  # class ids may be any size
             return "regression", numbers, ()
         y = np.searchsorted(distinct, numbers).astype(np.int64)
         names = tuple(str(int(v)) for v in distinct)

@@ -27,6 +27,11 @@ from .params import SpecError
 
 Point = tuple[float, float]
 
+# A start point may lie up to one plot width beyond each edge of the plot: the window widened to
+# three times its size about its centre. Further out a path starts off the plot, and far out the
+# start itself overflows float32 (Rosenbrock at x = 1e10 is 1e42): the path would have no point.
+START_REACH = 1.0  # plot widths beyond each edge
+
 
 @dataclass(frozen=True)
 class TestFunction:
@@ -59,6 +64,18 @@ class TestFunction:
         with torch.no_grad():
             z = self.fn(torch.as_tensor(np.stack([xx, yy]), dtype=torch.float64)).numpy()
         return xs, ys, z
+
+    @property
+    def start_bounds(self) -> tuple[Point, Point]:
+        """((x_min, x_max), (y_min, y_max)) a start point may take (START_REACH beyond the plot)."""
+        (x0, x1), (y0, y1) = self.domain
+        dx, dy = START_REACH * (x1 - x0), START_REACH * (y1 - y0)
+        return (x0 - dx, x1 + dx), (y0 - dy, y1 + dy)
+
+    def start_range_text(self) -> str:
+        """'x between -6 and 6 and y between -5 and 7', for messages and help."""
+        (x0, x1), (y0, y1) = self.start_bounds
+        return f"x between {x0:g} and {x1:g} and y between {y0:g} and {y1:g}"
 
     @property
     def defaults(self) -> dict[str, dict[str, float]]:
@@ -171,6 +188,23 @@ def get_function(text: str, field: str = "function") -> TestFunction:
         return quadratic(kappa)
     except SpecError as e:
         raise SpecError(e.errors[0][1], field) from None
+
+
+def check_start(function: TestFunction, start, field: str = "start") -> Point:
+    """(x, y) as floats inside function.start_bounds, else SpecError naming `field` and the range."""
+    try:
+        point = tuple(float(v) for v in start)
+    except (TypeError, ValueError):
+        point = ()
+    if len(point) != 2 or not all(math.isfinite(v) for v in point):
+        raise SpecError(f"{start!r} is not a point; give two finite numbers x,y", field)
+    outside = [f"{axis} = {v:g}" for axis, v, (lo, hi) in zip("xy", point, function.start_bounds)
+               if not lo <= v <= hi]
+    if outside:
+        verb = "is" if len(outside) == 1 else "are"
+        raise SpecError(f"{' and '.join(outside)} {verb} out of range; a start on {function.name} needs "
+                        f"{function.start_range_text()} (the plot window and one window width around it)", field)
+    return point
 
 
 def with_start(function: TestFunction, start: Point) -> TestFunction:

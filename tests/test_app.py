@@ -190,6 +190,14 @@ def test_csv_upload_error_is_shown_and_app_keeps_working(at):
     assert step_of(at) == 1
 
 
+def test_csv_upload_with_numbers_too_large_names_the_column(at):
+    rows = "\n".join(f"{i},{i * 1e37},{i % 2}" for i in range(1, 40))
+    at.selectbox(key="data_name").set_value("upload").run()
+    at.get("file_uploader")[0].upload("huge.csv", f"u,v,label\n{rows}\n".encode(), "text/csv").run()
+    assert not at.exception
+    assert "column 'v' in huge.csv has values too large for training" in errors(at) and "rescale" in errors(at)
+
+
 def test_csv_upload_trains(at):
     rows = "\n".join(f"{i % 7},{(i * 3) % 5},{int(i % 7 > 3)}" for i in range(60))
     at.selectbox(key="data_name").set_value("upload").run()

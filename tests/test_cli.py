@@ -262,6 +262,9 @@ BAD_INPUTS = {
                         "data.name"),
     "CSV without rows": (lambda p: ["--preset", "xor", "--set", "data.name=csv:" + _write(p, "e.csv", "a,b\n")],
                          "data.name"),
+    "CSV target too large": (lambda p: ["--preset", "sine-regression", "--set",
+                                        "data.name=csv:" + _write(p, "big.csv", "a,y\n1,0.5\n2,3e38\n3,1.5\n")],
+                             "data.label_column: label column 'y' has values too large for training"),
     "loss does not fit": (lambda p: ["--preset", "sine-regression", "--set", "train.loss=bce"], "train.loss"),
     "output is a file": (lambda p: ["--preset", "gauss", "--out", _write(p, "file.txt", "")], "--out"),
 }

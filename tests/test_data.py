@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import torch
@@ -296,6 +297,10 @@ CSV_ERRORS = [
     (b"a,b,label\n1,2,0\n3,4,1,9\n", "", "data.name", ["could not be read as CSV"]),
     (b"a,b,label\n1,2,cat\n3,4,cat\n", "", "data.label_column", ["only one value", "cat"]),
     (b"a,b,label\n1,2,0.5\n3,4,-inf\n", "", "data.label_column", ["'label'", "infinite", "row 2"]),
+    (b"a,b,label\n1,3e38,0\n3,4,1\n", "", "data.name", ["'b'", "too large", "row 1", "3e38", "1e+16", "rescale"]),
+    (b"a,b,label\n1,2,0\n3,-1e400,1\n", "", "data.name", ["'b'", "too large", "row 2", "-1e400", "rescale"]),
+    (b"a,y\n1,0.5\n2,3e38\n3,1.5\n", "", "data.label_column", ["'y'", "too large", "row 2", "3e38", "rescale"]),
+    (b"a,y\n1,0.5\n2,1e400\n3,1.5\n", "", "data.label_column", ["'y'", "too large", "row 2", "1e400"]),
     (b"a,b,label\n1,2,\xff\xfe\n3,4,1\n", "", "data.name", ["UTF-8"]),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "", "data.name", ["not a CSV"]),
     (b"a,a,label\n1,2,0\n3,4,1\n", "", "data.name", ["'a'", "twice"]),
@@ -317,6 +322,30 @@ def test_bad_csv_gives_a_spec_error_naming_the_problem(content, label_column, fi
     assert e.value.errors[0][0] == field
     for word in words:
         assert word in str(e.value), f"{word!r} not in {e.value}"
+
+
+def test_numbers_up_to_the_bound_load_and_their_float32_statistics_stay_finite():
+    """The bound is what float32 training can square and sum: a regression target of ±1e16 in
+    a file of the most rows allowed keeps its std and R² finite (targets of 1e18 made them nan
+    with 200 rows); anything larger is refused at load, naming the column."""
+    from playground.heads import make_head
+
+    bound, rows = tabular.MAX_ABS_VALUE, tabular.MAX_CSV_ROWS
+    text = "a,b,y\n" + "".join(f"{(-1) ** i * bound:.17g},{i % 7},{(-1) ** (i // 2) * bound:.17g}\n"
+                               for i in range(rows - 1)) + "0,0,0.5\n"  # 0.5: not class ids
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow in numpy would be a RuntimeWarning
+        ds = upload(text, standardize=False)
+        assert ds.task == "regression" and np.abs(ds.y_train).max() == bound
+        head = make_head("auto", ds.task, 0, ds.y_train)
+        assert np.isfinite(head.y_std) and head.y_std > 0.9 * bound
+        y = torch.as_tensor(ds.y_train)
+        r2 = head.metric(torch.zeros(len(y), 1), y)  # predicting the mean: R² = 0, not nan
+        assert abs(float(r2)) < 1e-3
+    for column, field, line in (("'a'", "data.name", "2e16,1,0.5\n"), ("'y'", "data.label_column", "1,1,-2e16\n")):
+        with pytest.raises(SpecError) as e:
+            upload("a,b,y\n1,2,0.25\n" + line)
+        assert e.value.errors[0][0] == field and column in str(e.value) and "too large" in str(e.value)
 
 
 def test_missing_upload_and_missing_file_are_spec_errors():

@@ -98,6 +98,23 @@ def test_paths_tab_draws_the_function_and_follows_it(at):
     assert "lab_path_chart" in charts(at) and not at.exception
 
 
+def test_paths_start_is_bounded_and_a_diverged_path_says_at_which_step(at):
+    """A start kept in the session beyond the function's range (1e39 is inf in float32: no path
+    had a point, the chart was empty) is replaced by the function's own and the page says so; a
+    path that overflows shows the step it diverged at in the table."""
+    at.session_state["lab_path_x_rosenbrock"] = 1e39
+    at.session_state["lab_path_lr_rosenbrock_sgd"] = 0.1
+    open_tab(at, PATHS)
+    assert "Start x" in errors(at) and "between -6 and 6" in errors(at)
+    field = at.number_input(key="lab_path_x_rosenbrock")
+    assert field.value == -1.5 and (field.proto.min, field.proto.max) == (-6.0, 6.0) and field.proto.has_max
+    assert "lab_path_chart" in charts(at)
+    table = next(d.value for d in at.dataframe if "f(x, y)" in d.value.columns).set_index("Optimizer")
+    assert table.loc["sgd lr=0.1", "Status"] == "diverged at step 3" and table.loc["adam lr=0.05", "Status"] == ""
+    at.run()  # the value in use is in range now: no message
+    assert not errors(at)
+
+
 def test_train_starts_the_race_and_the_charts_follow(at):
     long_race(at)
     at.button(key="lab_train").click().run()

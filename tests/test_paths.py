@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -137,6 +138,44 @@ def test_suggested_learning_rates_apply_unless_given():
     assert settings["sgd lr=0.0001"]["lr"] == 0.0001
 
 
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_start_range_is_the_plot_and_one_plot_width_around_it(name):
+    """Up to its edges a start is taken, and the function is finite there in float32 (so every
+    path has its step 0); a hair beyond, it is refused naming the start and the range."""
+    function = FUNCTIONS[name]
+    ((xl, xh), (yl, yh)), ((x0, x1), (y0, y1)) = function.start_bounds, function.domain
+    assert (xl, xh) == (x0 - (x1 - x0), x1 + (x1 - x0)) and (yl, yh) == (y0 - (y1 - y0), y1 + (y1 - y0))
+    xs, ys = np.meshgrid(np.linspace(xl, xh, 41), np.linspace(yl, yh, 41))
+    assert torch.isfinite(function(torch.tensor(np.stack([xs, ys]), dtype=torch.float32))).all()
+    for corner in [(xl, yl), (xl, yh), (xh, yl), (xh, yh)]:
+        df = run_paths(function, "sgd,adam", start=corner, steps=3)
+        assert list(df[df["step"] == 0]["optimizer"]) == ["sgd", "adam"]
+        np.testing.assert_allclose(df[df["step"] == 0][["x", "y"]].to_numpy(), [corner, corner], rtol=1e-7)
+    for beyond in [(np.nextafter(xl, -np.inf), 0.0), (0.0, np.nextafter(yh, np.inf)), (1e39, 1e39)]:
+        with pytest.raises(SpecError) as info:
+            run_paths(function, "sgd", start=beyond, steps=3)
+        field, message = info.value.errors[0]
+        assert field == "start" and "out of range" in message
+        assert f"x between {xl:g} and {xh:g} and y between {yl:g} and {yh:g}" in message
+
+
+def test_a_path_that_overflows_is_diverged_at_its_step_and_the_others_go_on():
+    """SGD at 0.1 on Rosenbrock leaves float32 at step 3; Adam walks all 500 steps. No numpy
+    warning on the way (the check is on torch tensors, the frame holds finite numbers only)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        df = run_paths("rosenbrock", "sgd:lr=0.1,adam", steps=500)
+        summary = path_summary(df).set_index("optimizer")
+    assert df.attrs["diverged"] == {"sgd lr=0.1": 3}
+    assert summary.loc["sgd lr=0.1", "status"] == "diverged" and summary.loc["sgd lr=0.1", "diverged_at"] == 3
+    assert summary.loc["sgd lr=0.1", "steps"] == 2  # its last finite point
+    assert summary.loc["adam", "status"] == "done" and pd.isna(summary.loc["adam", "diverged_at"])
+    assert summary.loc["adam", "steps"] == 500
+    sgd = df[df["optimizer"] == "sgd lr=0.1"]
+    assert list(sgd["step"]) == [0, 1, 2] and list(sgd["diverged"]) == [False, False, True]
+    assert np.isfinite(df[["x", "y", "loss"]].to_numpy()).all()
+
+
 def test_bad_path_input_names_the_field():
     with pytest.raises(SpecError, match="steps"):
         run_paths("rosenbrock", "sgd", steps=0)
@@ -176,6 +215,33 @@ def test_paths_command_writes_paths_csv(tmp_path):
 def test_paths_command_bad_input_exits_2(tmp_path, args, field):
     code, _, stderr = run_cli("paths", *args, "--out", str(tmp_path / "x"))
     assert code == 2 and stderr.startswith(f"error: {field}:") and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("function, start, allowed", [
+    ("rosenbrock", "1e30,1e30", "x between -6 and 6 and y between -5 and 7"),  # was: max() arg is an empty sequence
+    ("rosenbrock", "1e39,0", "x between -6 and 6 and y between -5 and 7"),  # inf in float32
+    ("beale", "0,13.6", "x between -13.5 and 13.5 and y between -13.5 and 13.5"),
+    ("quadratic:kappa=50", "-9.01,0", "x between -9 and 9 and y between -9 and 9"),
+])
+def test_paths_command_refuses_a_start_beyond_the_range(tmp_path, function, start, allowed):
+    code, stdout, stderr = run_cli("paths", "--function", function, "--optimizers", "sgd,momentum,adam",
+                                   f"--start={start}", "--steps", "50", "--out", str(tmp_path / "x"))
+    assert code == 2 and stderr.startswith("error: --start:") and allowed in stderr
+    assert "Traceback" not in stderr and stdout == "" and not (tmp_path / "x").exists()
+
+
+def test_paths_command_writes_a_diverged_path_up_to_its_step_and_says_so(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, stdout, stderr = run_cli("paths", "--function", "rosenbrock", "--optimizers", "sgd:lr=0.1,adam",
+                                       "--steps", "200", "--out", str(tmp_path))
+    assert code == 0, stderr
+    df = pd.read_csv(tmp_path / "paths.csv")
+    sgd, adam = df[df["optimizer"] == "sgd lr=0.1"], df[df["optimizer"] == "adam"]
+    assert list(sgd["step"]) == [0, 1, 2] and list(sgd["diverged"]) == [False, False, True]
+    assert len(adam) == 201 and not adam["diverged"].any()
+    assert "sgd lr=0.1  diverged at step 3" in stdout and "last finite at step 2" in stdout
+    assert "1 of 2 paths diverged (sgd lr=0.1)" in stdout
 
 
 # --------------------------------------------------------------------------- charts

@@ -65,16 +65,20 @@ def paths_settings() -> PathsInput | None:
     st.caption(function.description)
     key = function.name if function.name != "quadratic" else f"quadratic_{st.session_state['lab_path_kappa']}"
     x_key, y_key = f"lab_path_x_{key}", f"lab_path_y_{key}"
-    for k, v in ((x_key, function.start[0]), (y_key, function.start[1])):
-        st.session_state.setdefault(k, float(v))
     (x0, x1), (y0, y1) = function.domain
+    (x_low, x_high), (y_low, y_high) = function.start_bounds
+    for k, label, v, low, high in ((x_key, "Start x", function.start[0], x_low, x_high),
+                                   (y_key, "Start y", function.start[1], y_low, y_high)):
+        _checked_start(k, label, float(v), low, high, function)
     cols = st.columns([1, 1, 0.42], gap="small", vertical_alignment="bottom")
     with cols[0]:
-        st.number_input("Start x", key=x_key, step=0.1, format="%.4g", persist_state=KEEP,
-                        help=f"Where every optimizer starts, x (the plot shows x from {x0:g} to {x1:g}).")
+        st.number_input("Start x", x_low, x_high, key=x_key, step=0.1, format="%.4g", persist_state=KEEP,
+                        help=f"Where every optimizer starts, x (the plot shows x from {x0:g} to {x1:g}). "
+                             f"Allowed: {x_low:g} to {x_high:g}, the plot and one plot width either side.")
     with cols[1]:
-        st.number_input("Start y", key=y_key, step=0.1, format="%.4g", persist_state=KEEP,
-                        help=f"Where every optimizer starts, y (the plot shows y from {y0:g} to {y1:g}).")
+        st.number_input("Start y", y_low, y_high, key=y_key, step=0.1, format="%.4g", persist_state=KEEP,
+                        help=f"Where every optimizer starts, y (the plot shows y from {y0:g} to {y1:g}). "
+                             f"Allowed: {y_low:g} to {y_high:g}, the plot and one plot width either side.")
     with cols[2]:
         st.button("", icon=":material/undo:", key="lab_path_start_reset", on_click=_reset_start,
                   args=(x_key, y_key, function.start),
@@ -112,6 +116,21 @@ def _function_choice() -> TestFunction:
 def _function_text() -> str:
     name = st.session_state.get("lab_path_function", "rosenbrock")
     return f"quadratic:kappa={st.session_state.get('lab_path_kappa', 10)}" if name == "quadratic" else name
+
+
+def _checked_start(key: str, label: str, default: float, low: float, high: float, function: TestFunction) -> None:
+    """Before the field is drawn: a value kept in the session (or set there by anyone) outside
+    [low, high] is replaced by the function's own start, and the page says so. Far outside, the
+    start overflows float32 and no path has a point to draw."""
+    value = st.session_state.setdefault(key, default)
+    try:
+        ok = low <= float(value) <= high  # False for NaN
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        st.session_state[key] = default
+        st.error(f"**{label}**: {value!r} is out of range; on {function.label} it must be between {low:g} and "
+                 f"{high:g}. Using the function's own start, {default:g}.", icon=":material/error:")
 
 
 def _reset_start(x_key: str, y_key: str, start: tuple[float, float]) -> None:
@@ -196,11 +215,12 @@ def _charts(inputs: PathsInput, paths: pd.DataFrame) -> None:
 def _summary(paths: pd.DataFrame, step: int | None) -> None:
     shown = paths if step is None else paths[paths["step"] <= step]
     summary = path_summary(shown).rename(columns={"optimizer": "Optimizer", "loss": "f(x, y)", "status": "Status"})
-    summary = summary.drop(columns=["steps"])
-    if (summary["Status"] == "diverged").any():
-        summary["Status"] = summary["Status"].where(summary["Status"] == "diverged", "")
+    diverged = summary["Status"] == "diverged"
+    if diverged.any():  # the step that overflowed float32; the row shows the last finite point
+        summary["Status"] = [f"diverged at step {at}" if d else "" for d, at in zip(diverged, summary["diverged_at"])]
     else:
         summary = summary.drop(columns=["Status"])
+    summary = summary.drop(columns=["steps", "diverged_at"])
     st.dataframe(summary, hide_index=True, key="lab_path_summary",
                  column_config={"x": st.column_config.NumberColumn(format="%.4g"),
                                 "y": st.column_config.NumberColumn(format="%.4g"),
