@@ -137,14 +137,15 @@ def _loss_path(page) -> str:
     }""")
 
 
-def _wait(predicate, timeout: float = 20.0, every: float = 0.05) -> float:
-    """Seconds until predicate() is true; fails the test after `timeout`."""
+def _wait(predicate, timeout: float = 20.0, every: float = 0.05, what=None) -> float:
+    """Seconds until predicate() is true; fails the test after `timeout`, with what `what()`
+    returns (the state of the page the test waited on) in the message."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         if predicate():
             return time.monotonic() - start
         time.sleep(every)
-    pytest.fail(f"condition not met within {timeout} s")
+    pytest.fail(f"condition not met within {timeout} s" + (f": {what()}" if what else ""))
 
 
 def test_train_updates_live_then_pause_holds(page, app_url, tmp_path):

@@ -12,6 +12,7 @@ Run with:  pytest -m browser tests/test_browser_live.py
 from __future__ import annotations
 
 import time
+import warnings
 
 import pytest
 
@@ -62,16 +63,34 @@ def _status(page) -> str:
     return _visible(page, "status_line").inner_text()
 
 
+def _pick_preset(page, name: str) -> None:
+    """Pick preset `name` and wait until it is loaded, and not undone by a timed redraw that
+    brought the browser's older settings. A pick the page never answered is picked once more,
+    with a warning that says what the sidebar showed: CI lost one pick in about ten runs (never
+    reproduced by hand in 100 picks), and the warning is how the next one tells what happened."""
+    for attempt in (1, 2):
+        choose(page, "preset", name)
+        try:
+            _wait(lambda: _caption(name) in _sidebar(page), timeout=15 if attempt == 1 else 60,
+                  what=lambda: f"{name!r} not loaded; sidebar: {_sidebar(page)[:300]!r}")
+            return
+        except pytest.fail.Exception as lost:
+            if attempt == 2:
+                raise
+            warnings.warn(f"preset pick lost, picked again: {lost}; status: {_status(page)!r}")
+
+
 def test_presets_in_a_row_while_training_keep_the_page_drawn(page, app_url):
     errors = _listen_for_errors(page, app_url)
     page.goto(app_url)
     page.wait_for_selector(".st-key-chart_network .js-plotly-plot", timeout=60_000)
-    choose(page, "speed", "Speed: Medium")  # 10 epochs a second: no preset finishes while we look
+    # 2 epochs a second: no preset finishes while we look (at Medium, blobs' 40 epochs ended
+    # in 4 s, near the time of the next pick; a run's end brings a full rerun of its own).
+    choose(page, "speed", "Speed: Slow")
     for name in PRESETS_IN_A_ROW:
-        choose(page, "preset", name)  # while the last preset still trains: its timer is running
-        # Loaded, and not undone by a timed redraw that brought the browser's older settings.
-        _wait(lambda: _caption(name) in _sidebar(page), timeout=60)
-        _wait(lambda: "Ready" in _status(page) and _step(page) == 0, timeout=60)
+        _pick_preset(page, name)  # while the last preset still trains: its timer is running
+        _wait(lambda: "Ready" in _status(page) and _step(page) == 0, timeout=60,
+              what=lambda: f"{name!r} not ready; status: {_status(page)!r}")
         _visible(page, "btn_train").get_by_role("button", name="Train").click()
         _wait(lambda: _step(page) > 0, timeout=60)
         first = _step(page)
