@@ -12,6 +12,8 @@ KeyboardInterrupt inside a step, a bug outside one) leaves `failed` too, saying 
 reset starts a new thread. No command waits for the thread longer than COMMAND_WAIT_SECONDS.
 An object dropped without close() ends its thread as well: between chunks, the thread holds it
 only by a weak reference.
+Runs share the server (server_share.py): a running job trains only once admitted (else it waits
+its turn in the queue, `queue_place` says where), and each of its chunks holds a training slot.
 Subclasses say how to advance their job, when it is finished, and what an error means
 (runner.Runner turns NaN/inf into `diverged`).
 """
@@ -26,6 +28,8 @@ from typing import Any, NamedTuple
 
 import torch
 
+from .server_share import SHARE, ServerShare
+
 CHUNK_SECONDS = 0.05  # the thread re-reads commands at least this often while running
 # A paced run wakes at most this often and takes every step the pace allows by then: one chunk
 # (and one record) per wake-up. Waking for every single step made each step a chunk of its own,
@@ -39,6 +43,7 @@ PACE_CATCH_UP_SECONDS = 0.25
 # A chunk takes CHUNK_SECONDS plus one update and a redraw of the pictures; a pause or reset that
 # waited this long for it is facing a stuck thread, and goes ahead rather than hang the page.
 COMMAND_WAIT_SECONDS = 5.0
+QUEUE_POLL_SECONDS = 0.25  # a queued run asks again this often whether it may train
 
 
 class _Chunk(NamedTuple):
@@ -54,11 +59,15 @@ class _Chunk(NamedTuple):
 class BackgroundTraining:
     thread_name = "playground-runner"
 
-    def __init__(self, job: Any, visual_interval: float):
+    def __init__(self, job: Any, visual_interval: float, share: ServerShare | None = None):
         """`job` has run(max_steps, deadline, keep_going, record_last) -> steps taken, `finished`,
         `steps_per_epoch` and compute_visuals(); visual_interval: pictures are redrawn at most
-        this often while running (seconds), and always when the job pauses or ends."""
+        this often while running (seconds), and always when the job pauses or ends. `share`:
+        the server's admission queue and training slots (default: the process's own)."""
         self._job = job
+        self._share = share or SHARE
+        self._ticket = object()  # this run in the share's queue (not self: the queue must not keep it alive)
+        self._queue_place = 0  # 0: admitted or not running; else its place in the share's queue
         self.visual_interval = visual_interval
         self._cond = threading.Condition()
         self._status = "ready"
@@ -73,7 +82,7 @@ class BackgroundTraining:
         self._thread = self._start_thread()
         # Dropped without close(): wake the thread, which finds its owner gone and ends. This may
         # run on any thread, one holding the lock too: a Condition's lock is an RLock by default.
-        weakref.finalize(self, _wake, self._cond).atexit = False
+        weakref.finalize(self, _wake, self._cond, self._share, self._ticket).atexit = False
 
     # ------------------------------------------------------------------ hooks for subclasses
 
@@ -104,6 +113,7 @@ class BackgroundTraining:
             if self._status in ("ready", "paused"):
                 self._running = True
                 self._status, self._message = "running", ""
+                self._queue_place = self._share.admission.request(self._ticket)  # in line in the order of clicks
                 self._allowance = (1.0, time.perf_counter())  # a paced run starts with a step at once
                 self._next_tick = 0.0
                 self._cond.notify_all()
@@ -113,7 +123,7 @@ class BackgroundTraining:
         that update outlasted COMMAND_WAIT_SECONDS: a stuck thread does not hang the page)."""
         with self._cond:
             if self._status == "running":
-                self._running = False
+                self._stop_running()
                 self._status, self._message = "paused", ""
                 self._cond.notify_all()
                 self._cond.wait_for(lambda: not self._busy, COMMAND_WAIT_SECONDS)
@@ -151,7 +161,7 @@ class BackgroundTraining:
         """Swap in a freshly built job (a reset): stop, let the chunk in flight finish, swap. A
         thread that has ended (the `failed` status says why) is replaced by a new one."""
         with self._cond:
-            self._running = False
+            self._stop_running()
             self._take_pending_change()  # settings meant for the old job do not carry over
             # Should the chunk outlast the wait, swapping is still safe: its outcome is dropped
             # (it is not of the current job), and the thread takes no other chunk meanwhile.
@@ -167,10 +177,22 @@ class BackgroundTraining:
         """Stop the thread. Safe to call twice; the object cannot be used afterwards."""
         with self._cond:
             self._closed = True
-            self._running = False
+            self._stop_running()
             self._cond.notify_all()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout=5)
+
+    def _stop_running(self) -> None:
+        """Not training any more: leave the share's queue or give up its place (under the lock)."""
+        self._running = False
+        self._queue_place = 0
+        self._share.admission.leave(self._ticket)
+
+    @property
+    def queue_place(self) -> int:
+        """0 unless the run waits for the server: then its place in the queue (1 = next)."""
+        with self._cond:
+            return self._queue_place
 
     @property
     def alive(self) -> bool:
@@ -181,9 +203,10 @@ class BackgroundTraining:
         with self._cond:
             return self._status
 
-    def _current(self) -> tuple[Any, str, str]:
+    def _current(self) -> tuple[Any, str, str, int]:
+        """(job, status, message, queue_place), taken together."""
         with self._cond:
-            return self._job, self._status, self._message
+            return self._job, self._status, self._message, self._queue_place
 
     def wait_until_settled(self, timeout: float = 30.0) -> bool:
         """Block until the job stands still: not running, no steps pending, no chunk in flight
@@ -218,13 +241,17 @@ class BackgroundTraining:
         looks again (None: until a command wakes it). Under the lock."""
         if not (self._running or self._pending_steps or self._has_pending_change()):
             return None
+        if self._running:
+            self._queue_place = self._share.admission.request(self._ticket)
+            if self._queue_place and not (self._pending_steps or self._has_pending_change()):
+                return QUEUE_POLL_SECONDS
         delay = self._pace_delay() if self._running and self._pace else 0.0
         return 0.0 if delay <= 0 or self._has_pending_change() else delay
 
     def _take_chunk(self) -> _Chunk:
         """What the next chunk trains, and how much of it; the thread is busy from here on (under
         the lock)."""
-        continuous = self._running  # else: a counted number of single steps
+        continuous = self._running and not self._queue_place  # else: a counted number of single steps
         paced = continuous and self._pace is not None
         if paced:
             budget = int(self._allowance[0])
@@ -265,7 +292,7 @@ class BackgroundTraining:
             if job is self._job:
                 if outcome is not None:
                     self._status, self._message = outcome
-                    self._running = False
+                    self._stop_running()
                     self._pending_steps = 0
                 elif leftover:  # a multi-step request that outlasted one chunk
                     self._pending_steps += leftover
@@ -276,7 +303,8 @@ class BackgroundTraining:
         traceback.print_exception(error)
         with self._cond:
             self._status, self._message = "failed", thread_ended_message(error)
-            self._running, self._pending_steps, self._busy = False, 0, False
+            self._stop_running()
+            self._pending_steps, self._busy = 0, False
             self._cond.notify_all()  # a pause or reset waiting for the chunk in flight goes on
 
     def _pace_delay(self) -> float:
@@ -316,10 +344,15 @@ def _serve(owner_ref: weakref.ref[BackgroundTraining], cond: threading.Condition
                 wait = owner._seconds_until_work()
                 if wait is None or wait > 0:
                     del owner  # never wait holding it (see above)
-                    cond.wait(wait)  # until a command comes, or the pace allows a step
+                    cond.wait(wait)  # until a command comes, the pace allows a step, or the queue moves
                     continue
-                chunk = owner._take_chunk()
-            last_visual = owner._train_chunk(chunk, last_visual)
+                slots = owner._share.slots
+            with slots.held():  # the server's turn to train, waited for off the lock (commands go on)
+                with cond:
+                    if owner._closed or owner._seconds_until_work() != 0:  # a command came meanwhile
+                        continue
+                    chunk = owner._take_chunk()
+                last_visual = owner._train_chunk(chunk, last_visual)
             del owner, chunk  # the chunk holds the owner's job
     except BaseException as error:  # noqa: BLE001 - recorded as the status, then the thread ends
         # The status must say the thread is gone, or the page would wait for it. Not re-raised:
@@ -332,6 +365,7 @@ def _serve(owner_ref: weakref.ref[BackgroundTraining], cond: threading.Condition
             owner._thread_ended(error)
 
 
-def _wake(cond: threading.Condition) -> None:
+def _wake(cond: threading.Condition, share: ServerShare, ticket: object) -> None:
+    share.admission.leave(ticket)  # a dropped run that was training, or queued, frees its place
     with cond:
         cond.notify_all()

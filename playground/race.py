@@ -36,6 +36,7 @@ from .background import BackgroundTraining
 from .data import Dataset
 from .landscape import LossProbe, flat_parameters
 from .params import SpecError, excerpt
+from .server_share import ServerShare
 from .snapshot import Snapshot, take_snapshot
 from .spec import Choice, Spec
 from .telemetry import BoundedHistory
@@ -218,6 +219,7 @@ class RaceSnapshot:
     probe: LossProbe  # evaluates the loss at any flat weight vector (landscape.py)
     dataset: Dataset
     spec: Spec
+    queue_place: int = 0  # while "running": 0 if racing, else its place in the server's queue (server_share)
 
     def contestant(self, key: int | str) -> ContestantSnapshot:
         if isinstance(key, int):
@@ -366,7 +368,7 @@ class Race:
 
     # ------------------------------------------------------------------ reading
 
-    def snapshot(self, status: str | None = None, message: str | None = None) -> RaceSnapshot:
+    def snapshot(self, status: str | None = None, message: str | None = None, queue_place: int = 0) -> RaceSnapshot:
         """Plain copies of everything the lab page draws (safe to take from another thread)."""
         if status is None:
             status = "done" if self.finished else ("ready" if self.step == 0 else "paused")
@@ -381,6 +383,7 @@ class Race:
             metric=first.head.metric_name, loss_name=first.head.loss_name,
             device=contestants[0].snapshot.device, contestants=contestants,
             initial_parameters=self.initial_parameters, probe=self.probe, dataset=first.dataset, spec=self.spec,
+            queue_place=queue_place,
         )
 
     def _contestant_snapshot(self, e: Entry) -> ContestantSnapshot:
@@ -464,9 +467,10 @@ class RaceRunner(BackgroundTraining):
 
     thread_name = "playground-race"
 
-    def __init__(self, spec: Spec, contestants: Sequence[Contestant], uploads=None, visual_interval: float = 0.2):
+    def __init__(self, spec: Spec, contestants: Sequence[Contestant], uploads=None, visual_interval: float = 0.2,
+                 share: ServerShare | None = None):
         self._uploads = uploads
-        super().__init__(self._build(spec, contestants, uploads), visual_interval)  # SpecError here
+        super().__init__(self._build(spec, contestants, uploads), visual_interval, share)  # SpecError here
 
     @staticmethod
     def _build(spec: Spec, contestants: Sequence[Contestant], uploads) -> Race:
@@ -500,8 +504,8 @@ class RaceRunner(BackgroundTraining):
         self._uploads = uploads
 
     def snapshot(self) -> RaceSnapshot:
-        race, status, message = self._current()
-        return race.snapshot(status, message)
+        race, status, message, place = self._current()
+        return race.snapshot(status, message, place)
 
     def results_table(self, target_loss: float | None = None, target: str = "train_loss") -> pd.DataFrame:
         return results_table(self.snapshot(), target_loss, target)

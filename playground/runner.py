@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .background import BackgroundTraining
+from .server_share import ServerShare
 from .snapshot import Snapshot, take_snapshot
 from .spec import Choice, Spec
 from .trainer import Diverged, Trainer
@@ -19,15 +20,16 @@ from .trainer import Diverged, Trainer
 class Runner(BackgroundTraining):
     thread_name = "playground-runner"
 
-    def __init__(self, spec: Spec, uploads=None, visual_interval: float = 0.2):
+    def __init__(self, spec: Spec, uploads=None, visual_interval: float = 0.2, share: ServerShare | None = None):
         """Build data, model and optimizer now (raises SpecError for a bad spec), train later.
 
         visual_interval: the decision surface and neuron maps are recomputed at most this
-        often (seconds) while running, and always when the run pauses or ends.
+        often (seconds) while running, and always when the run pauses or ends. share: the
+        server's queue and training slots (default: the process's own).
         """
         self._uploads = uploads
         self._pending_optimizer: Choice | None = None
-        super().__init__(self._build(spec, uploads), visual_interval)
+        super().__init__(self._build(spec, uploads), visual_interval, share)
 
     @staticmethod
     def _build(spec: Spec, uploads) -> Trainer:
@@ -65,8 +67,8 @@ class Runner(BackgroundTraining):
         self._uploads = uploads
 
     def snapshot(self) -> Snapshot:
-        trainer, status, message = self._current()
-        return take_snapshot(trainer, status, message)
+        trainer, status, message, place = self._current()
+        return take_snapshot(trainer, status, message, place)
 
     # ------------------------------------------------------------------ hooks
 

@@ -47,13 +47,14 @@ class Snapshot:
     visuals: Visuals | None
     dataset: Dataset  # immutable; shared, not copied
     non_dense_layers: list[NonDenseLayer] = field(default_factory=list)  # dropout / norms, frozen records
+    queue_place: int = 0  # while "running": 0 if training, else its place in the server's queue (server_share)
 
     @property
     def latest(self) -> dict:
         return self.history.iloc[-1].to_dict() if len(self.history) else {}
 
 
-def take_snapshot(trainer: Trainer, status: str, message: str) -> Snapshot:
+def take_snapshot(trainer: Trainer, status: str, message: str, queue_place: int = 0) -> Snapshot:
     metric = trainer.head.metric_name
     with trainer.lock:
         records = list(trainer.history.records)
@@ -91,6 +92,7 @@ def take_snapshot(trainer: Trainer, status: str, message: str) -> Snapshot:
         weight_edges=[h.edges for h in trainer.probe.weight_histograms], weight_counts=weight_counts,
         bias_edges=[h.edges for h in trainer.probe.bias_histograms], bias_counts=bias_counts,
         visuals=visuals, dataset=trainer.dataset, non_dense_layers=list(trainer.network.non_dense),
+        queue_place=queue_place,
     )
 
 

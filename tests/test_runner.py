@@ -1,5 +1,6 @@
 """The runner thread: commands from another thread, snapshots, and failures as statuses."""
 
+import gc
 import threading
 import time
 
@@ -9,6 +10,7 @@ import torch
 from playground import background
 from playground.params import SpecError
 from playground.runner import Runner
+from playground.server_share import ServerShare
 from playground.spec import Spec
 from thread_support import check_interrupted_run, promptly, raising_once, thread_ends_when_dropped
 
@@ -254,6 +256,39 @@ def test_two_runners_do_not_see_each_other(runner):
     assert a.wait(lambda s: s.step == 30)
     assert b.snapshot().step == 0
     assert b.snapshot().dataset.name == "xor"
+
+
+def test_runs_beyond_the_servers_limit_wait_their_turn_and_start_on_their_own(runner):
+    share = ServerShare(max_runs=2, training_slots=1)
+    a, b, c, d = (runner(share=share) for _ in range(4))
+    for r in (a, b, c, d):
+        r.start()
+    assert a.wait(lambda s: s.step > 20) and b.wait(lambda s: s.step > 20)
+    time.sleep(0.3)
+    assert [r.snapshot().queue_place for r in (c, d)] == [1, 2]
+    assert c.snapshot().step == d.snapshot().step == 0 and c.status == d.status == "running"
+    d.step(5)  # a queued run ignores Step, as any running one does
+    promptly(a.pause)  # a leaves: c, first in line, trains; d moves up
+    assert c.wait(lambda s: s.step > 20 and s.queue_place == 0, timeout=10)
+    assert d.snapshot().queue_place == 1 and d.snapshot().step == 0
+    promptly(d.pause)  # a queued run paused gives up its place
+    assert d.snapshot().queue_place == 0 and share.admission.queued == 0
+    promptly(b.close)  # so does a closed one: the place goes to the next run to start
+    a.start()
+    assert a.wait(lambda s: s.queue_place == 0 and s.status == "running", timeout=10)
+    assert share.admission.active == 2
+
+
+def test_a_dropped_runner_leaves_the_servers_queue():
+    share = ServerShare(max_runs=1)
+    first, second = Runner(Spec(), share=share), Runner(Spec(), share=share)
+    first.start()
+    second.start()
+    assert second.wait(lambda s: s.queue_place == 1)
+    del first
+    gc.collect()
+    assert second.wait(lambda s: s.queue_place == 0 and s.step > 0, timeout=10)
+    second.close()
 
 
 def test_runner_refuses_server_side_paths(runner, tmp_path):
