@@ -20,6 +20,8 @@ from apptest_support import (charts, errors, open_page, pause_holds_and_reset_cl
                              step_of)
 
 from playground.presets import get_preset
+from playground.server_share import SHARE
+from playground.ui.controls import REFRESH_SECONDS
 from playground.ui import live_chart
 from playground.spec import Spec
 
@@ -252,6 +254,40 @@ def test_a_link_with_a_wrong_shape_warns_and_the_page_works(key, value):
         assert not app.exception and step_of(app) == 1
     finally:
         st.cache_resource.clear()
+
+
+def test_a_run_on_a_full_server_is_queued_says_so_and_starts_when_there_is_room(at):
+    others = [object() for _ in range(SHARE.admission.limit)]  # the server full of other pages' runs
+    for other in others:
+        assert SHARE.admission.request(other) == 0
+    try:
+        at.button(key="btn_train").click().run()
+        assert "Queued" in status(at) and step_of(at) == 0
+        info = next(i.value for i in at.info if "server is busy" in i.value)
+        assert "it is next" in info and "starts on its own" in info
+        SHARE.admission.leave(others.pop())  # one of them pauses
+        assert run_until(at, lambda a: "Training" in status(a) and step_of(a) > 0)
+        assert not any("server is busy" in i.value for i in at.info)
+    finally:
+        for other in others:
+            SHARE.admission.leave(other)
+
+
+def test_redraws_slow_down_on_a_crowded_server_and_the_page_says_so(at):
+    others = [object() for _ in range(2 * SHARE.cores)]  # with this page's run: more than 2 a core
+    for other in others:
+        SHARE.admission.request(other)
+    try:
+        at.button(key="btn_train").click().run()
+        assert "redrawn every 1 s" in status(at) and f"{len(others) + 1} runs share" in status(at)
+        assert at.session_state["_live_every"] == 4 * REFRESH_SECONDS
+        for other in others:
+            SHARE.admission.leave(other)
+        at.run()  # the next redraw sees the room and redraws the page with the usual period
+        assert at.session_state["_live_every"] == REFRESH_SECONDS and "redrawn every" not in status(at)
+    finally:
+        for other in others:
+            SHARE.admission.leave(other)
 
 
 def test_divergence_is_a_warning_not_a_crash(at):

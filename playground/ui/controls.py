@@ -15,9 +15,10 @@ import time
 import streamlit as st
 
 from ..runner import Runner
+from ..server_share import SHARE
 from ..snapshot import Snapshot
 from .session import PlaygroundSession
-from .widgets import full_run_only, speed_control, step_and_settle
+from .widgets import full_run_only, queue_message, speed_control, step_and_settle
 
 REFRESH_SECONDS = 0.25  # live redraw period while training (4 Hz): one fragment run each (panels.py)
 STEP_CHOICES = {"batch": "1 batch", "epoch": "1 epoch"}
@@ -126,15 +127,19 @@ def _freeze(session: PlaygroundSession) -> None:
 
 # --------------------------------------------------------------------------- status line
 
-def status_line(snap: Snapshot | None) -> None:
+def status_line(snap: Snapshot | None, redraw_every: float | None = None) -> None:
     """The live status: a line of text, a progress bar and a slot for a warning or an error.
     Drawn inside the live view's fragment (panels.live_view) from the snapshot its charts use;
-    the slot is drawn even when empty, so that what follows keeps its place in the page."""
+    the slot is drawn even when empty, so that what follows keeps its place in the page.
+    `redraw_every`: the live view's redraw period, said when a busy server has slowed it."""
     note = ""
     if snap is not None and snap.status == "done":
         note = snap.message
     elif snap is not None and snap.step == 0 and snap.status == "ready":
         note = st.session_state.get("notice", "")
+    elif snap is not None and snap.status == "running" and redraw_every and redraw_every > REFRESH_SECONDS:
+        note = (f"redrawn every {redraw_every:g} s: {SHARE.admission.active} runs share this server's "
+                f"{SHARE.cores} cores")
     with st.container(key="status_line"):
         if snap is None:
             st.caption("Waiting for valid settings…")
@@ -142,7 +147,9 @@ def status_line(snap: Snapshot | None) -> None:
             st.markdown(status_text(snap) + (f" · :gray[{note}]" if note else ""))
     st.progress(0.0 if snap is None else min(1.0, snap.step / max(1, snap.total_steps)))
     with st.container(key="status_message"):
-        if snap is not None and snap.status == "diverged":
+        if snap is not None and snap.status == "running" and snap.queue_place:
+            st.info(queue_message(snap.queue_place), icon=":material/hourglass_top:")
+        elif snap is not None and snap.status == "diverged":
             st.warning(snap.message, icon=":material/warning:")
         elif snap is not None and snap.status == "failed":
             st.error(f"Training failed: {snap.message}", icon=":material/error:")
@@ -163,7 +170,8 @@ def rerun_when_run_ended(snap: Snapshot | None) -> None:
 
 
 def status_text(snap: Snapshot) -> str:
-    colour, word = _BADGES.get(snap.status, ("gray", snap.status))
+    colour, word = ("orange", "Queued") if snap.status == "running" and snap.queue_place else \
+        _BADGES.get(snap.status, ("gray", snap.status))
     epochs = snap.total_steps / max(1, snap.steps_per_epoch)
     parts = [f":{colour}-badge[{word}]", f"Step **{snap.step:,}**", f"Epoch **{snap.epoch:.1f}** / {epochs:.0f}"]
     if snap.status == "running" and snap.examples_per_sec > 0:

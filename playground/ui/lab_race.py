@@ -13,11 +13,12 @@ from .. import charts
 from ..charts.figure import Figure
 from ..charts.lab import optimizer_color
 from ..race import RaceRunner, RaceSnapshot
+from ..server_share import SHARE
 from .lab_results import results_panel
 from .lab_session import LabRace
 from .live_chart import live_chart
 from .panels import CONFIG
-from .widgets import speed_control, step_and_settle
+from .widgets import queue_message, speed_control, step_and_settle
 
 REFRESH_SECONDS = 0.5  # curves and status while racing
 SURFACE_SECONDS = 1.0  # the small multiples and the table: more figures, redrawn less often
@@ -41,7 +42,7 @@ def race_tab(lab: LabRace) -> None:
     _top_row(lab)
     running = lab.status == "running"
     st.session_state["lab_seen"] = "running" if running else "idle"
-    live = REFRESH_SECONDS if running else None
+    live = SHARE.redraw_period(REFRESH_SECONDS) if running else None  # slower on a crowded server
     drawn = None if frozen_snapshot(lab) is not None else live  # a frozen view stops redrawing, not training
     with st.container(key="lab_live"):
         st.fragment(run_every=live)(_status_panel)(lab)
@@ -151,6 +152,8 @@ def _status_panel(lab: LabRace) -> None:
     st.progress(min(1.0, snap.step / max(1, snap.total_steps)))
     if snap.status == "failed":
         st.error(f"The race failed: {snap.message}", icon=":material/error:")
+    elif snap.status == "running" and snap.queue_place:
+        st.info(queue_message(snap.queue_place), icon=":material/hourglass_top:")
     st.markdown(legend_html(snap), unsafe_allow_html=True)
     was = st.session_state.get("lab_seen")
     st.session_state["lab_seen"] = snap.status
@@ -176,7 +179,8 @@ def _curves_panel(lab: LabRace) -> None:
 
 
 def status_text(snap: RaceSnapshot, note: str = "") -> str:
-    colour, word = _BADGES.get(snap.status, ("gray", snap.status))
+    colour, word = ("orange", "Queued") if snap.status == "running" and snap.queue_place else \
+        _BADGES.get(snap.status, ("gray", snap.status))
     epochs = snap.total_steps / max(1, snap.steps_per_epoch)
     parts = [f":{colour}-badge[{word}]", f"Step **{snap.step:,}** / {snap.total_steps:,}",
              f"Epoch **{snap.epoch:.1f}** / {epochs:.0f}", f"{len(snap.contestants)} contestants", snap.device]

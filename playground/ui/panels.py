@@ -1,6 +1,7 @@
 """The live view: the status line, the network and what it computes (side by side), then tabs
 for curves, weights, gradients, hidden units and evaluation. One fragment draws all of it from
-one snapshot, and redraws itself every REFRESH_SECONDS while training runs.
+one snapshot, and redraws itself every REFRESH_SECONDS while training runs (less often while
+more runs train on the server than it has cores: server_share.redraw_period).
 
 One fragment, not one per panel: each fragment run is a script run of its own (a rerun request
 from the browser, the run's setup and teardown, a batch of messages), all of it under the GIL
@@ -32,6 +33,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import charts
+from ..server_share import SHARE
 from ..charts.figure import Figure
 from ..snapshot import Snapshot
 from . import controls, state
@@ -44,6 +46,7 @@ CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"
 TOP_HEIGHT = 390
 OPEN_TAB = "view_tab_open"  # the open tab, in a plain key that outlives a visit to the lab
 _DRAWN = "_live_drawn"  # session-state key: {chart key: _Drawn}
+_EVERY = "_live_every"  # session-state key: the fragment's redraw period as last set (None: no timer)
 
 
 def live_view(session: PlaygroundSession) -> None:
@@ -51,7 +54,8 @@ def live_view(session: PlaygroundSession) -> None:
     ticks on while the charts are frozen). Called last by a full run."""
     controls.note_status(session)
     _commit_settings()
-    every = REFRESH_SECONDS if controls.is_running(session) else None
+    every = SHARE.redraw_period(REFRESH_SECONDS) if controls.is_running(session) else None
+    st.session_state[_EVERY] = every
     with st.container(key="live"):
         st.fragment(run_every=every)(_live)(session)
 
@@ -60,7 +64,7 @@ def _live(session: PlaygroundSession) -> None:
     _keep_settings()
     runner = session.runner
     snap = runner.snapshot() if runner is not None else None
-    controls.status_line(snap)
+    controls.status_line(snap, st.session_state.get(_EVERY))
     if snap is None:
         st.info("Fix the settings marked in the sidebar to build the network.", icon=":material/info:")
     else:
@@ -73,6 +77,16 @@ def _live(session: PlaygroundSession) -> None:
             _output_panel(shown)
         _tabs_panel(shown)
     controls.rerun_when_run_ended(snap)
+    _rerun_when_redraw_period_changed(snap)
+
+
+def _rerun_when_redraw_period_changed(snap: Snapshot | None) -> None:
+    """A fragment's timer is set when the page is drawn; when runs start or stop elsewhere on the
+    server and the redraw period should change, a full rerun sets it anew. Call last."""
+    every = st.session_state.get(_EVERY)
+    if every is not None and snap is not None and snap.status == "running" \
+            and SHARE.redraw_period(REFRESH_SECONDS) != every:
+        st.rerun()
 
 
 def _shown(snap: Snapshot) -> Snapshot:

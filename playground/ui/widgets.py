@@ -11,6 +11,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import catalog
 from ..params import Param, SpecError
+from ..server_share import SHARE
 
 NUMBER_FORMAT = "%.6g"  # 0.03, 0.001, 1e-08 and 0.999 all read as typed
 
@@ -174,6 +175,14 @@ def speed_control(key: str, runner: Any, **widget_kwargs: Any) -> None:
         **widget_kwargs)
     if runner is not None and runner.pace != SPEEDS[choice]:
         runner.set_pace(SPEEDS[choice])
+
+
+def queue_message(place: int) -> str:
+    """What a run waiting for the server (server_share.Admission) is told, with its place."""
+    ahead = "it is next" if place == 1 else f"{place - 1} run{'s' * (place > 2)} ahead of it"
+    return (f"**The server is busy:** {SHARE.admission.limit} runs are training on it, the most it takes at "
+            f"once. Your run is queued ({ahead}) and starts on its own when one pauses or ends; "
+            f"your settings and charts stay as they are.")
 
 
 def step_and_settle(runner: Any, step_size_key: str, timeout: float = 5.0) -> None:
