@@ -17,6 +17,7 @@ from ..params import SpecError
 from ..spec import FEATURES, DataSpec
 from ..tabular import MAX_CSV_BYTES
 from . import state
+from .live_chart import live_chart
 from .widgets import KEEP, full_run_only, param_widget, show_errors
 
 FEATURE_LABELS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
@@ -105,8 +106,10 @@ def data_settings(choice: DataChoice, dataset: Dataset | None,
     """Preview and the settings this data set takes; `take("data")` gives the data.* problems
     not yet shown (called once the fields are drawn, so those a field explains are left out)."""
     if dataset is not None:
-        st.plotly_chart(data_preview_figure(dataset, height=200).to_plotly(), key="chart_data_preview",
-                        config={"displayModeBar": False, "staticPlot": True})
+        # Through the live charts' plotly.js, not st.plotly_chart: that one's 4.7 MB bundle was
+        # fetched and parsed by every new page for this one small picture.
+        live_chart(data_preview_figure(dataset, height=200), "chart_data_preview",
+                   {"displayModeBar": False, "staticPlot": True})
         task = "regression" if dataset.task == "regression" else f"{dataset.n_classes} classes"
         st.caption(f"{len(dataset.y_train):,} train · {len(dataset.y_test):,} test · {dataset.n_inputs} "
                    f"input{'s' * (dataset.n_inputs != 1)} · {task}")
