@@ -20,11 +20,14 @@ PLAYGROUND_TRAINING_SLOTS. `redraw_period` slows the pages' live redraws down as
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections import deque
 from contextlib import contextmanager
 from typing import Iterator
+
+MAX_SLOWDOWN = 8  # live redraws slow at most to one every 8 x 0.25 s = 2 s
 
 
 def cpu_count() -> int:
@@ -132,10 +135,12 @@ class ServerShare:
 
     def redraw_period(self, base: float) -> float:
         """Seconds between a page's live redraws: `base` while the runs training fit the server's
-        cores, then longer in steps (x2, x4) as more share them, so that drawing pages never
-        takes the time the runs need (each redraw costs the server and every browser)."""
-        crowd = self.admission.active / self.cores
-        return base if crowd <= 1 else base * 2 if crowd <= 2 else base * 4
+        cores, then twice as long for each further core's worth of runs, up to MAX_SLOWDOWN times
+        `base`, so that drawing pages never takes the time the runs need (each redraw costs the
+        server a script run and every watching browser ~0.3 s of CPU). Powers of two: the period
+        changes seldom, and each change costs every page a full rerun (panels.py)."""
+        crowd = math.ceil(self.admission.active / self.cores)  # runs per core, rounded up
+        return base * min(MAX_SLOWDOWN, 2 ** max(0, crowd - 1))
 
 
 SHARE = ServerShare()  # the process's one share, used by every runner unless given another

@@ -64,7 +64,8 @@ def test_redraws_slow_down_as_runs_outnumber_the_cores():
     share = ServerShare(max_runs=100)
     share.cores = 2
     periods = []
-    for _ in range(6):
+    for _ in range(12):
         share.admission.request(object())
         periods.append(share.redraw_period(0.25))
-    assert periods == [0.25, 0.25, 0.5, 0.5, 1.0, 1.0]
+    # Twice as long for each further core's worth of runs, then no slower than MAX_SLOWDOWN x.
+    assert periods == [0.25, 0.25, 0.5, 0.5, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]
