@@ -265,6 +265,7 @@ def test_a_run_on_a_full_server_is_queued_says_so_and_starts_when_there_is_room(
         assert "Queued" in status(at) and step_of(at) == 0
         info = next(i.value for i in at.info if "server is busy" in i.value)
         assert "it is next" in info and "starts on its own" in info
+        assert "redrawn every" not in status(at)  # the server is crowded, but the message says it all
         SHARE.admission.leave(others.pop())  # one of them pauses
         assert run_until(at, lambda a: "Training" in status(a) and step_of(a) > 0)
         assert not any("server is busy" in i.value for i in at.info)

@@ -137,7 +137,8 @@ def status_line(snap: Snapshot | None, redraw_every: float | None = None) -> Non
         note = snap.message
     elif snap is not None and snap.step == 0 and snap.status == "ready":
         note = st.session_state.get("notice", "")
-    elif snap is not None and snap.status == "running" and redraw_every and redraw_every > REFRESH_SECONDS:
+    elif snap is not None and snap.status == "running" and not snap.queue_place \
+            and redraw_every and redraw_every > REFRESH_SECONDS:  # a queued run's message says more
         note = (f"redrawn every {redraw_every:g} s: {SHARE.admission.active} runs share this server's "
                 f"{SHARE.cores} cores")
     with st.container(key="status_line"):
