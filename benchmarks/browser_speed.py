@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from browser_support import CHROMIUM, CHROMIUM_ARGS, choose, serve_app  # noqa: E402
 from playground.runner import Runner  # noqa: E402
 from playground.spec import Spec  # noqa: E402
-from test_browser import CHROMIUM, CHROMIUM_ARGS, choose, serve_app  # noqa: E402
 
 EPOCHS = 1000
 SPEC = Spec().with_overrides(**{"train.epochs": EPOCHS})
@@ -59,7 +59,9 @@ _PROBE = r"""() => {
     return line ? line.getAttribute('d') : '';
   };
   const status = () => { const s = visible('status_line'); return s ? s.textContent : ''; };
-  const stepOf = (text) => { const m = text.match(/Step\s+([\d,]+)/); return m ? parseInt(m[1].replace(/,/g, '')) : -1; };
+  const stepOf = (text) => {
+    const m = text.match(/Step\s+([\d,]+)/); return m ? parseInt(m[1].replace(/,/g, '')) : -1;
+  };
   const probe = window.__probe = {steps: [], loss: [], clicked: null};
   let lastLoss = lossPath(), lastStep = stepOf(status());
   document.addEventListener('pointerdown', (e) => {

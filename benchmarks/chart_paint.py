@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -25,12 +25,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from importlib import resources  # noqa: E402
 
+from browser_speed import chromium_pids, cpu_seconds  # noqa: E402
+from browser_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from playground import charts  # noqa: E402
 from playground.snapshot import take_snapshot  # noqa: E402
 from playground.spec import Spec  # noqa: E402
 from playground.trainer import Trainer  # noqa: E402
-from browser_speed import chromium_pids, cpu_seconds  # noqa: E402
-from test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 TOP_HEIGHT = 390  # ui/panels.py
 EMPTY = type("Empty", (), {"to_json": lambda self: '{"data": [], "layout": {"height": 300}}'})()
@@ -92,7 +92,8 @@ def main() -> None:
         totals, floor = [0.0, 0.0], None
         for name, width, build in CHARTS:
             figures = [build(s).to_json() for s in shots]
-            page.evaluate(f"() => {{ const g = document.getElementById('graph'); Plotly.purge(g); g.style.width = '{width}px'; }}")
+            page.evaluate(f"() => {{ const g = document.getElementById('graph'); Plotly.purge(g); "
+                          f"g.style.width = '{width}px'; }}")
             page.evaluate(_TIME_REACT, [figures, 3])  # warm-up: the first draw builds the graph
             main_before, cpu_before = task_seconds(cdp), cpu_seconds(chromium_pids())
             page.evaluate(_TIME_REACT, [figures, args.repeats])

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_speed import _PROBE, click_train, probe, rate, redraws_per_second  # noqa: E402
-from test_browser import CHROMIUM, CHROMIUM_ARGS, serve_app  # noqa: E402
+from browser_support import CHROMIUM, CHROMIUM_ARGS, serve_app  # noqa: E402
 
 EPOCHS = 5000
 QUERY = f"?train.epochs={EPOCHS}"

@@ -20,8 +20,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_browser import (CHROMIUM, CHROMIUM_ARGS, LONG_RUN, _free_port, _loss_path, _step,  # noqa: E402
-                          _visible, _wait, _wait_healthy)
+from browser_support import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LONG_RUN,
+    free_port,
+    loss_path,
+    step_shown,
+    visible,
+    wait_healthy,
+    wait_until,
+)
 
 
 def main() -> None:
@@ -30,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
@@ -38,27 +47,27 @@ def main() -> None:
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     to_status, to_chart, rates = [], [], []
     try:
-        _wait_healthy(url, server)
+        wait_healthy(url, server)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for _ in range(args.repeats):
                 page = browser.new_page(viewport={"width": 1440, "height": 900})
                 page.goto(url + LONG_RUN)
                 page.wait_for_selector(".st-key-chart_loss .js-plotly-plot", timeout=60_000)
-                before = _loss_path(page)
+                before = loss_path(page)
                 clicked = time.monotonic()
-                _visible(page, "btn_train").get_by_role("button", name="Train").click()
-                _wait(lambda: _step(page) > 0)
+                visible(page, "btn_train").get_by_role("button", name="Train").click()
+                wait_until(lambda: step_shown(page) > 0)
                 to_status.append(time.monotonic() - clicked)
-                _wait(lambda: _loss_path(page) not in ("", before))
+                wait_until(lambda: loss_path(page) not in ("", before))
                 to_chart.append(time.monotonic() - clicked)
-                redraws, last, start = 0, _loss_path(page), time.monotonic()
+                redraws, last, start = 0, loss_path(page), time.monotonic()
                 while time.monotonic() - start < 3:
-                    current = _loss_path(page)
+                    current = loss_path(page)
                     redraws, last = (redraws + 1, current) if current != last else (redraws, last)
                     time.sleep(0.05)
                 rates.append(redraws / 3)
-                _visible(page, "btn_train").get_by_role("button", name="Pause").click()
+                visible(page, "btn_train").get_by_role("button", name="Pause").click()
                 page.close()
             browser.close()
     finally:

@@ -11,11 +11,11 @@ from importlib import resources
 
 import pytest
 
+from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_browser
 from playground import charts
 from playground.snapshot import take_snapshot
 from playground.spec import Spec
 from playground.trainer import Trainer
-from test_browser import CHROMIUM, CHROMIUM_ARGS, needs_browser
 
 pytestmark = pytest.mark.browser
 

@@ -1,5 +1,5 @@
 """The page's layout in a real browser at the three sizes people use: a 1440 x 900 desktop, a
-1024 x 768 classroom projector and a 390 x 844 phone. The app is served as in test_browser.py.
+1024 x 768 classroom projector and a 390 x 844 phone. The app is served by the fixtures in conftest.py.
 
 Run with:  pytest -m browser tests/test_browser_layout.py
 Screenshots go to $PLAYGROUND_SCREENSHOT_DIR when it is set.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import CHROMIUM, CHROMIUM_ARGS, LONG_RUN, _visible, _wait, app_url  # noqa: F401  (fixture)
+from browser_support import CHROMIUM, CHROMIUM_ARGS, LONG_RUN, visible, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ LOAD = 90_000  # ms: the first page of a fresh server on a busy machine
 
 
 @pytest.fixture(scope="module")
-def browser(app_url):  # noqa: F811  (the fixture imported above)
+def browser(app_url):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -35,7 +35,7 @@ def browser(app_url):  # noqa: F811  (the fixture imported above)
             chromium.close()
 
 
-def _open(browser, app_url, device: dict, query: str = ""):  # noqa: F811
+def _open(browser, app_url, device: dict, query: str = ""):
     context = browser.new_context(**device)
     page = context.new_page()
     page.set_default_timeout(LOAD)
@@ -66,13 +66,14 @@ def _on_top(page, selector: str) -> bool:
         const el = Array.from(document.querySelectorAll(selector)).find(e => e.offsetParent);
         if (!el) return false;
         const r = el.getBoundingClientRect();
-        return [[r.left + r.width / 2, r.top + r.height / 2], [r.left + r.width / 2, r.top + 3], [r.left + 3, r.top + 3]]
+        return [[r.left + r.width / 2, r.top + r.height / 2], [r.left + r.width / 2, r.top + 3],
+                [r.left + 3, r.top + 3]]
             .every(([x, y]) => el.contains(document.elementFromPoint(x, y)));
     }""", selector)
 
 
 def _status(page) -> str:
-    return _visible(page, "status_line").inner_text()
+    return visible(page, "status_line").inner_text()
 
 
 def _shot(page, name: str) -> None:
@@ -84,16 +85,16 @@ def _shot(page, name: str) -> None:
 
 def _train_then_pause(page, tap: bool = False) -> None:
     """Press Train for real and see the run start, then Pause it (the server is shared)."""
-    train = _visible(page, "btn_train").get_by_role("button", name="Train")
+    train = visible(page, "btn_train").get_by_role("button", name="Train")
     train.tap() if tap else train.click()
-    _wait(lambda: "Training" in _status(page), timeout=30)
-    pause = _visible(page, "btn_train").get_by_role("button", name="Pause")
+    wait_until(lambda: "Training" in _status(page), timeout=30)
+    pause = visible(page, "btn_train").get_by_role("button", name="Pause")
     pause.tap() if tap else pause.click()
-    _wait(lambda: "Paused" in _status(page), timeout=30)
+    wait_until(lambda: "Paused" in _status(page), timeout=30)
 
 
 @pytest.mark.parametrize("device", [DESKTOP, PROJECTOR], ids=["desktop", "projector"])
-def test_collapsing_the_sidebar_gives_the_page_its_width(browser, app_url, device):  # noqa: F811
+def test_collapsing_the_sidebar_gives_the_page_its_width(browser, app_url, device):
     context, page = _open(browser, app_url, device, LONG_RUN)
     try:
         width = device["viewport"]["width"]
@@ -102,14 +103,14 @@ def test_collapsing_the_sidebar_gives_the_page_its_width(browser, app_url, devic
         surface_before = _box(page, ".st-key-chart_surface")["width"]
         page.locator('[data-testid="stSidebarHeader"]').hover()  # the « button shows on hover
         page.locator('[data-testid="stSidebarCollapseButton"] button').click()
-        _wait(lambda: _sidebar(page)["collapsed"] and _sidebar(page)["right"] <= 0)  # fully off screen, no strip
+        wait_until(lambda: _sidebar(page)["collapsed"] and _sidebar(page)["right"] <= 0)  # fully off screen, no strip
         # The main column slides over as the sidebar goes (a CSS transition): wait for it to land.
         main_box = lambda: _box(page, '[data-testid="stMainBlockContainer"]')  # noqa: E731
-        _wait(lambda: abs(main_box()["x"]) <= 1 and abs(main_box()["width"] - width) <= 1,
+        wait_until(lambda: abs(main_box()["x"]) <= 1 and abs(main_box()["width"] - width) <= 1,
               what=lambda: f"main column at {main_box()} in a {width} px window")
         main_after = main_box()
         assert main_after["width"] > main_before["width"] + 250
-        _wait(lambda: _box(page, ".st-key-chart_surface")["width"] > surface_before * 1.2)  # the charts too
+        wait_until(lambda: _box(page, ".st-key-chart_surface")["width"] > surface_before * 1.2)  # the charts too
         nobody_over_the_left_edge = page.evaluate("""() => [200, 400, 600].every(y => {
             const e = document.elementFromPoint(8, y); return e && !e.closest('[data-testid="stSidebar"]'); })""")
         assert nobody_over_the_left_edge
@@ -123,14 +124,14 @@ def test_collapsing_the_sidebar_gives_the_page_its_width(browser, app_url, devic
         context.close()
 
 
-def test_on_a_phone_the_settings_open_and_train_can_be_pressed(browser, app_url):  # noqa: F811
+def test_on_a_phone_the_settings_open_and_train_can_be_pressed(browser, app_url):
     context, page = _open(browser, app_url, PHONE, LONG_RUN)
     try:
         assert _sidebar(page)["collapsed"]  # a phone starts with the page, settings one tap away
         expand = page.locator('[data-testid="stExpandSidebarButton"]')
         assert _on_top(page, '[data-testid="stExpandSidebarButton"]')
         expand.tap()
-        _wait(lambda: not _sidebar(page)["collapsed"] and _sidebar(page)["left"] >= 0)
+        wait_until(lambda: not _sidebar(page)["collapsed"] and _sidebar(page)["left"] >= 0)
         assert _sidebar(page)["width"] >= 300  # wide enough for a layer row
         menu = page.locator(".st-key-data_name").first
         menu.wait_for(state="visible")
@@ -140,7 +141,7 @@ def test_on_a_phone_the_settings_open_and_train_can_be_pressed(browser, app_url)
         _shot(page, "layout-phone-settings.png")
 
         page.locator('[data-testid="stSidebarCollapseButton"] button').tap()
-        _wait(lambda: _sidebar(page)["collapsed"] and _sidebar(page)["right"] <= 0)
+        wait_until(lambda: _sidebar(page)["collapsed"] and _sidebar(page)["right"] <= 0)
         assert _on_top(page, ".st-key-btn_train button")  # not under the header or a strip
         # Charts one per row: the output panel under the network diagram, each the page's width.
         network, surface = _box(page, ".st-key-chart_network"), _box(page, ".st-key-chart_surface")
@@ -152,7 +153,7 @@ def test_on_a_phone_the_settings_open_and_train_can_be_pressed(browser, app_url)
         context.close()
 
 
-def test_on_a_projector_the_surface_is_big_and_the_top_row_one_line(browser, app_url):  # noqa: F811
+def test_on_a_projector_the_surface_is_big_and_the_top_row_one_line(browser, app_url):
     context, page = _open(browser, app_url, PROJECTOR)
     try:
         assert not _sidebar(page)["collapsed"] and _sidebar(page)["width"] >= 240  # settings stay open

@@ -16,8 +16,7 @@ import warnings
 
 import pytest
 
-from test_browser import _step, _visible, _wait, app_url, choose, page  # noqa: F401 - fixtures
-
+from browser_support import choose, step_shown, visible, wait_until
 from playground.presets import PRESETS
 
 pytestmark = pytest.mark.browser
@@ -60,7 +59,7 @@ def _sidebar(page) -> str:
 
 
 def _status(page) -> str:
-    return _visible(page, "status_line").inner_text()
+    return visible(page, "status_line").inner_text()
 
 
 def _pick_preset(page, name: str) -> None:
@@ -71,7 +70,7 @@ def _pick_preset(page, name: str) -> None:
     for attempt in (1, 2):
         choose(page, "preset", name)
         try:
-            _wait(lambda: _caption(name) in _sidebar(page), timeout=15 if attempt == 1 else 60,
+            wait_until(lambda: _caption(name) in _sidebar(page), timeout=15 if attempt == 1 else 60,
                   what=lambda: f"{name!r} not loaded; sidebar: {_sidebar(page)[:300]!r}")
             return
         except pytest.fail.Exception as lost:
@@ -89,13 +88,13 @@ def test_presets_in_a_row_while_training_keep_the_page_drawn(page, app_url):
     choose(page, "speed", "Speed: Slow")
     for name in PRESETS_IN_A_ROW:
         _pick_preset(page, name)  # while the last preset still trains: its timer is running
-        _wait(lambda: "Ready" in _status(page) and _step(page) == 0, timeout=60,
+        wait_until(lambda: "Ready" in _status(page) and step_shown(page) == 0, timeout=60,
               what=lambda: f"{name!r} not ready; status: {_status(page)!r}")
-        _visible(page, "btn_train").get_by_role("button", name="Train").click()
-        _wait(lambda: _step(page) > 0, timeout=60)
-        first = _step(page)
+        visible(page, "btn_train").get_by_role("button", name="Train").click()
+        wait_until(lambda: step_shown(page) > 0, timeout=60)
+        first = step_shown(page)
         time.sleep(TRAIN_SECONDS)
-        _wait(lambda: _step(page) > first, timeout=30)  # the redraws go on by themselves
+        wait_until(lambda: step_shown(page) > first, timeout=30)  # the redraws go on by themselves
         assert _drawn_charts(page) >= 3, f"the live view is not drawn after loading {name!r}"
         assert not errors, f"browser errors after loading {name!r}: {errors}"
         assert _caption(name) in _sidebar(page)  # still that preset's settings

@@ -2,7 +2,7 @@
 Train pressed right after picking a preset, the layer menu's first click.
 
 Run with:  pytest -m browser tests/test_browser_state.py
-The app is served and stopped as in tests/test_browser.py (whose fixtures this file uses).
+The app is served and stopped by the fixtures in conftest.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from test_browser import _step, _visible, _wait, app_url, page  # noqa: F401 - fixtures used by name
+from browser_support import step_shown, visible, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -23,18 +23,18 @@ def _loaded(page, url: str) -> None:
 
 
 def _status(page) -> str:
-    return _visible(page, "status_line").inner_text()
+    return visible(page, "status_line").inner_text()
 
 
 def _pick(page, key: str, option: str) -> None:
     """Choose `option` in the selectbox with this key."""
-    _visible(page, key).get_by_role("combobox").click()
+    visible(page, key).get_by_role("combobox").click()
     page.get_by_role("option", name=option, exact=True).click()
 
 
 def _shown(page, key: str) -> str:
     """The text in the field of the widget with this key (a number, or a menu's choice)."""
-    return _visible(page, key).locator("input").first.input_value()
+    return visible(page, key).locator("input").first.input_value()
 
 
 def _settings(page) -> dict:
@@ -48,41 +48,41 @@ def _settings(page) -> dict:
 def test_a_visit_to_the_lab_and_back_loses_nothing(page, app_url):
     _loaded(page, app_url)
     _pick(page, "preset", "overfit")
-    _wait(lambda: _shown(page, "data_name") == "Two moons" and "/ 300" in _status(page), timeout=60)
+    wait_until(lambda: _shown(page, "data_name") == "Two moons" and "/ 300" in _status(page), timeout=60)
     before = _settings(page)
     assert before["units"] == ["64", "64", "64"] and before["noise"] == "0.5"
 
-    _visible(page, "btn_train").get_by_role("button", name="Train").click()
-    _wait(lambda: _step(page) > 0, timeout=60)
-    _visible(page, "btn_train").get_by_role("button", name="Pause").click()
-    _wait(lambda: "Paused" in _status(page), timeout=30)
-    held = _step(page)
+    visible(page, "btn_train").get_by_role("button", name="Train").click()
+    wait_until(lambda: step_shown(page) > 0, timeout=60)
+    visible(page, "btn_train").get_by_role("button", name="Pause").click()
+    wait_until(lambda: "Paused" in _status(page), timeout=30)
+    held = step_shown(page)
     assert held > 0
 
     page.get_by_role("link", name="Optimizer lab").click()
     page.get_by_text("Race on a real task").first.wait_for(timeout=60_000)
     page.get_by_role("link", name="Playground").click()
     page.wait_for_selector(".st-key-status_line", timeout=60_000)
-    _wait(lambda: _step(page) >= 0 and page.locator(".st-key-data_name:visible").count() == 1, timeout=60)
+    wait_until(lambda: step_shown(page) >= 0 and page.locator(".st-key-data_name:visible").count() == 1, timeout=60)
 
     assert _settings(page) == before  # the settings as the user left them
-    assert _step(page) == held and "Paused" in _status(page)  # the same run, not a new one at step 0
+    assert step_shown(page) == held and "Paused" in _status(page)  # the same run, not a new one at step 0
 
 
 def test_train_pressed_right_after_picking_a_preset_is_not_lost(page, app_url):
     _loaded(page, app_url)
     _pick(page, "preset", "digits-mlp")
     # At once, while the preset's rerun is still building its run (digits take a moment).
-    _visible(page, "btn_train").get_by_role("button", name="Train").click()
-    _wait(lambda: _step(page) > 0, timeout=60)  # it trains (the lost click left it Ready at step 0)
+    visible(page, "btn_train").get_by_role("button", name="Train").click()
+    wait_until(lambda: step_shown(page) > 0, timeout=60)  # it trains (the lost click left it Ready at step 0)
     status = _status(page)
     assert re.search(r"Epoch \S+ / 100", status), status  # the preset's run, not the old one
 
 
 def test_layer_menu_opens_on_the_first_click(page, app_url):
     _loaded(page, app_url)
-    _visible(page, "menu_layer_0").locator("[data-testid=stPopoverButton]:visible").click()
+    visible(page, "menu_layer_0").locator("[data-testid=stPopoverButton]:visible").click()
     # The menu stays open: its kind selectbox can be used (a closed popover has none to click).
     _pick(page, "layer_0_kind", "Dropout")
     page.keyboard.press("Escape")
-    _wait(lambda: page.locator(".st-key-layer_0_p input:visible").count() == 1, timeout=60)
+    wait_until(lambda: page.locator(".st-key-layer_0_p input:visible").count() == 1, timeout=60)
