@@ -7,8 +7,9 @@ it has one, a formula, for the UI to show next to the control.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import torch
 from torch import nn
@@ -104,7 +105,8 @@ _BETA2 = Param("beta2", float, 0.999, "Decay of the running mean of squared grad
 
 
 def _eps(default: float) -> Param:
-    return Param("eps", float, default, "Added to the denominator so it is never zero.", 1e-12, 1.0, log=True, label="ε")
+    return Param("eps", float, default, "Added to the denominator so it is never zero.", 1e-12, 1.0, log=True,
+                 label="ε")
 
 
 _AMSGRAD = Param("amsgrad", bool, False, "Use the maximum of past squared-gradient averages (AMSGrad).")
@@ -146,7 +148,8 @@ OPTIMIZERS = _table(
             _AMSGRAD), build=torch.optim.AdamW),
     Option("rmsprop", "RMSprop", "Divides each step by a running root-mean-square of recent gradients.",
            "v ← αv + (1-α)g²;  w ← w - η·g/(√v + ε)",
-           (_lr(0.01), Param("alpha", float, 0.99, "Decay of the running mean of squared gradients.", 0.0, 0.9999, label="α"),
+           (_lr(0.01),
+            Param("alpha", float, 0.99, "Decay of the running mean of squared gradients.", 0.0, 0.9999, label="α"),
             _eps(1e-8), _MOMENTUM,
             Param("centered", bool, False, "Normalise by the variance of the gradient instead of its second moment."),
             _WD), build=torch.optim.RMSprop),
@@ -164,7 +167,8 @@ OPTIMIZERS = _table(
     Option("nadam", "NAdam", "Adam with Nesterov momentum.",
            "Adam with a Nesterov look-ahead on m",
            (_lr(0.002), _BETA1, _BETA2, _eps(1e-8), _WD,
-            Param("momentum_decay", float, 0.004, "Schedule of the momentum factor.", 0.0, 1.0, label="momentum decay")),
+            Param("momentum_decay", float, 0.004, "Schedule of the momentum factor.", 0.0, 1.0,
+                  label="momentum decay")),
            build=torch.optim.NAdam),
 )
 
@@ -198,7 +202,8 @@ SCHEDULES = _table(
                   label="final fraction"),)),
     Option("onecycle", "One-cycle", "Warm up to the learning rate, then anneal far below it (super-convergence).",
            "rise to η over pct_start of the run, then cosine down",
-           (Param("pct_start", float, 0.3, "Fraction of the run spent warming up.", 0.01, 0.99, label="warm-up fraction"),)),
+           (Param("pct_start", float, 0.3, "Fraction of the run spent warming up.", 0.01, 0.99,
+                  label="warm-up fraction"),)),
 )
 
 

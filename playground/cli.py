@@ -20,8 +20,9 @@ import json
 import math
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -295,8 +296,8 @@ class Progress:
 
 def write_run(trainer, out: Path, status: str, message: str, train_seconds: float, wall_seconds: float) -> dict:
     """Write every file of a run to `out`; returns the summary dict."""
-    from safetensors.torch import save_file
     import torch
+    from safetensors.torch import save_file
 
     from .snapshot import take_snapshot
 

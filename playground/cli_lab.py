@@ -75,9 +75,8 @@ def run(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- compare
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .cli import _output_dir, resolve_spec
+    from .cli import MAX_CLI_RECORDS, _output_dir, resolve_spec
     from .race import Race, check_count, parse_contestants, results_table
-    from .cli import MAX_CLI_RECORDS
 
     spec = resolve_spec(args)
     contestants = parse_contestants(args.optimizers, field="--optimizers")
@@ -139,7 +138,8 @@ def _results_text(table, metric: str) -> str:
              f"{'ms/step':>7}"]
     for _, row in table.iterrows():
         lines.append(f"{row['optimizer']:<{width}}  {row['status']:<8}  {row['final_train_loss']:>10.4g}  "
-                     f"{row['final_test_loss']:>10.4g}  {row[f'final_test_{metric}']:>9.4g}  {row['ms_per_step']:>7.3f}")
+                     f"{row['final_test_loss']:>10.4g}  {row[f'final_test_{metric}']:>9.4g}  "
+                     f"{row['ms_per_step']:>7.3f}")
     return "\n".join(lines)
 
 

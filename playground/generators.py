@@ -14,8 +14,8 @@ Regression sets return float targets roughly in [-1.2, 1.2].
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,7 +54,7 @@ class LossProbe:
         self._lock = threading.Lock()  # functional_call swaps the template's tensors while it runs
 
     @classmethod
-    def from_trainer(cls, trainer) -> "LossProbe":
+    def from_trainer(cls, trainer) -> LossProbe:
         return cls(trainer.module, {"train": (trainer.x_train, trainer.t_train),
                                     "test": (trainer.x_test, trainer.t_test)}, trainer.loss_fn)
 

@@ -13,11 +13,11 @@ from torch import nn
 
 from . import catalog
 from .params import SpecError
-from .spec import MAX_PARAMETERS, ModelSpec
 
 # Torch's CPU generator is process-global; two sessions building models at once must not
 # interleave their draws, or the same seed would give different weights.
 from .rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # noqa: E402
+from .spec import MAX_PARAMETERS, ModelSpec
 
 
 @dataclass(frozen=True)

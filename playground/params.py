@@ -8,10 +8,10 @@ here once, so the CLI, URL parameters and the UI all give the same messages.
 
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 
 class SpecError(ValueError):
@@ -26,7 +26,7 @@ class SpecError(ValueError):
     def describe(self) -> str:
         return "; ".join(f"{f}: {m}" if f else m for f, m in self.errors)
 
-    def prefixed(self, prefix: str) -> "SpecError":
+    def prefixed(self, prefix: str) -> SpecError:
         return SpecError([(join_path(prefix, f), m) for f, m in self.errors])
 
 

@@ -18,7 +18,7 @@ tensor, and checked for divergence once every CHECK_EVERY steps. No per-step .it
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -108,7 +108,8 @@ def _check(points: torch.Tensor, losses: torch.Tensor, first: int, stop: int, ac
     """Rows [first, stop) of the active optimizers: end a path at its first non-finite row."""
     if first >= stop or not active:
         return active
-    finite = (torch.isfinite(points[first:stop]).all(dim=1) & torch.isfinite(losses[first:stop]))[:, active]  # (rows, A)
+    finite = torch.isfinite(points[first:stop]).all(dim=1) & torch.isfinite(losses[first:stop])
+    finite = finite[:, active]  # (rows, A)
     still = []
     for column, i in enumerate(active):
         ok = finite[:, column]

@@ -13,12 +13,12 @@ a log-scale loss axis shows. The playground applies it when the preset is loaded
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .params import SpecError, excerpt
 from .spec import Spec
-
 
 # View options a preset may set: name -> (default, what it does). The UI maps each name to
 # its control; loading a preset sets every option, to the preset's value or the default.

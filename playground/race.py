@@ -24,8 +24,9 @@ import json
 import math
 import threading
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -409,7 +410,7 @@ class Race:
 
 # --------------------------------------------------------------------------- results
 
-def results_table(race: "Race | RaceSnapshot", target_loss: float | None = None,
+def results_table(race: Race | RaceSnapshot, target_loss: float | None = None,
                   target: str = "train_loss") -> pd.DataFrame:
     """One row per contestant: final and best train/test loss and metric, steps to reach
     `target_loss` on the `target` curve (first recorded step at or below it; NaN if never or

@@ -26,8 +26,8 @@ import math
 import os
 import threading
 from collections import deque
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 MAX_SLOWDOWN = 8  # live redraws slow at most to one every 8 x 0.25 s = 2 s
 

@@ -16,8 +16,9 @@ Choices are stored by name and looked up in `catalog`.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 from . import catalog, untrusted
 from .params import Param, SpecError, excerpt, join_path, validate_params
@@ -45,7 +46,7 @@ class Section:
         return next(p for p in cls.FIELDS if p.name == name)
 
     @classmethod
-    def from_dict(cls, values: Mapping[str, Any], path: str) -> "Section":
+    def from_dict(cls, values: Mapping[str, Any], path: str) -> Section:
         if not isinstance(values, Mapping):
             raise SpecError(f"must be an object with keys {', '.join(p.name for p in cls.FIELDS)}", path)
         try:
@@ -71,7 +72,7 @@ class Choice:
 
     @staticmethod
     def parse(values: Any, table: Mapping[str, catalog.Option], path: str, key: str = "name",
-              default: str | None = None) -> "Choice":
+              default: str | None = None) -> Choice:
         if isinstance(values, str):
             values = {key: values}
         if not isinstance(values, Mapping):
@@ -143,7 +144,7 @@ class DataSpec(Section):
     )
 
     @classmethod
-    def from_dict(cls, values: Mapping[str, Any], path: str) -> "DataSpec":
+    def from_dict(cls, values: Mapping[str, Any], path: str) -> DataSpec:
         """Section checks, plus: the data set's name must exist (reported as `<path>.name`)."""
         from .data import validate_data_name  # lazy: data imports this module
 
@@ -180,7 +181,7 @@ class ModelSpec:
     )
 
     @classmethod
-    def from_dict(cls, values: Mapping[str, Any], path: str) -> "ModelSpec":
+    def from_dict(cls, values: Mapping[str, Any], path: str) -> ModelSpec:
         if not isinstance(values, Mapping):
             raise SpecError("must be an object with keys layers, init, init_std", path)
         values = dict(values)
@@ -251,7 +252,7 @@ class TrainSpec:
     )
 
     @classmethod
-    def from_dict(cls, values: Mapping[str, Any], path: str) -> "TrainSpec":
+    def from_dict(cls, values: Mapping[str, Any], path: str) -> TrainSpec:
         if not isinstance(values, Mapping):
             raise SpecError("must be an object", path)
         values = dict(values)
@@ -322,7 +323,7 @@ class Spec:
         return d
 
     @classmethod
-    def from_dict(cls, values: Mapping[str, Any]) -> "Spec":
+    def from_dict(cls, values: Mapping[str, Any]) -> Spec:
         """The spec `values` describes; SpecError naming each bad field, and nothing else, for
         any value at all (untrusted.check_value first bounds its shape and size)."""
         if not isinstance(values, Mapping):
@@ -354,7 +355,7 @@ class Spec:
         return json.dumps(self.to_dict(), indent=indent)
 
     @classmethod
-    def from_json(cls, text: str) -> "Spec":
+    def from_json(cls, text: str) -> Spec:
         return cls.from_dict(untrusted.parse_json(text))
 
     # ---- flat dotted form
@@ -372,7 +373,7 @@ class Spec:
         return flat
 
     @classmethod
-    def from_flat(cls, pairs: Mapping[str, Any], base: "Spec | None" = None) -> "Spec":
+    def from_flat(cls, pairs: Mapping[str, Any], base: Spec | None = None) -> Spec:
         """Apply dotted overrides to `base` (default: the default spec).
 
         Values may be text (parsed as JSON when they parse, e.g. "8", "true", "[...]") or
@@ -403,7 +404,7 @@ class Spec:
             raise SpecError(errors)
         return spec
 
-    def with_overrides(self, **dotted: Any) -> "Spec":
+    def with_overrides(self, **dotted: Any) -> Spec:
         """spec.with_overrides(**{"train.optimizer.lr": 0.1}) -> new validated Spec."""
         return Spec.from_flat(dotted, base=self)
 

@@ -12,7 +12,7 @@ import csv
 import io
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +62,7 @@ SKLEARN_SETS: dict[str, TableInfo] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_sklearn(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
     """-> X (N, F) float64, y (N,) int64 or float64, feature names, class names (() for regression)."""
     import sklearn.datasets  # lazy: heavy import

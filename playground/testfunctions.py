@@ -17,8 +17,8 @@ a start point that shows something, and learning rates that suit each optimizer 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
 
 import numpy as np
 import torch

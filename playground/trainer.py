@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -23,7 +23,6 @@ from .model import build_network
 from .rng import PrivateRandomState
 from .spec import Choice, Spec
 from .telemetry import BoundedHistory, DenseLayerProbe, Record
-
 
 SMALL_MODEL = 200_000  # parameters; below this, CPU training uses one thread
 
@@ -318,7 +317,8 @@ class Trainer:
             weight_hist=list(counts[:n_layers]), bias_hist=list(counts[n_layers:]),
         )
         with self.lock:
-            for field, hists in (("weight_hist", self.probe.weight_histograms), ("bias_hist", self.probe.bias_histograms)):
+            for field, hists in (("weight_hist", self.probe.weight_histograms),
+                                 ("bias_hist", self.probe.bias_histograms)):
                 for i, hist in enumerate(hists):  # a range that just grew re-bins its past rows
                     if hist.needs_rebin:
                         hist.rebin([getattr(r, field)[i] for r in self.history.records])

@@ -7,7 +7,7 @@ import json
 import re
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest

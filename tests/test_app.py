@@ -14,16 +14,14 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from apptest_support import charts, errors, open_page, pause_holds_and_reset_clears, run_until, started, status, step_of
 from streamlit.testing.v1 import AppTest
-
-from apptest_support import (charts, errors, open_page, pause_holds_and_reset_clears, run_until, started, status,
-                             step_of)
 
 from playground.presets import get_preset
 from playground.server_share import SHARE
-from playground.ui.controls import REFRESH_SECONDS
-from playground.ui import live_chart
 from playground.spec import Spec
+from playground.ui import live_chart
+from playground.ui.controls import REFRESH_SECONDS
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 30
@@ -65,7 +63,8 @@ def test_live_charts_redraw_in_place_and_fall_back_without_static_serving(at, mo
     monkeypatch.setattr(live_chart, "_static_plotly_ready", lambda: False)
     at.run()
     assert {"chart_network", "chart_surface"} <= {c.proto.id.rsplit("-", 1)[-1] for c in at.get("plotly_chart")}
-    assert live_chart._copy_plotly_js(str(tmp_path / "static")) and (tmp_path / "static" / live_chart.STATIC_NAME).exists()
+    assert live_chart._copy_plotly_js(str(tmp_path / "static"))
+    assert (tmp_path / "static" / live_chart.STATIC_NAME).exists()
     blocked = tmp_path / "file"
     blocked.write_text("")
     assert not live_chart._copy_plotly_js(str(blocked / "static"))  # cannot create it: fall back, no crash

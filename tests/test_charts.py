@@ -7,9 +7,9 @@ import json
 import math
 import struct
 import zlib
-from xml.etree import ElementTree
 from dataclasses import replace
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
@@ -18,8 +18,17 @@ import pytest
 from playground import charts
 from playground.charts.figure import Figure
 from playground.charts.image import hex_rgb
-from playground.charts.style import (CLASS_COLORS, FEW_POINTS, NEGATIVE, OPTIMIZER_COLORS, POSITIVE, class_color,
-                                     log_axis, sign_color, tint)
+from playground.charts.style import (
+    CLASS_COLORS,
+    FEW_POINTS,
+    NEGATIVE,
+    OPTIMIZER_COLORS,
+    POSITIVE,
+    class_color,
+    log_axis,
+    sign_color,
+    tint,
+)
 from playground.charts.surface import PALE
 from playground.snapshot import take_snapshot
 from playground.spec import Spec
@@ -238,7 +247,8 @@ def test_binary_surface_with_train_and_test_points(binary):
     assert not traces_named(only_train, "test")
     assert list(points_drawn(only_train.layout["images"][1], ds.extent)) == ["train"]
     # Every redraw sends the same picture of the points (the browser keeps the one it shows).
-    assert only_train.layout["images"][1]["source"] == charts.decision_surface_figure(snap).layout["images"][1]["source"]
+    again = charts.decision_surface_figure(snap)
+    assert only_train.layout["images"][1]["source"] == again.layout["images"][1]["source"]
 
 
 def test_binary_surface_picture_shows_the_model_probability(binary):

@@ -8,12 +8,11 @@ import sys
 import warnings
 
 import numpy as np
-import torch
 import pytest
+import torch
 
 from playground import tabular
-from playground.data import (DATASETS_DIR, Dataset, dataset_catalog, load_dataset, split_indices,
-                             validate_data_name)
+from playground.data import DATASETS_DIR, Dataset, dataset_catalog, load_dataset, split_indices, validate_data_name
 from playground.generators import GENERATORS, generate
 from playground.params import SpecError
 from playground.spec import FEATURES, DataSpec, Spec

@@ -12,13 +12,11 @@ from __future__ import annotations
 import base64
 import math
 import re
-import time
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from apptest_support import charts, errors, pause_holds_and_reset_clears, run_until, started, status, step_of
+from streamlit.testing.v1 import AppTest
 
 TIMEOUT = 60
 RUNNER_THREADS = ("playground-race", "playground-runner")

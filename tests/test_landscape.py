@@ -7,8 +7,16 @@ import pytest
 import torch
 
 from playground import charts
-from playground.landscape import (LINE_ALPHAS, filter_normalized_direction, flat_parameters, landscape_line,
-                                  landscape_surface, pca_directions, project, random_directions)
+from playground.landscape import (
+    LINE_ALPHAS,
+    filter_normalized_direction,
+    flat_parameters,
+    landscape_line,
+    landscape_surface,
+    pca_directions,
+    project,
+    random_directions,
+)
 from playground.race import Race, parse_contestants
 from playground.spec import Spec
 

@@ -14,7 +14,6 @@ from playground.server_share import ServerShare
 from playground.spec import Spec
 from thread_support import check_interrupted_run, promptly, raising_once, thread_ends_when_dropped
 
-
 DIVERGING = Spec().with_overrides(**{"data.name": "plane", "train.loss": "mse", "train.optimizer.lr": 10.0,
                                     "model.layers.0.activation": "relu", "model.layers.1.activation": "relu"})
 

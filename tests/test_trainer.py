@@ -156,7 +156,8 @@ def test_probe_counts_each_tensor_on_its_own_range():
         np.testing.assert_array_equal(row, expected)
     stats = measured[:8].reshape(2, 4).numpy()
     assert np.isnan(stats[:, :3]).all()  # no gradient and no earlier copy yet
-    np.testing.assert_allclose(stats[:, 3], [float(torch.linalg.vector_norm(l.weight.detach())) for l in layers], rtol=1e-6)
+    norms = [float(torch.linalg.vector_norm(layer.weight.detach())) for layer in layers]
+    np.testing.assert_allclose(stats[:, 3], norms, rtol=1e-6)
 
 
 def test_auto_cadence_records_whole_epochs_100_updates_apart_and_50_records_a_run():

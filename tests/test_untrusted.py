@@ -14,7 +14,6 @@ from playground.params import SpecError, excerpt
 from playground.race import parse_contestants
 from playground.spec import Spec
 from playground.untrusted import MAX_DEPTH, check_value, parse_json
-
 from test_cli import run_cli
 
 MAX_MESSAGE_CHARS = 600  # one error line, excerpt included: a bad value is never echoed whole

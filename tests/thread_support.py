@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import gc
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def promptly(command: Callable[..., Any], *args: Any, seconds: float = 5.0) -> Any:

@@ -8,13 +8,28 @@ confusion matrix for regression, anything before the first visuals) return None.
 from .curves import downsample, loss_figure, lr_figure, metric_figure
 from .evaluation import confusion_matrix_figure, prediction_scatter_figure
 from .lab import landscape_line_figure, landscape_surface_figure, race_curves_figure
-from .layers import (gradient_bars_figure, gradient_norm_figure, update_ratio_figure, weight_evolution_figure,
-                     weight_histogram_figure)
+from .layers import (
+                     gradient_bars_figure,
+                     gradient_norm_figure,
+                     update_ratio_figure,
+                     weight_evolution_figure,
+                     weight_histogram_figure,
+)
 from .network import network_figure
 from .paths import paths_animation_figure, paths_figure, paths_loss_figure
 from .preview import data_preview_figure
-from .style import (CLASS_COLORS, DIVERGING, NEGATIVE, OPTIMIZER_COLORS, POSITIVE, SPLIT_COLORS, TEST, TRAIN,
-                    base_layout, message_figure)
+from .style import (
+                     CLASS_COLORS,
+                     DIVERGING,
+                     NEGATIVE,
+                     OPTIMIZER_COLORS,
+                     POSITIVE,
+                     SPLIT_COLORS,
+                     TEST,
+                     TRAIN,
+                     base_layout,
+                     message_figure,
+)
 from .surface import decision_surface_figure, neuron_maps_figure
 
 __all__ = [

@@ -18,7 +18,8 @@ make_subplots, `frames` for an animation's frames (dicts, as `go.Frame` takes th
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import orjson

@@ -11,8 +11,18 @@ import numpy as np
 
 from .curves import MAX_POINTS, thin_index
 from .figure import Figure, trace
-from .style import (COLORBAR_MARGIN, COUNT_SCALE, GUIDE, NEGATIVE, POSITIVE, base_layout, curve_style, layer_colors,
-                    log_axis, message_figure)
+from .style import (
+    COLORBAR_MARGIN,
+    COUNT_SCALE,
+    GUIDE,
+    NEGATIVE,
+    POSITIVE,
+    base_layout,
+    curve_style,
+    layer_colors,
+    log_axis,
+    message_figure,
+)
 
 HEALTHY_UPDATE_RATIO = 1e-3  # the usual rule of thumb for ||ΔW|| / ||W|| per step
 

@@ -17,8 +17,18 @@ from plotly.colors import sample_colorscale
 
 from .figure import Figure, Props, subplot_grid, trace
 from .image import hex_rgb, png_data_uri, resample
-from .style import (COLORBAR_MARGIN, DIVERGING, GUIDE, MODEL, NEUTRAL, SPLIT_COLORS, base_layout, class_color,
-                    sign_color, tint)
+from .style import (
+    COLORBAR_MARGIN,
+    DIVERGING,
+    GUIDE,
+    MODEL,
+    NEUTRAL,
+    SPLIT_COLORS,
+    base_layout,
+    class_color,
+    sign_color,
+    tint,
+)
 
 SURFACE_OPACITY = 0.75  # the surface a little lighter than the points drawn on it
 MAX_DRAWN_POINTS = 2000  # per split; more are thinned evenly (every redraw resends the points' picture)

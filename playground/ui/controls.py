@@ -54,7 +54,8 @@ def top_row(session: PlaygroundSession) -> None:
                              help="What Step does: one mini-batch update, or one pass over the training set.")
         st.button("Reset", icon=":material/restart_alt:", key="btn_reset",
                   on_click=full_run_only(_queue), args=("reset",),
-                  disabled=runner is None, help="Back to step 0, with the same initial weights (they come from the training seed).")
+                  disabled=runner is None,
+                  help="Back to step 0, with the same initial weights (they come from the training seed).")
         speed_control("speed", runner, persist_state="session")
         st.space("stretch")
         st.toggle("Freeze view", key="freeze", on_change=full_run_only(_freeze), args=(session,),

@@ -3,7 +3,7 @@ downloads of the table and of every recorded curve point. Drawn from a snapshot.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st

@@ -14,7 +14,7 @@ On every script run the sidebar's setup is applied:
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import streamlit as st
 

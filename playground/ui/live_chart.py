@@ -64,7 +64,7 @@ export default function (component) {
     .then((Plotly) => Plotly.react(graph, figure.data, figure.layout, data.config))
     .catch((error) => { graph.textContent = String(error); });
 }
-""" % STATIC_NAME
+""" % STATIC_NAME  # noqa: UP031 - %s: the JavaScript's braces stay as they are
 
 _live_chart = st.components.v2.component("playground_live_chart", js=_JS, isolate_styles=False)
 

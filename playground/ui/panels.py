@@ -26,15 +26,15 @@ are invalid; inside it, messages that come and go have keyed containers of their
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import charts
 from ..server_share import SHARE
-from ..charts.figure import Figure
 from ..snapshot import Snapshot
 from . import controls, state
 from .controls import REFRESH_SECONDS

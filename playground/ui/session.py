@@ -21,8 +21,8 @@ change resets it, as always.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Callable, Hashable
 
 import streamlit as st
 

@@ -18,8 +18,15 @@ from . import state
 from .data_panel import DataChoice, data_menu, data_settings, try_load
 from .layers import layer_rows, network_summary
 from .training_panel import training_settings
-from .widgets import (clear_field_problems, describe_option, field_problems, full_run_only, options_help,
-                      param_widget, show_errors)
+from .widgets import (
+    clear_field_problems,
+    describe_option,
+    field_problems,
+    full_run_only,
+    options_help,
+    param_widget,
+    show_errors,
+)
 
 Errors = list[tuple[str, str]]
 NO_FILE = ("data.name", "choose a CSV file to upload")  # "Upload a CSV file" chosen, no file yet

@@ -14,7 +14,8 @@ chosen, Adam's settings while SGD is, and every setting while the optimizer lab 
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import streamlit as st
 

@@ -3,7 +3,7 @@ the catalog), learning-rate schedule, batch size, epochs, regularisation, device
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import streamlit as st
 
