@@ -230,13 +230,16 @@ def test_a_paced_run_takes_its_steps_in_chunks_not_one_by_one(runner):
 
 
 def test_a_paced_run_pauses_at_once(runner):
+    """A paced run waits for its next step off the lock, with no chunk in flight: pause() finds
+    the thread idle and returns. No clock: were the wait inside a chunk, pause() would give up
+    after COMMAND_WAIT_SECONDS with the chunk still in flight, and the check below says so."""
     r = runner()
-    r.set_pace(0.01)  # one update every 4 seconds
+    r.set_pace(1e-4)  # one update every 400 seconds, far beyond COMMAND_WAIT_SECONDS
     r.start()
     assert r.wait(lambda s: s.step == 1)  # the first step comes at once
-    started = time.perf_counter()
-    r.pause()  # wakes the thread from its wait for the next step
-    assert time.perf_counter() - started < 2 and r.status == "paused"
+    r.pause()
+    assert r.wait_until_settled(timeout=0), "pause() returned with a chunk still in flight"
+    assert r.status == "paused" and r.trainer.step == 1
 
 
 def test_close_stops_the_thread(runner):

@@ -303,8 +303,9 @@ def test_changing_the_learning_rate_mid_run_keeps_the_weights_and_state():
     assert trainer.optimizer.param_groups[0]["lr"] == 0.3
     for p, w, m in zip(trainer.module.parameters(), weights, momentum):
         assert torch.equal(p, w) and torch.equal(trainer.optimizer.state[p]["momentum_buffer"], m)
-    trainer.run(1)
-    assert trainer.history.records[-1].lr == 0.3 or trainer.step % trainer.record_every
+    trainer.run(trainer.record_every)  # as far as the next record, at least
+    latest = trainer.history.records[-1]
+    assert latest.step > 30 and latest.lr == 0.3
 
 
 def test_changing_lr_under_a_schedule_rescales_it():
@@ -391,6 +392,39 @@ def test_every_init_builds_and_is_seeded(init):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def _first_layer(init: str, activation: str = "relu", std: float = 0.5) -> torch.nn.Linear:
+    """The first dense layer of a 256 -> 256 -> 1 network: 65,536 weights, enough to measure."""
+    spec = spec_with(**{"model.init": init, "model.init_std": std,
+                        "model.layers": [{"kind": "linear", "units": 256, "activation": activation}]})
+    module = build_network(spec.model, 256, 1, seed=0).module
+    return next(m for m in module.modules() if isinstance(m, torch.nn.Linear))
+
+
+@pytest.mark.parametrize("init, spread, bound", [
+    # (std the weights must have, the largest |w| they may reach; None: no bound, a normal)
+    ("default", 1 / math.sqrt(256) / math.sqrt(3), 1 / math.sqrt(256)),  # U(±1/√fan_in)
+    ("normal", 0.5, None),  # N(0, σ²) with σ = model.init_std
+    ("xavier", math.sqrt(2) * math.sqrt(6 / 512) / math.sqrt(3), math.sqrt(2) * math.sqrt(6 / 512)),  # relu gain √2
+    ("kaiming", math.sqrt(2 / 256), None),  # N(0, 2/fan_in)
+])
+def test_each_init_draws_the_distribution_it_names(init, spread, bound):
+    layer = _first_layer(init)
+    w = layer.weight.detach()
+    assert float(w.mean()) == pytest.approx(0.0, abs=0.05 * spread)  # the mean's own std: spread / 256
+    assert float(w.std()) == pytest.approx(spread, rel=0.03)
+    if bound is not None:  # uniform: never beyond its bound (= √3 std)
+        assert float(w.abs().max()) <= bound
+    else:  # normal: of 65,536 draws some lie beyond 3 std, where no uniform of that std reaches
+        assert float(w.abs().max()) > 3 * spread
+    if init != "default":  # ours zero the biases; PyTorch's default draws them too
+        assert torch.count_nonzero(layer.bias) == 0
+
+
+def test_zero_init_is_all_zeros():
+    layer = _first_layer("zeros")
+    assert torch.count_nonzero(layer.weight) == 0 and torch.count_nonzero(layer.bias) == 0
+
+
 def test_absent_device_is_a_clear_error():
     missing = next((d for d in ("cuda", "mps") if d not in catalog.available_devices()), None)
     if missing is None:
@@ -409,9 +443,21 @@ def test_visuals_cover_the_plane_and_every_hidden_unit():
     assert 0.0 <= visuals.surface.min() and visuals.surface.max() <= 1.0
     assert [n.shape for n in visuals.neurons] == [(4, 12, 12), (2, 12, 12)]
     assert [w.shape for w in visuals.weights] == [(4, 2), (2, 4), (1, 2)]
-    # The surface agrees with the model on a training point's features.
     x0, x1, y0, y1 = trainer.dataset.extent
     assert visuals.grid_x[0] == x0 and visuals.grid_y[-1] == y1
+    # The surface is the model's own P(class 1) at each grid point (row = y, column = x), and
+    # each neuron map the activation of its unit there (after some training: not the init's).
+    trainer.run(200)
+    visuals = trainer.compute_visuals()
+    rows, cols = np.meshgrid(np.arange(12), np.arange(12), indexing="ij")
+    points = np.stack([visuals.grid_x[cols.ravel()], visuals.grid_y[rows.ravel()]], axis=1)  # (144, 2)
+    trainer.module.eval()
+    with torch.no_grad():
+        features = torch.as_tensor(trainer.dataset.featurize(points))
+        expected = trainer.head.probabilities(trainer.module(features)).numpy().reshape(12, 12)
+        first_hidden = trainer.module[:2](features).numpy()  # Linear, then its activation: (144, 4)
+    np.testing.assert_allclose(visuals.surface, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(visuals.neurons[0], first_hidden.T.reshape(4, 12, 12), rtol=1e-5, atol=1e-6)
 
 
 def test_snapshot_is_a_detached_copy():
