@@ -52,6 +52,16 @@ class Runner(BackgroundTraining):
     def steps_per_epoch(self) -> int:
         return self._job.steps_per_epoch
 
+    @property
+    def steps_taken(self) -> int:
+        """Updates taken so far (read without the lock: an int, at most one update old)."""
+        return self._job.step
+
+    @property
+    def recorded_step(self) -> int:
+        """The step of the latest telemetry record (0: only the one before training)."""
+        return self._job.history.records[-1].step
+
     def set_optimizer(self, choice: Choice) -> None:
         """New optimizer settings (or a new optimizer), applied before the next step; no reset."""
         with self._cond:

@@ -40,3 +40,20 @@ def test_importing_the_whole_engine_loads_no_streamlit():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def attributes_read(path: Path) -> set[str]:
+    """Every `x.name` attribute the module's code reads or calls."""
+    return {node.attr for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+            if isinstance(node, ast.Attribute)}
+
+
+def test_the_pages_read_runs_through_snapshots_not_trainer_internals():
+    """The pages see a run through Runner/RaceRunner commands and their snapshot() only; a
+    trainer's attributes (its module, optimizer, history) belong to the engine, so a new model
+    family can change them without touching the pages."""
+    ui_files = [p for p in PACKAGE.rglob("*.py") if "ui" in p.relative_to(PACKAGE).parts]
+    assert len(ui_files) >= 10
+    internals = {"trainer", "trainers", "_job", "probe", "dense"}  # runner.trainer and what hangs off it
+    offenders = {str(p.relative_to(PACKAGE)): sorted(attributes_read(p) & internals) for p in ui_files}
+    assert {name: attrs for name, attrs in offenders.items() if attrs} == {}

@@ -96,10 +96,9 @@ def _train(session: PlaygroundSession) -> None:
 def _wait_for_first_record(runner: Runner, timeout: float = 0.3) -> None:
     """Give a starting run a moment to take its first record, so the page drawn right after the
     click already moves (the live redraws take over from there)."""
-    trainer = runner.trainer
-    started_at = trainer.step
+    started_at = runner.steps_taken
     end = time.monotonic() + timeout
-    while time.monotonic() < end and trainer.history.records[-1].step <= started_at and runner.status == "running":
+    while time.monotonic() < end and runner.recorded_step <= started_at and runner.status == "running":
         time.sleep(0.01)
 
 

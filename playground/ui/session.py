@@ -95,7 +95,7 @@ class PlaygroundSession:
             self.runner, self.spec, self.upload_key = runner, spec, upload_key
             if old is None:
                 return Applied("created")
-            progressed = old.trainer.step > 0
+            progressed = old.steps_taken > 0
             old.close()
             return Applied("reset", "Data changed: training reset", progressed)
         if spec == self.spec:
@@ -105,7 +105,7 @@ class PlaygroundSession:
             self.runner.set_optimizer(spec.train.optimizer)
             self.spec = spec
             return Applied("optimizer", f"{_optimizer_text(spec)} applied without a reset")
-        progressed = self.runner.trainer.step > 0
+        progressed = self.runner.steps_taken > 0
         self.runner.reset(spec)  # raises SpecError and keeps the current run for a bad spec
         self.spec = spec
         return Applied("reset", f"{_what_changed(old, spec)} changed: training reset", progressed)
