@@ -21,7 +21,7 @@ import time
 import torch
 
 from playground import catalog
-from playground.model import build_network
+from playground.families import build_model
 from playground.presets import get_preset
 from playground.runner import Runner
 from playground.spec import Spec
@@ -38,7 +38,7 @@ SPECS = {
 def bare_parts(spec: Spec, reference: Trainer) -> tuple[torch.nn.Module, torch.optim.Optimizer, torch.nn.Module]:
     """A fresh model, its optimizer and the loss, built as the trainer builds them (same seed),
     for a hand-written loop; `reference` lends its shapes and head."""
-    network = build_network(spec.model, reference.dataset.n_inputs, reference.head.n_outputs, spec.train.seed)
+    network = build_model(spec.model, reference.dataset.n_inputs, reference.head.n_outputs, spec.train.seed)
     model = network.module
     optimizer = catalog.build_optimizer(spec.train.optimizer.name, dict(spec.train.optimizer.params),
                                         model.parameters())

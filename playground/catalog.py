@@ -313,6 +313,16 @@ LAYERS = _table(
 
 # --------------------------------------------------------------------------- devices
 
+# --------------------------------------------------------------------------- model families
+
+# The kinds of network a spec may ask for (model.family); families/ builds each. Named here,
+# with their layer menus, so the spec can check a name without importing the builders.
+FAMILIES = _table(
+    Option("mlp", "Dense network (MLP)", "Fully connected layers on a vector of features: the TensorFlow "
+           "playground's network."),
+)
+FAMILY_LAYERS = {"mlp": LAYERS}  # the layers each family's model.layers may hold
+
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 

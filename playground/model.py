@@ -12,12 +12,11 @@ import torch
 from torch import nn
 
 from . import catalog
-from .params import SpecError
 
 # Torch's CPU generator is process-global; two sessions building models at once must not
 # interleave their draws, or the same seed would give different weights.
 from .rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # noqa: E402
-from .spec import MAX_PARAMETERS, ModelSpec
+from .spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -63,24 +62,9 @@ class Network:
         return [layers[0].in_features] + [layer.out_features for layer in layers]
 
 
-def count_parameters(spec: ModelSpec, n_inputs: int, n_outputs: int) -> int:
-    """Parameters the model would have, without building it (for the UI's live count)."""
-    total, width = 0, n_inputs
-    for layer in spec.layers:
-        if layer.name == "linear":
-            total += width * layer["units"] + layer["units"]
-            width = layer["units"]
-        elif layer.name in ("batchnorm", "layernorm"):
-            total += 2 * width
-    return total + width * n_outputs + n_outputs
-
-
 def build_network(spec: ModelSpec, n_inputs: int, n_outputs: int, seed: int) -> Network:
-    """Build the model with its initial weights drawn from `seed` (bit-identical per seed)."""
-    n_params = count_parameters(spec, n_inputs, n_outputs)
-    if n_params > MAX_PARAMETERS:
-        raise SpecError(f"this network would have {n_params:,} parameters; the limit is {MAX_PARAMETERS:,}. "
-                        "Use fewer or narrower layers", "model.layers")
+    """Build the model with its initial weights drawn from `seed` (bit-identical per seed). Called
+    through families.build_model, which refuses first what the spec's plan refuses (its size)."""
     modules: list[nn.Module] = []
     dense_names, activations, non_dense = [], [], []
     width = n_inputs

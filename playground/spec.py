@@ -173,7 +173,11 @@ class ModelSpec:
                                   layer("linear", units=2, activation="tanh"))
     init: str = "default"
     init_std: float = 0.1
+    family: str = "mlp"  # which kind of network (catalog.FAMILIES); it decides what layers may hold
 
+    FAMILY_PARAM: ClassVar[Param] = Param(
+        "family", str, "mlp", "The kind of network: it decides which layers it can hold and which data it takes.",
+        choices=tuple(catalog.FAMILIES))
     INIT_PARAMS: ClassVar[tuple[Param, ...]] = (
         Param("init", str, "default", "How the weights are set before training.", choices=tuple(catalog.INITS)),
         Param("init_std", float, 0.1, "Standard deviation for the 'normal' initialisation.", 1e-4, 10.0, log=True,
@@ -183,15 +187,16 @@ class ModelSpec:
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], path: str) -> ModelSpec:
         if not isinstance(values, Mapping):
-            raise SpecError("must be an object with keys layers, init, init_std", path)
+            raise SpecError("must be an object with keys family, layers, init, init_std", path)
         values = dict(values)
         layers_value = values.pop("layers", [c.to_dict("kind") for c in cls.layers])
         errors: list[tuple[str, str]] = []
         try:
-            rest = validate_params(cls.INIT_PARAMS, values, owner="model")
+            rest = validate_params((cls.FAMILY_PARAM, *cls.INIT_PARAMS), values, owner="model")
         except SpecError as e:
             errors += e.prefixed(path).errors
             rest = {}
+        menu = catalog.FAMILY_LAYERS.get(rest.get("family", cls.family), catalog.LAYERS)
         layers: list[Choice] = []
         lpath = join_path(path, "layers")
         if isinstance(layers_value, Mapping):  # from the flat form: {"0": {...}, "1": {...}}
@@ -207,7 +212,7 @@ class ModelSpec:
             errors.append((lpath, f"{len(layers_value)} layers is too many; at most {MAX_LAYERS}"))
         for i, item in enumerate(layers_value):
             try:
-                layers.append(Choice.parse(item, catalog.LAYERS, join_path(lpath, str(i)), key="kind",
+                layers.append(Choice.parse(item, menu, join_path(lpath, str(i)), key="kind",
                                            default="linear"))
             except SpecError as e:
                 errors += e.errors
@@ -216,7 +221,8 @@ class ModelSpec:
         return cls(layers=tuple(layers), **rest)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"layers": [c.to_dict("kind") for c in self.layers], "init": self.init, "init_std": self.init_std}
+        return {"family": self.family, "layers": [c.to_dict("kind") for c in self.layers], "init": self.init,
+                "init_std": self.init_std}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from safetensors.torch import load_file
 
 from playground import catalog
 from playground.cli import main
-from playground.model import build_network
+from playground.families import build_model
 from playground.presets import PRESETS, get_preset
 from playground.spec import Spec
 
@@ -138,8 +138,8 @@ def test_model_files_load_and_agree(xor_run):
     out = xor_run[3]
     spec = Spec.from_json((out / "spec.json").read_text())
     summary = json.loads((out / "summary.json").read_text())
-    from_pt = build_network(spec.model, summary["n_inputs"], summary["n_outputs"], seed=1).module
-    from_st = build_network(spec.model, summary["n_inputs"], summary["n_outputs"], seed=2).module
+    from_pt = build_model(spec.model, summary["n_inputs"], summary["n_outputs"], seed=1).module
+    from_st = build_model(spec.model, summary["n_inputs"], summary["n_outputs"], seed=2).module
     from_pt.load_state_dict(torch.load(out / "model.pt", weights_only=True))
     from_st.load_state_dict(load_file(str(out / "model.safetensors")))
     x = torch.randn(64, summary["n_inputs"], generator=torch.Generator().manual_seed(0))

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from playground import catalog
+from playground.families import build_model, plan_model
 from playground.heads import make_head
-from playground.model import build_network, count_parameters
 from playground.params import SpecError
 from playground.snapshot import take_snapshot
 from playground.spec import MAX_PARAMETERS, Spec
@@ -369,12 +369,18 @@ def test_parameter_count_matches_the_built_model_and_the_limit_is_enforced():
     spec = spec_with(**{"model.layers": [{"kind": "linear", "units": 16}, {"kind": "batchnorm"},
                                          {"kind": "dropout"}, {"kind": "linear", "units": 8},
                                          {"kind": "layernorm"}]})
-    network = build_network(spec.model, 5, 3, seed=0)
-    assert network.parameter_count() == count_parameters(spec.model, 5, 3)
-    assert network.widths == [5, 16, 8, 3]
+    network = build_model(spec.model, 5, 3, seed=0)
+    plan = plan_model(spec.model, 5, 3)
+    assert network.parameter_count() == plan.parameters and plan.widths == network.widths == [5, 16, 8, 3]
+    built = [n for n in (sum(p.numel() for p in m.parameters()) for m in network.module.children()) if n]
+    assert built == [p.parameters for p in plan.layers if p.parameters]  # layer by layer, in order
+    assert [p.shape for p in plan.layers] == [(16,), (16,), (16,), (8,), (8,), (3,)]
+    assert [p.label for p in plan.layers] == ["hidden 1", "batchnorm", "dropout", "hidden 2", "layernorm", "output"]
     big = spec_with(**{"model.layers": [{"kind": "linear", "units": 256}] * 12})
-    with pytest.raises(SpecError, match=f"limit is {MAX_PARAMETERS:,}"):
-        build_network(big.model, 2000, 1, seed=0)
+    assert plan_model(big.model, 2000, 1).problems[0][0] == "model.layers"
+    with pytest.raises(SpecError, match=f"limit is {MAX_PARAMETERS:,}") as refused:
+        build_model(big.model, 2000, 1, seed=0)
+    assert refused.value.errors == list(plan_model(big.model, 2000, 1).problems)  # the sidebar shows the same
 
 
 def test_zero_init_keeps_hidden_units_identical():
@@ -387,8 +393,8 @@ def test_zero_init_keeps_hidden_units_identical():
 @pytest.mark.parametrize("init", list(catalog.INITS))
 def test_every_init_builds_and_is_seeded(init):
     spec = spec_with(**{"model.init": init, "model.init_std": 0.5})
-    a = build_network(spec.model, 2, 1, seed=3).module.state_dict()
-    b = build_network(spec.model, 2, 1, seed=3).module.state_dict()
+    a = build_model(spec.model, 2, 1, seed=3).module.state_dict()
+    b = build_model(spec.model, 2, 1, seed=3).module.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
@@ -396,7 +402,7 @@ def _first_layer(init: str, activation: str = "relu", std: float = 0.5) -> torch
     """The first dense layer of a 256 -> 256 -> 1 network: 65,536 weights, enough to measure."""
     spec = spec_with(**{"model.init": init, "model.init_std": std,
                         "model.layers": [{"kind": "linear", "units": 256, "activation": activation}]})
-    module = build_network(spec.model, 256, 1, seed=0).module
+    module = build_model(spec.model, 256, 1, seed=0).module
     return next(m for m in module.modules() if isinstance(m, torch.nn.Linear))
 
 
@@ -492,7 +498,7 @@ def test_dropout_masks_belong_to_the_run_not_to_the_process():
     alone.run(alone.total_steps)
     disturbed = Trainer(spec)
     disturbed.run(5)
-    build_network(spec.model, 2, 1, seed=123)  # another session builds a model: re-seeds torch
+    build_model(spec.model, 2, 1, seed=123)  # another session builds a model: re-seeds torch
     torch.rand(100)  # and draws from the global generator
     disturbed.run(disturbed.total_steps)
     assert [r.train_loss for r in disturbed.history.records] == [r.train_loss for r in alone.history.records]

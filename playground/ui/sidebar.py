@@ -9,11 +9,11 @@ import streamlit as st
 
 from .. import catalog
 from ..data import Dataset
+from ..families import plan_model
 from ..heads import Head, resolve_loss
-from ..model import count_parameters
 from ..params import SpecError
 from ..presets import PRESETS, get_preset
-from ..spec import MAX_PARAMETERS, DataSpec, ModelSpec, Spec
+from ..spec import DataSpec, ModelSpec, Spec
 from . import state
 from .data_panel import DataChoice, data_menu, data_settings, try_load
 from .layers import layer_rows, network_summary
@@ -107,12 +107,10 @@ def _check(choice: DataChoice) -> _Checked:
             errors += e.errors if isinstance(e, SpecError) else [("train.loss", f"{e} is not a known loss")]
         model = _section(ModelSpec.from_dict, raw["model"], "model")
         if resolved is not None and model is not None:
-            outputs = Head(dataset.task, resolved, dataset.n_classes).n_outputs
-            parameters = count_parameters(model, dataset.n_inputs, outputs)
-            widths = [dataset.n_inputs, *(c["units"] for c in model.layers if c.name == "linear"), outputs]
-            if parameters > MAX_PARAMETERS:
-                errors.append(("model.layers", f"this network would have {parameters:,} parameters; the limit "
-                                               f"is {MAX_PARAMETERS:,}. Use fewer or narrower layers"))
+            # The trainer's own plan: the same sizes, and the same problems it would refuse with.
+            plan = plan_model(model, dataset.n_inputs, Head(dataset.task, resolved, dataset.n_classes).n_outputs)
+            parameters, widths = plan.parameters, plan.widths
+            errors += plan.problems
     try:
         catalog.resolve_device(raw["train"]["device"])
     except SpecError as e:

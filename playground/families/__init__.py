@@ -1,0 +1,54 @@
+"""Model families: each kind of network the playground trains (today the MLP; next CNNs,
+recurrent networks, transformers, GANs, autoencoders) behind one seam.
+
+A family says how a model spec becomes a plan (plan.py: shapes, parameter counts, problems)
+and a built network; the trainer, the runner and the pages reach a family only through
+`family_of(spec)`, never by its name. `model.family` in the spec picks one ("mlp" unless
+given, so every older spec, preset and link means what it meant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .. import catalog
+from ..model import Network
+from ..params import SpecError
+from ..plan import Plan
+from ..spec import ModelSpec
+from . import mlp
+
+
+@dataclass(frozen=True)
+class Family:
+    """How one family plans and builds its networks (its name, label and layer menu: catalog)."""
+
+    name: str
+    plan: Callable[[ModelSpec, tuple[int, ...], int], Plan]  # (model spec, input shape, outputs)
+    build: Callable[[ModelSpec, Plan, int], Network]  # (model spec, its plan without problems, seed)
+
+
+FAMILIES: dict[str, Family] = {
+    "mlp": Family("mlp", plan=mlp.plan, build=mlp.build),
+}
+assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
+
+
+def family_of(model: ModelSpec) -> Family:
+    return FAMILIES[model.family]  # the spec already refused any other name
+
+
+def plan_model(model: ModelSpec, inputs: tuple[int, ...] | int, outputs: int) -> Plan:
+    """The plan of `model` on inputs of this shape (an int: that many features)."""
+    shape = (inputs,) if isinstance(inputs, int) else tuple(inputs)
+    return family_of(model).plan(model, shape, outputs)
+
+
+def build_model(model: ModelSpec, inputs: tuple[int, ...] | int, outputs: int, seed: int) -> Network:
+    """Build `model` with initial weights drawn from `seed`; SpecError naming the field if its
+    plan has problems (the same ones the sidebar shows)."""
+    plan = plan_model(model, inputs, outputs)
+    if plan.problems:
+        raise SpecError(list(plan.problems))
+    return family_of(model).build(model, plan, seed)

@@ -1,0 +1,30 @@
+"""The MLP family: dense layers on a vector of features, with batchnorm, layernorm and dropout
+between them (model.py builds it; this module plans it and hands the plan to model.py)."""
+
+from __future__ import annotations
+
+from ..model import Network, build_network
+from ..plan import LayerPlan, Plan, size_problems
+from ..spec import ModelSpec
+
+
+def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:
+    """Each layer keeps or sets the width of a vector: (units,) after a dense layer."""
+    (width,) = inputs
+    layers: list[LayerPlan] = []
+    dense = 0
+    for layer in model.layers:
+        if layer.name == "linear":
+            dense, units = dense + 1, layer["units"]
+            layers.append(LayerPlan(f"hidden {dense}", "linear", (units,), width * units + units))
+            width = units
+        else:
+            norm = layer.name in ("batchnorm", "layernorm")  # a scale and a shift per unit
+            layers.append(LayerPlan(layer.name, layer.name, (width,), 2 * width if norm else 0))
+    layers.append(LayerPlan("output", "linear", (outputs,), width * outputs + outputs))
+    total = sum(layer.parameters for layer in layers)
+    return Plan("mlp", inputs, outputs, tuple(layers), size_problems(total))
+
+
+def build(model: ModelSpec, plan: Plan, seed: int) -> Network:
+    return build_network(model, plan.inputs[0], plan.outputs, seed)

@@ -1,0 +1,57 @@
+"""What a spec will build, worked out without building it: each layer's output shape and
+parameter count, the network's widths, and the problems that stop it being built.
+
+One plan serves both sides: the sidebar shows its summary and problems while the user edits,
+and the trainer builds only what a plan without problems describes, so the two never disagree
+about a network's size or what is wrong with it. Each model family makes its own plans
+(families/); this module holds their common shape and the checks every family shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .spec import MAX_PARAMETERS
+
+Problem = tuple[str, str]  # (field, message), as SpecError carries them
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    """One built layer: what it is called in charts, its catalog kind, the shape of its output
+    for one example ((units,) for a dense layer; (C, H, W) for an image layer), its parameters."""
+
+    label: str
+    kind: str
+    shape: tuple[int, ...]
+    parameters: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The network a model spec builds on data with `inputs` (one example's shape) and
+    `outputs` output units (from the task and the loss). `layers`: input side first, the output
+    layer last. `problems`: empty when it can be built."""
+
+    family: str
+    inputs: tuple[int, ...]
+    outputs: int
+    layers: tuple[LayerPlan, ...]
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def parameters(self) -> int:
+        return sum(layer.parameters for layer in self.layers)
+
+    @property
+    def widths(self) -> list[int]:
+        """The diagram's columns: the inputs, then every dense layer's units (the output last)."""
+        return [self.inputs[0], *(layer.shape[0] for layer in self.layers if layer.kind == "linear")]
+
+
+def size_problems(parameters: int) -> tuple[Problem, ...]:
+    """The bound every family shares: a network the server can train and draw."""
+    if parameters <= MAX_PARAMETERS:
+        return ()
+    return (("model.layers", f"this network would have {parameters:,} parameters; the limit is "
+                             f"{MAX_PARAMETERS:,}. Use fewer or narrower layers"),)

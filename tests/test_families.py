@@ -1,0 +1,51 @@
+"""The model-family seam: `model.family` picks how a spec is planned and built. The MLP is the
+first family; everything written before the seam (presets, JSON specs, links) means what it did."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from playground import catalog
+from playground.data import load_dataset
+from playground.families import FAMILIES, build_model, plan_model
+from playground.heads import make_head
+from playground.params import SpecError
+from playground.presets import PRESETS, get_preset
+from playground.spec import Spec
+from playground.ui.share import link_params
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_is_an_mlp_and_its_json_and_link_are_unchanged(name):
+    spec = get_preset(name)
+    assert spec.model.family == "mlp"
+    assert "model.family" not in link_params(spec)  # links written before the seam: the same text
+    assert Spec.from_flat(link_params(spec)) == spec
+    old_json = json.loads(spec.to_json())
+    del old_json["model"]["family"]  # a spec file saved before the seam
+    assert Spec.from_dict(old_json) == spec == Spec.from_json(spec.to_json())
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_each_presets_plan_is_what_gets_built(name):
+    spec = get_preset(name)
+    ds = load_dataset(spec.data)
+    outputs = make_head(spec.train.loss, ds.task, ds.n_classes, ds.y_train).n_outputs
+    plan = plan_model(spec.model, ds.n_inputs, outputs)
+    network = build_model(spec.model, ds.n_inputs, outputs, seed=0)
+    assert not plan.problems
+    assert plan.parameters == network.parameter_count() and plan.widths == network.widths
+    assert [p.label for p in plan.layers if p.kind == "linear"] == network.dense_labels
+
+
+def test_an_unknown_family_is_refused_naming_the_field():
+    with pytest.raises(SpecError) as refused:
+        Spec.from_flat({"model.family": "cnn"})
+    field, message = refused.value.errors[0]
+    assert field == "model.family" and "mlp" in message
+
+
+def test_the_catalog_and_the_builders_name_the_same_families():
+    assert FAMILIES.keys() == catalog.FAMILIES.keys() == catalog.FAMILY_LAYERS.keys()
