@@ -313,6 +313,29 @@ LAYERS = _table(
 
 # --------------------------------------------------------------------------- devices
 
+# --------------------------------------------------------------------------- image layers (the CNN family)
+
+MAX_CHANNELS = 64
+
+IMAGE_LAYERS = _table(
+    Option("conv", "Conv", "Slides small filters over the image: each output channel is one filter's "
+           "response at every position, then the activation.", "h = act(W ⋆ x + b)",
+           (Param("channels", int, 8, "Number of filters (output channels).", 1, MAX_CHANNELS),
+            Param("kernel", int, 3, "Filter size: kernel x kernel pixels.", 1, 7),
+            Param("stride", int, 1, "Step between filter positions: 2 halves the image.", 1, 3),
+            Param("padding", int, 1, "Zero pixels added around the image: kernel 3 with padding 1 keeps its size.",
+                  0, 3),
+            Param("activation", str, "relu", "Non-linearity applied to each output.", choices=tuple(ACTIVATIONS)))),
+    Option("maxpool", "Max pool", "Keeps the largest value of each kernel x kernel window: a smaller image "
+           "that cares less where a feature is.", "h = max over the window",
+           (Param("kernel", int, 2, "Window size: kernel x kernel pixels, also the step between windows.", 2, 4),)),
+    Option("avgpool", "Average pool", "Averages each kernel x kernel window: a smaller, smoother image.",
+           "h = mean over the window",
+           (Param("kernel", int, 2, "Window size: kernel x kernel pixels, also the step between windows.", 2, 4),)),
+    LAYERS["batchnorm"], LAYERS["dropout"],
+    LAYERS["linear"],  # after the image layers: the image is flattened into a vector first
+)
+
 # --------------------------------------------------------------------------- model families
 
 # The kinds of network a spec may ask for (model.family); families/ builds each. Named here,
@@ -320,8 +343,11 @@ LAYERS = _table(
 FAMILIES = _table(
     Option("mlp", "Dense network (MLP)", "Fully connected layers on a vector of features: the TensorFlow "
            "playground's network."),
+    Option("cnn", "Convolutional network (CNN)", "Convolutions and pooling on images, then dense layers: "
+           "filters that learn to find strokes and shapes wherever they are."),
 )
-FAMILY_LAYERS = {"mlp": LAYERS}  # the layers each family's model.layers may hold
+FAMILY_LAYERS = {"mlp": LAYERS, "cnn": IMAGE_LAYERS}  # the layers each family's model.layers may hold
+ALL_LAYERS = {**LAYERS, **IMAGE_LAYERS}  # every layer kind of every family, by name
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 

@@ -53,6 +53,7 @@ class Dataset:
     extent: tuple[float, float, float, float] | None  # (x_min, x_max, y_min, y_max) of the plot area
     featurize: Callable[[np.ndarray], np.ndarray]  # raw (M, 2|1|D) -> (M, F) float32, as for training
     description: str
+    image_shape: tuple[int, int, int] | None = None  # (C, H, W): each row of x is an image, C*H*W = F
 
     @property
     def n_inputs(self) -> int:
@@ -223,6 +224,7 @@ class _Raw:
     geometry: str
     description: str
     generated: bool = False
+    image_shape: tuple[int, int, int] | None = None  # (C, H, W) when the D columns are an image's pixels
 
 
 def load_dataset(spec: Any, uploads: Mapping[str, bytes] | None = None, allow_paths: bool = True) -> Dataset:
@@ -236,7 +238,8 @@ def load_dataset(spec: Any, uploads: Mapping[str, bytes] | None = None, allow_pa
     elif name in SKLEARN_SETS:
         X, y, columns, classes = load_sklearn(name)
         info = SKLEARN_SETS[name]
-        raw = _Raw(info.task, X.copy(), y.copy(), columns, classes, "table", info.description)
+        raw = _Raw(info.task, X.copy(), y.copy(), columns, classes, "table", info.description,
+                   image_shape=info.image_shape)
     elif name.startswith("upload:"):
         key = name[len("upload:"):].strip()
         if not uploads or key not in uploads:
@@ -338,5 +341,5 @@ def _assemble(name: str, raw: _Raw, spec: Any, rng: np.random.Generator) -> Data
         x_test=featurizer(rows_test), y_test=y[test],
         feature_names=tuple(feature_names), class_names=tuple(raw.class_names) if raw.task != "regression" else (),
         geometry=raw.geometry, points_train=points_train, points_test=points_test, extent=extent,
-        featurize=featurizer, description=raw.description,
+        featurize=featurizer, description=raw.description, image_shape=raw.image_shape,
     )

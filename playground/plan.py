@@ -10,6 +10,7 @@ about a network's size or what is wrong with it. Each model family makes its own
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .spec import MAX_PARAMETERS
 
@@ -25,6 +26,11 @@ class LayerPlan:
     kind: str
     shape: tuple[int, ...]
     parameters: int
+    settings: tuple[tuple[str, Any], ...] = ()  # the spec's params of this layer, e.g. (("kernel", 3), ...)
+    index: int | None = None  # its place in model.layers (None: the output layer, an implicit flatten)
+
+    def __getitem__(self, name: str) -> Any:
+        return dict(self.settings)[name]
 
 
 @dataclass(frozen=True)
@@ -39,14 +45,25 @@ class Plan:
     layers: tuple[LayerPlan, ...]
     problems: tuple[Problem, ...] = ()
 
+    def shape_after(self, index: int) -> tuple[int, ...] | None:
+        """The output shape of model.layers[index]; None when that layer could not be planned."""
+        return next((layer.shape for layer in self.layers if layer.index == index), None)
+
     @property
     def parameters(self) -> int:
         return sum(layer.parameters for layer in self.layers)
 
     @property
     def widths(self) -> list[int]:
-        """The diagram's columns: the inputs, then every dense layer's units (the output last)."""
-        return [self.inputs[0], *(layer.shape[0] for layer in self.layers if layer.kind == "linear")]
+        """The dense part's columns, as the network diagram draws them: the length of the vector
+        the first dense layer takes (the features; a CNN's flattened image), then every dense
+        layer's units, the output last."""
+        before = self.inputs
+        for layer in self.layers:
+            if layer.kind == "linear":
+                break
+            before = layer.shape
+        return [before[0], *(layer.shape[0] for layer in self.layers if layer.kind == "linear")]
 
 
 def size_problems(parameters: int) -> tuple[Problem, ...]:

@@ -44,6 +44,17 @@ def _layers(*units: int, activation: str = "tanh") -> list[dict[str, Any]]:
     return [{"kind": "linear", "units": u, "activation": activation} for u in units]
 
 
+def _conv(channels: int, kernel: int = 3, padding: int = 1) -> dict[str, Any]:
+    return {"kind": "conv", "channels": channels, "kernel": kernel, "padding": padding, "activation": "relu"}
+
+
+_POOL = {"kind": "maxpool", "kernel": 2}
+# Two conv blocks on 8x8 digits: 1x8x8 -> 8x4x4 -> 16x2x2 -> 64 -> 32 -> 10 (3,658 parameters).
+_DIGITS_CNN = [_conv(8), _POOL, _conv(16), _POOL, *_layers(32, activation="relu")]
+_DIGITS_TRAINING = {"data.name": "digits", "data.train_fraction": 0.7, "train.optimizer.name": "adam",
+                    "train.optimizer.lr": 0.01, "train.batch_size": 32, "train.epochs": 15}
+
+
 def _preset(name: str, description: str, view: Mapping[str, Any] | None = None, **overrides: Any) -> Preset:
     unknown = set(view or {}) - set(VIEW_OPTIONS)
     if unknown:
@@ -86,6 +97,16 @@ _ALL = (
         **{"data.name": "digits", "data.train_fraction": 0.7, "model.layers": _layers(64, 32, activation="relu"),
            "train.optimizer.name": "adam", "train.optimizer.lr": 0.001, "train.batch_size": 32,
            "train.epochs": 100},
+    ),
+    _preset(
+        "digits-cnn", "The same digits as 1x8x8 images: two conv + max-pool blocks (8 and 16 filters), then "
+        "32 ReLU units; ~98% test accuracy in a few seconds.",
+        **{**_DIGITS_TRAINING, "model.family": "cnn", "model.layers": _DIGITS_CNN},
+    ),
+    _preset(
+        "digits-mlp-matched", "An MLP with about as many parameters as digits-cnn (3,760 vs 3,658), trained "
+        "the same way on the same digits as flat vectors of 64 pixels: compare their test accuracy.",
+        **{**_DIGITS_TRAINING, "model.layers": _layers(50, activation="relu")},
     ),
     _preset(
         "sine-regression", "Fit a noisy sine curve on one input: regression with mean squared error.",

@@ -48,6 +48,7 @@ class TableInfo:
     description: str
     task: str
     loader: str  # name of the sklearn.datasets load_* function
+    image_shape: tuple[int, int, int] | None = None  # (C, H, W) when each row is an image's pixels
 
 
 SKLEARN_SETS: dict[str, TableInfo] = {
@@ -56,7 +57,7 @@ SKLEARN_SETS: dict[str, TableInfo] = {
     "breast_cancer": TableInfo("Breast cancer", "569 tumours: 30 cell measurements, malignant or benign.",
                                "binary", "load_breast_cancer"),
     "digits": TableInfo("Digits (8×8)", "1,797 handwritten digits as 64 pixel intensities, 10 classes.",
-                        "multiclass", "load_digits"),
+                        "multiclass", "load_digits", image_shape=(1, 8, 8)),
     "diabetes": TableInfo("Diabetes", "442 patients: 10 measurements -> disease progression a year later "
                           "(regression).", "regression", "load_diabetes"),
 }

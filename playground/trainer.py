@@ -18,7 +18,7 @@ import torch
 
 from . import catalog
 from .data import Dataset, load_dataset
-from .families import build_model
+from .families import build_model, data_inputs
 from .heads import make_head
 from .rng import PrivateRandomState
 from .spec import Choice, Spec
@@ -97,7 +97,7 @@ class Trainer:
         self.dataset = ds = dataset if dataset is not None else load_dataset(spec.data, uploads, allow_paths)
         self.device = catalog.resolve_device(spec.train.device)
         self.head = make_head(spec.train.loss, ds.task, ds.n_classes, ds.y_train)
-        self.network = build_model(spec.model, ds.n_inputs, self.head.n_outputs, spec.train.seed)
+        self.network = build_model(spec.model, data_inputs(spec.model, ds), self.head.n_outputs, spec.train.seed)
         self.module = self.network.module.to(self.device)
         if self.device.type == "cpu" and self.network.parameter_count() < SMALL_MODEL:
             # Playground models are tiny: handing a 4x10 matmul to a second thread costs far

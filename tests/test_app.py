@@ -496,3 +496,44 @@ def test_a_preset_link_sets_the_view_too():
         assert link.toggle(key="loss_log").value is True and loss_axis(link) == "log"
     finally:
         st.cache_resource.clear()
+
+
+# --------------------------------------------------------------------------- convolutional networks
+
+def test_a_cnn_preset_shows_its_shapes_and_trains_on_the_page(at):
+    at.selectbox(key="preset").set_value("digits-cnn").run()
+    assert not at.exception and not at.error, errors(at)
+    assert at.selectbox(key="model_family").value == "cnn"
+    summary = next(c.value for c in at.caption if "image →" in c.value)
+    assert summary.startswith("1×8×8 image → 8×8×8 → 8×4×4 → 16×4×4 → 16×2×2 → 64 → 32 → 10 outputs")
+    assert "3,658" in summary  # the plan's count, which test_families checks against the built model
+    assert any(c.value.startswith("→ 8×8×8 · kernel 3, stride 1, padding 1") for c in at.caption)  # row 1
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: step_of(a) > 50)
+    assert not at.exception and not at.error, errors(at)
+    assert "Training" in status(at) or "Done" in status(at)
+
+
+def test_switching_to_a_cnn_on_points_says_what_to_pick_and_then_trains_on_digits(at):
+    at.selectbox(key="model_family").set_value("cnn").run()
+    assert not at.exception
+    assert any("needs images" in e.value and "Digits" in e.value for e in at.error)  # circle is 2-D points
+    at.selectbox(key="data_name").set_value("digits").run()
+    assert not at.exception and not at.error, errors(at)
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: step_of(a) > 0)
+    at.selectbox(key="model_family").set_value("mlp").run()  # and back: the MLP's own layers again
+    assert not at.exception and not at.error, errors(at)
+    assert any("64 inputs → 4 → 2 → 10 outputs" in c.value for c in at.caption)
+
+
+def test_a_kernel_too_big_for_its_input_names_the_layer_and_the_sizes(at):
+    at.selectbox(key="preset").set_value("digits-cnn").run()
+    conv2 = [k for k in at.session_state if str(k).endswith("_kind") and at.session_state[k] == "conv"][-1]
+    layer_id = str(conv2).split("_")[1]
+    at.session_state[f"layer_{layer_id}_kernel"] = 7
+    at.session_state[f"layer_{layer_id}_padding"] = 0
+    at.run()
+    assert not at.exception
+    message = next(e.value for e in at.error if "kernel 7" in e.value)
+    assert "model.layers.2" in message and "4×4 input" in message and "layer 3 (Conv)" in message

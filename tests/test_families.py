@@ -6,21 +6,27 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 
 from playground import catalog
 from playground.data import load_dataset
-from playground.families import FAMILIES, build_model, plan_model
+from playground.families import FAMILIES, build_model, data_inputs, plan_model
 from playground.heads import make_head
 from playground.params import SpecError
 from playground.presets import PRESETS, get_preset
 from playground.spec import Spec
 from playground.ui.share import link_params
 
+MLP_PRESETS = [name for name, preset in PRESETS.items() if preset.spec.model.family == "mlp"]
 
-@pytest.mark.parametrize("name", list(PRESETS))
-def test_every_preset_is_an_mlp_and_its_json_and_link_are_unchanged(name):
+
+def test_the_presets_from_before_the_seam_are_all_mlps():
+    assert {"circle", "xor", "gauss", "spiral", "digits-mlp", "overfit"} <= set(MLP_PRESETS)
+
+
+@pytest.mark.parametrize("name", MLP_PRESETS)
+def test_every_mlp_presets_json_and_link_are_unchanged(name):
     spec = get_preset(name)
-    assert spec.model.family == "mlp"
     assert "model.family" not in link_params(spec)  # links written before the seam: the same text
     assert Spec.from_flat(link_params(spec)) == spec
     old_json = json.loads(spec.to_json())
@@ -28,23 +34,31 @@ def test_every_preset_is_an_mlp_and_its_json_and_link_are_unchanged(name):
     assert Spec.from_dict(old_json) == spec == Spec.from_json(spec.to_json())
 
 
+@pytest.mark.parametrize("name", [n for n in PRESETS if n not in MLP_PRESETS])
+def test_other_families_travel_in_links_and_json(name):
+    spec = get_preset(name)
+    assert link_params(spec)["model.family"] == spec.model.family
+    assert Spec.from_flat(link_params(spec)) == spec == Spec.from_json(spec.to_json())
+
+
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_each_presets_plan_is_what_gets_built(name):
     spec = get_preset(name)
     ds = load_dataset(spec.data)
     outputs = make_head(spec.train.loss, ds.task, ds.n_classes, ds.y_train).n_outputs
-    plan = plan_model(spec.model, ds.n_inputs, outputs)
-    network = build_model(spec.model, ds.n_inputs, outputs, seed=0)
+    plan = plan_model(spec.model, data_inputs(spec.model, ds), outputs)
+    network = build_model(spec.model, data_inputs(spec.model, ds), outputs, seed=0)
     assert not plan.problems
     assert plan.parameters == network.parameter_count() and plan.widths == network.widths
     assert [p.label for p in plan.layers if p.kind == "linear"] == network.dense_labels
+    assert network.module(torch.as_tensor(ds.x_test[:3])).shape == (3, outputs)  # the planned shapes fit
 
 
 def test_an_unknown_family_is_refused_naming_the_field():
     with pytest.raises(SpecError) as refused:
-        Spec.from_flat({"model.family": "cnn"})
+        Spec.from_flat({"model.family": "boltzmann"})
     field, message = refused.value.errors[0]
-    assert field == "model.family" and "mlp" in message
+    assert field == "model.family" and "mlp" in message and "cnn" in message
 
 
 def test_the_catalog_and_the_builders_name_the_same_families():

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import catalog
+from ..data import Dataset
 from ..model import Network
 from ..params import SpecError
 from ..plan import Plan
-from ..spec import ModelSpec
-from . import mlp
+from ..spec import Choice, ModelSpec
+from . import cnn, mlp
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,32 @@ class Family:
 
 FAMILIES: dict[str, Family] = {
     "mlp": Family("mlp", plan=mlp.plan, build=mlp.build),
+    "cnn": Family("cnn", plan=cnn.plan, build=cnn.build),
 }
 assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
 
 
+def default_layers(family: str) -> tuple[Choice, ...]:
+    """What a new network of `family` starts with: the MLP's two tanh layers (the TensorFlow
+    playground's); a CNN's two conv + max-pool blocks and a dense layer (digits-cnn's)."""
+    if family == "cnn":
+        conv = {"kind": "conv", "kernel": 3, "padding": 1, "activation": "relu"}
+        return tuple(Choice.parse(item, catalog.IMAGE_LAYERS, "layer", key="kind") for item in (
+            {**conv, "channels": 8}, {"kind": "maxpool", "kernel": 2}, {**conv, "channels": 16},
+            {"kind": "maxpool", "kernel": 2}, {"kind": "linear", "units": 32, "activation": "relu"}))
+    return ModelSpec.layers
+
+
 def family_of(model: ModelSpec) -> Family:
     return FAMILIES[model.family]  # the spec already refused any other name
+
+
+def data_inputs(model: ModelSpec, dataset: Dataset) -> tuple[int, ...]:
+    """The shape of one example as `model`'s family takes it: a CNN sees an image data set's
+    (C, H, W); an MLP sees every data set as its vector of features (images flattened)."""
+    if model.family == "cnn" and dataset.image_shape is not None:
+        return tuple(dataset.image_shape)
+    return (dataset.n_inputs,)
 
 
 def plan_model(model: ModelSpec, inputs: tuple[int, ...] | int, outputs: int) -> Plan:

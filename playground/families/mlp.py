@@ -10,17 +10,21 @@ from ..spec import ModelSpec
 
 def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:
     """Each layer keeps or sets the width of a vector: (units,) after a dense layer."""
+    if len(inputs) != 1:  # never from data_inputs: an MLP takes every table and image as a vector
+        raise ValueError(f"an MLP takes a vector, not a {inputs} input")
     (width,) = inputs
     layers: list[LayerPlan] = []
     dense = 0
-    for layer in model.layers:
+    for i, layer in enumerate(model.layers):
         if layer.name == "linear":
             dense, units = dense + 1, layer["units"]
-            layers.append(LayerPlan(f"hidden {dense}", "linear", (units,), width * units + units))
+            layers.append(LayerPlan(f"hidden {dense}", "linear", (units,), width * units + units,
+                                    tuple(layer.params.items()), i))
             width = units
         else:
             norm = layer.name in ("batchnorm", "layernorm")  # a scale and a shift per unit
-            layers.append(LayerPlan(layer.name, layer.name, (width,), 2 * width if norm else 0))
+            layers.append(LayerPlan(layer.name, layer.name, (width,), 2 * width if norm else 0,
+                                    tuple(layer.params.items()), i))
     layers.append(LayerPlan("output", "linear", (outputs,), width * outputs + outputs))
     total = sum(layer.parameters for layer in layers)
     return Plan("mlp", inputs, outputs, tuple(layers), size_problems(total))

@@ -1,24 +1,34 @@
 """The layer list: one row of widgets per hidden layer (kind, size, activation) with a menu
-to move or remove it, and a button to add one. Input and output widths follow the data
-and the loss, so they are shown, not edited."""
+to move or remove it (and a conv layer's kernel, stride and padding), and a button to add one.
+Input and output widths follow the data and the loss, so they are shown, not edited. The
+kinds on offer are the network type's (catalog.FAMILY_LAYERS); for a CNN each row also says
+the shape it outputs (channels x height x width), from the same plan the trainer builds."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from .. import catalog
+from ..plan import Plan
 from ..spec import MAX_LAYERS, layer
 from . import state
 from .widgets import KEEP, full_run_only, options_help, param_widget
 
 _COLUMNS = [1.5, 0.95, 0.5]
-_KIND_HELP = options_help("What this layer does.", catalog.LAYERS)
 _ACTIVATION_HELP = options_help("The non-linearity applied to each unit's weighted sum.", catalog.ACTIVATIONS)
-_SIZE_HELP = "Dense: the number of units (neurons). Dropout: the probability p of dropping each value."
+_SIZE_HELP = ("Dense: the number of units (neurons). Conv: the number of filters. Pool: the window size. "
+              "Dropout: the probability p of dropping each value.")
+_SIZE_PARAMS = {"units": "Units", "channels": "Filters", "kernel": "Window", "p": "Dropout p"}  # the size column
+_MENU_PARAMS = ("kernel", "stride", "padding")  # a conv layer's other settings, in its ⋮ menu
 
 
-def layer_rows() -> None:
-    """Draw the rows; their values live in session state (see state.layer_values)."""
+def _family() -> str:
+    return st.session_state.get("model_family", "mlp")
+
+
+def layer_rows(plan: Plan | None = None) -> None:
+    """Draw the rows; their values live in session state (see state.layer_values). `plan`: what
+    the rows build on the chosen data (None while it cannot be worked out)."""
     ids = list(st.session_state.get(state.LAYER_IDS, []))
     if ids:
         head = st.columns(_COLUMNS, gap="small")
@@ -27,46 +37,53 @@ def layer_rows() -> None:
     else:
         st.caption("No hidden layers: the inputs connect straight to the output (a linear model).")
     for position, layer_id in enumerate(ids):
-        _row(layer_id, position, len(ids))
+        shape = plan.shape_after(position) if plan is not None and plan.family != "mlp" else None
+        _row(layer_id, position, len(ids), shape)
     last = next((state.layer_values(i) for i in reversed(ids) if state.layer_values(i)["kind"] == "linear"),
                 {"units": 4, "activation": "tanh"})
     st.button("Add layer", icon=":material/add:", key="btn_layer_add", disabled=len(ids) >= MAX_LAYERS,
               help=f"Append a dense layer like the last one (at most {MAX_LAYERS} layers). Other kinds "
-                   "(dropout, normalisation) are in each layer's ⋮ menu.",
+                   "(convolutions, pooling, dropout, normalisation) are in each layer's ⋮ menu.",
               on_click=full_run_only(state.add_layer),
               args=(layer("linear", units=last["units"], activation=last["activation"]),))
 
 
-def _row(layer_id: int, position: int, count: int) -> None:
-    """[activation (dense) or kind][size][⋮ menu: kind, move, remove], and under the whole row
-    a message when the size is out of range (in the size column it would be squeezed into the
-    field's width). style.py makes the ⋮ menu open on its first click."""
+def _row(layer_id: int, position: int, count: int, shape: tuple[int, ...] | None) -> None:
+    """[activation (dense, conv) or kind][size][⋮ menu: kind, a conv's kernel/stride/padding,
+    move, remove], and under the whole row its output shape (CNN) and a message when a number
+    is out of range (in the size column it would be squeezed into the field's width). style.py
+    makes the ⋮ menu open on its first click."""
+    menu = catalog.FAMILY_LAYERS[_family()]
     kind_key = state.layer_key(layer_id, "kind")
     kind = st.session_state.setdefault(kind_key, "linear")
-    params = {p.name: p for p in catalog.LAYERS[kind].params}
+    option = catalog.ALL_LAYERS[kind]
+    params = {p.name: p for p in option.params}
     n = position + 1
     cols = st.columns(_COLUMNS, gap="small", vertical_alignment="center")
     below = st.container()
     with cols[0]:
         if "activation" in params:
+            prefix = f"{n} · Conv" if kind == "conv" else f"{n}"
             param_widget(params["activation"], state.layer_key(layer_id, "activation"),
                          label=f"Activation of layer {n}", label_visibility="collapsed",
-                         format_func=lambda a: f"{n} · {catalog.ACTIVATIONS[a].label}", help=_ACTIVATION_HELP)
+                         format_func=lambda a: f"{prefix} · {catalog.ACTIVATIONS[a].label}", help=_ACTIVATION_HELP)
         else:
-            st.markdown(f"{n} · {catalog.LAYERS[kind].label}", help=catalog.LAYERS[kind].description)
+            st.markdown(f"{n} · {option.label}", help=option.description)
     with cols[1]:
-        if "units" in params:
-            param_widget(params["units"], state.layer_key(layer_id, "units"), label=f"Units of layer {n}",
-                         label_visibility="collapsed", explain_in=below)
-        elif "p" in params:
-            param_widget(params["p"], state.layer_key(layer_id, "p"), label=f"Dropout p of layer {n}",
-                         step=0.05, label_visibility="collapsed", explain_in=below)
+        size = next((name for name in _SIZE_PARAMS if name in params), None)
+        if size is not None:
+            param_widget(params[size], state.layer_key(layer_id, size), label=f"{_SIZE_PARAMS[size]} of layer {n}",
+                         step=0.05 if size == "p" else None, label_visibility="collapsed", explain_in=below)
     with cols[2]:
         with st.popover("", icon=":material/more_vert:", help=f"Layer {n}: change its kind, move or remove it",
                         key=f"menu_layer_{layer_id}"):
-            st.selectbox(f"Kind of layer {n}", list(catalog.LAYERS), key=kind_key, help=_KIND_HELP,
-                         format_func=lambda k: catalog.LAYERS[k].label, persist_state=KEEP)
-            st.caption(catalog.LAYERS[kind].description)
+            kinds = list(menu) if kind in menu else [*menu, kind]  # a kind of another network type: shown, refused
+            st.selectbox(f"Kind of layer {n}", kinds, key=kind_key, help=options_help("What this layer does.", menu),
+                         format_func=lambda k: catalog.ALL_LAYERS[k].label, persist_state=KEEP)
+            st.caption(option.description)
+            if kind == "conv":
+                for name in _MENU_PARAMS:
+                    param_widget(params[name], state.layer_key(layer_id, name), explain_in=below)
             with st.container(horizontal=True, gap="small"):
                 st.button("Up", icon=":material/arrow_upward:", key=f"btn_layer_up_{layer_id}",
                           disabled=position == 0, on_click=full_run_only(state.move_layer),
@@ -79,14 +96,36 @@ def _row(layer_id: int, position: int, count: int) -> None:
                 st.button("Remove", icon=":material/delete:", key=f"btn_layer_remove_{layer_id}",
                           on_click=full_run_only(state.remove_layer), args=(layer_id,),
                           help="Delete this layer.")
+    if shape is not None:
+        with below:
+            conv = f" · kernel {params_text(layer_id, kind)}" if kind == "conv" else ""
+            st.caption(f"→ {shape_text(shape)}{conv}")
 
 
-def network_summary(widths: list[int], parameters: int | None) -> str:
-    """'2 inputs → 4 → 2 → 1 output · 17 parameters'."""
-    if not widths:
-        return ""
-    middle = "".join(f" → {w}" for w in widths[1:-1])
-    text = f"{widths[0]} input{'s' * (widths[0] != 1)}{middle} → {widths[-1]} output{'s' * (widths[-1] != 1)}"
-    if parameters is not None:
-        text += f" · **{parameters:,}** parameters"
-    return text
+def params_text(layer_id: int, kind: str) -> str:
+    """'3, stride 1, padding 1' for a conv row (its settings hidden in the ⋮ menu)."""
+    values = state.layer_values(layer_id)
+    return f"{values['kernel']}, stride {values['stride']}, padding {values['padding']}"
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """(16, 4, 4) -> '16×4×4'; (64,) -> '64'."""
+    return "×".join(str(n) for n in shape)
+
+
+def network_summary(plan: Plan) -> str:
+    """MLP: '2 inputs → 4 → 2 → 1 output · 17 parameters'. CNN: '1×8×8 image → 8×8×8 → 8×4×4 →
+    ... → 64 → 32 → 10 outputs · 3,658 parameters' (the shape after each layer that changes it)."""
+    outputs = f"{plan.outputs} output{'s' * (plan.outputs != 1)}"
+    if plan.family == "mlp" or len(plan.inputs) != 3:
+        widths = plan.widths
+        middle = "".join(f" → {w}" for w in widths[1:-1])
+        text = f"{widths[0]} input{'s' * (widths[0] != 1)}{middle} → {outputs}"
+    else:
+        shapes, last = [], plan.inputs
+        for step in plan.layers[:-1]:
+            if step.shape != last:
+                shapes.append(shape_text(step.shape))
+            last = step.shape
+        text = " → ".join([f"{shape_text(plan.inputs)} image", *shapes, outputs])
+    return text + f" · **{plan.parameters:,}** parameters"

@@ -9,9 +9,10 @@ import streamlit as st
 
 from .. import catalog
 from ..data import Dataset
-from ..families import plan_model
+from ..families import data_inputs, default_layers, plan_model
 from ..heads import Head, resolve_loss
 from ..params import SpecError
+from ..plan import Plan
 from ..presets import PRESETS, get_preset
 from ..spec import DataSpec, ModelSpec, Spec
 from . import state
@@ -48,8 +49,7 @@ class _Checked:
     errors: Errors
     dataset: Dataset | None
     resolved_loss: str | None
-    widths: list[int]
-    parameters: int | None
+    plan: Plan | None  # what the layers build on this data (None until data and loss are known)
 
 
 def sidebar() -> Settings:
@@ -74,9 +74,10 @@ def sidebar() -> Settings:
 
         data_settings(choice, checked.dataset, take)
         st.subheader("Network", divider="gray")
-        layer_rows()
-        if checked.widths:
-            st.caption(network_summary(checked.widths, checked.parameters))
+        _family_setting()
+        layer_rows(checked.plan)
+        if checked.plan is not None:
+            st.caption(network_summary(checked.plan))
         _init_settings()
         show_errors(take("model"))
         st.subheader("Training", divider="gray")
@@ -99,7 +100,7 @@ def _check(choice: DataChoice) -> _Checked:
     data = _section(DataSpec.from_dict, raw["data"], "data") if choice.name else None
     dataset, load_errors = try_load(data, choice.uploads)
     errors += load_errors
-    resolved, widths, parameters = None, [], None
+    resolved, plan = None, None
     if dataset is not None:
         try:
             resolved = resolve_loss(raw["train"]["loss"], dataset.task)
@@ -108,15 +109,15 @@ def _check(choice: DataChoice) -> _Checked:
         model = _section(ModelSpec.from_dict, raw["model"], "model")
         if resolved is not None and model is not None:
             # The trainer's own plan: the same sizes, and the same problems it would refuse with.
-            plan = plan_model(model, dataset.n_inputs, Head(dataset.task, resolved, dataset.n_classes).n_outputs)
-            parameters, widths = plan.parameters, plan.widths
+            outputs = Head(dataset.task, resolved, dataset.n_classes).n_outputs
+            plan = plan_model(model, data_inputs(model, dataset), outputs)
             errors += plan.problems
     try:
         catalog.resolve_device(raw["train"]["device"])
     except SpecError as e:
         errors += e.errors
     unique = list(dict.fromkeys(errors))
-    return _Checked(spec if not unique else None, unique, dataset, resolved, widths, parameters)
+    return _Checked(spec if not unique else None, unique, dataset, resolved, plan)
 
 
 def _section(parse, values, path):
@@ -124,6 +125,19 @@ def _section(parse, values, path):
         return parse(values, path)
     except SpecError:
         return None  # Spec.from_dict already reported it
+
+
+def _family_setting() -> None:
+    """The network type: picking another one starts its layers from that type's defaults (a
+    CNN's conv layers mean nothing to an MLP, and the other way round)."""
+    param_widget(ModelSpec.FAMILY_PARAM, "model_family", label="Network type",
+                 format_func=lambda f: catalog.FAMILIES[f].label,
+                 help=options_help(ModelSpec.FAMILY_PARAM.help, catalog.FAMILIES),
+                 on_change=full_run_only(_switch_family))
+
+
+def _switch_family() -> None:
+    state.set_layers(default_layers(st.session_state["model_family"]))
 
 
 def _init_settings() -> None:

@@ -76,6 +76,7 @@ def spec_to_state(spec: Spec) -> dict[str, Any]:
         state[data_key(p.name)] = list(value) if p.kind is tuple else value
     if spec.data.name.startswith("upload:"):
         state[data_key("name")] = UPLOAD
+    state["model_family"] = spec.model.family
     state["model_init"] = spec.model.init
     state["model_init_std"] = spec.model.init_std
     for p in TrainSpec.PLAIN:
@@ -185,7 +186,7 @@ def layer_values(layer_id: int) -> dict[str, Any]:
     ss = st.session_state
     kind = ss.get(layer_key(layer_id, "kind"), "linear")
     values: dict[str, Any] = {"kind": kind}
-    for p in catalog.LAYERS[kind].params:
+    for p in catalog.ALL_LAYERS[kind].params:
         values[p.name] = ss.get(layer_key(layer_id, p.name), p.default)
     return values
 
@@ -205,7 +206,8 @@ def spec_dict(data_name: str) -> dict[str, Any]:
     data = {p.name: get(data_key(p.name), p.default) for p in DataSpec.FIELDS}
     data["name"] = data_name
     data["features"] = list(data["features"] or [])
-    model = {"layers": [layer_values(i) for i in ss.get(LAYER_IDS, [])],
+    model = {"family": get("model_family", ModelSpec.family),
+             "layers": [layer_values(i) for i in ss.get(LAYER_IDS, [])],
              "init": get("model_init", ModelSpec.init),
              "init_std": get("model_init_std", ModelSpec.init_std)}
     train: dict[str, Any] = {p.name: get(train_key(p.name), p.default) for p in TrainSpec.PLAIN}
