@@ -18,6 +18,7 @@ from .params import SpecError
 # interleave their draws, or the same seed would give different weights.
 from .rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # noqa: E402
 from .spec import MAX_PARAMETERS, ModelSpec
+from .telemetry import ParameterGroup, parameter_groups
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ class Network:
     def dense_layers(self) -> list[nn.Linear]:
         modules = dict(self.module.named_children())
         return [modules[n] for n in self.dense_names]
+
+    def parameter_groups(self) -> list[ParameterGroup]:
+        """What telemetry reports on: the dense layers, input side first, under dense_labels. Norm
+        layers are left out, so the layer charts and files show the dense layers only."""
+        return parameter_groups(self.module, dict(zip(self.dense_names, self.dense_labels)))
 
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.module.parameters())
