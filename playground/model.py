@@ -17,6 +17,7 @@ from . import catalog
 # interleave their draws, or the same seed would give different weights.
 from .rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # noqa: E402
 from .spec import ModelSpec
+from .telemetry import ParameterGroup, parameter_groups
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Network:
     dense_labels:  what to call them in charts ("hidden 1", ..., "output")
     activations:   the activation name following each dense layer ("identity" for output)
     non_dense:     the other layers, input side first, with where they sit between dense layers
+    measured:      submodule name -> label of the layers telemetry reports on, input side first
+                   (None: the dense layers under dense_labels; a CNN adds its conv layers)
     """
 
     module: nn.Sequential
@@ -46,11 +49,17 @@ class Network:
     dense_labels: list[str]
     activations: list[str]
     non_dense: list[NonDenseLayer] = field(default_factory=list)
+    measured: dict[str, str] | None = None
 
     @property
     def dense_layers(self) -> list[nn.Linear]:
         modules = dict(self.module.named_children())
         return [modules[n] for n in self.dense_names]
+
+    def parameter_groups(self) -> list[ParameterGroup]:
+        """What telemetry reports on: `measured`, else the dense layers under dense_labels. Norm
+        layers are left out, so the layer charts and files show the layers that hold weights."""
+        return parameter_groups(self.module, self.measured or dict(zip(self.dense_names, self.dense_labels)))
 
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.module.parameters())

@@ -34,16 +34,16 @@ class Snapshot:
     loss_name: str
     optimizer: str
     parameter_count: int
-    layer_labels: list[str]  # dense layers, input side first ("hidden 1", ..., "output")
+    layer_labels: list[str]  # the probe's parameter groups (MLP: dense layers "hidden 1", ..., "output")
     widths: list[int]  # nodes per column of the network diagram (inputs, then each dense layer)
     activations: list[str]  # per dense layer
     history: pd.DataFrame  # step, epoch, lr, train_loss, test_loss, train_<m>, test_<m>, examples_per_sec
     layers: pd.DataFrame  # long form: step, layer, grad_norm, grad_mean_abs, update_ratio, weight_norm
     hist_steps: np.ndarray  # (T,) steps of the histogram rows
-    weight_edges: list[np.ndarray]  # per dense layer, (bins + 1,)
-    weight_counts: list[np.ndarray]  # per dense layer, (T, bins)
+    weight_edges: list[np.ndarray]  # per layer (parameter group), (bins + 1,)
+    weight_counts: list[np.ndarray]  # per layer, (T, bins)
     bias_edges: list[np.ndarray]
-    bias_counts: list[np.ndarray]
+    bias_counts: list[np.ndarray]  # per layer, (T, bins); all zero for a layer without biases
     visuals: Visuals | None
     dataset: Dataset  # immutable; shared, not copied
     non_dense_layers: list[NonDenseLayer] = field(default_factory=list)  # dropout / norms, frozen records
@@ -68,7 +68,7 @@ def take_snapshot(trainer: Trainer, status: str, message: str, queue_place: int 
             f"test_{metric}": [r.test_metric for r in records],
             "examples_per_sec": [r.examples_per_sec for r in records],
         })
-        labels = trainer.network.dense_labels
+        labels = trainer.probe.labels
         stats = np.stack([r.layer_stats for r in records])  # (T, L, 4)
         layers = pd.DataFrame({
             "step": np.repeat(history["step"].to_numpy(), len(labels)),

@@ -22,7 +22,7 @@ from .families import build_model, data_inputs
 from .heads import make_head
 from .rng import PrivateRandomState
 from .spec import Choice, Spec
-from .telemetry import BoundedHistory, DenseLayerProbe, Record
+from .telemetry import BoundedHistory, ParameterProbe, Record
 
 SMALL_MODEL = 200_000  # parameters; below this, CPU training uses one thread
 
@@ -144,9 +144,9 @@ class Trainer:
         self._dropout_rng = PrivateRandomState(self.device, train.seed) if has_dropout else None
         self._order: torch.Tensor | None = None
         self._position = 0
-        self._weights_before: torch.Tensor | None = None  # (P_w,) flat copy from before a recorded step
+        self._weights_before: torch.Tensor | None = None  # (P_w,) flat copy from before a recorded step (probe)
 
-        self.probe = DenseLayerProbe(self.dense, spec.telemetry.histogram_bins)
+        self.probe = ParameterProbe(self.network.parameter_groups(), spec.telemetry.histogram_bins)
         self.history = BoundedHistory(history_points or spec.telemetry.history_points)
         self.lock = threading.Lock()  # guards history and visuals against a reading thread
         self.visuals: Visuals | None = None
@@ -289,7 +289,7 @@ class Trainer:
         host syncs (histogram ranges, then every number at once): about as much as one or two
         training steps of a small network (see AUTO_RECORD_MIN_UPDATES for the cadence).
         """
-        n_layers = len(self.dense)
+        n_groups = len(self.probe.groups)
         was_training = self.module.training
         if self._mode_matters:
             self.module.eval()
@@ -298,13 +298,13 @@ class Trainer:
             scores = self.head.split_scores(out, self.t_all, self.y_all, len(self.x_train))  # (4,)
             flat = self.probe.flat()  # (P,)
             maxima = self.probe.grow_ranges(flat)  # sync 1
-            measured = self.probe.measure(flat, self._weights_before)  # (L*4 + 2L*bins,)
+            measured = self.probe.measure(flat, self._weights_before)  # (G*4 + 2G*bins,)
             numbers = torch.cat([scores, measured]).cpu().numpy()  # sync 2
         if self._mode_matters:
             self.module.train(was_training)
         self._weights_before = None
-        stats = numbers[4:4 + 4 * n_layers].reshape(n_layers, 4)
-        counts = numbers[4 + 4 * n_layers:].reshape(2 * n_layers, -1)
+        stats = numbers[4:4 + 4 * n_groups].reshape(n_groups, 4)
+        counts = numbers[4 + 4 * n_groups:].reshape(2 * n_groups, -1)
         now = time.perf_counter()
         last_time, last_step = self._clock
         speed = (self.step - last_step) * self.batch_size / (now - last_time) if self.step > last_step else 0.0
@@ -314,7 +314,7 @@ class Trainer:
             train_loss=float(numbers[0]), train_metric=float(numbers[1]),
             test_loss=float(numbers[2]), test_metric=float(numbers[3]),
             examples_per_sec=speed, layer_stats=stats,
-            weight_hist=list(counts[:n_layers]), bias_hist=list(counts[n_layers:]),
+            weight_hist=list(counts[:n_groups]), bias_hist=list(counts[n_groups:]),
         )
         with self.lock:
             for field, hists in (("weight_hist", self.probe.weight_histograms),

@@ -529,8 +529,8 @@ def test_switching_to_a_cnn_on_points_says_what_to_pick_and_then_trains_on_digit
 
 def test_a_kernel_too_big_for_its_input_names_the_layer_and_the_sizes(at):
     at.selectbox(key="preset").set_value("digits-cnn").run()
-    conv2 = [k for k in at.session_state if str(k).endswith("_kind") and at.session_state[k] == "conv"][-1]
-    layer_id = str(conv2).split("_")[1]
+    layer_id = at.session_state["layer_ids"][2]  # conv, max pool, conv (on a 4x4 image), ...
+    assert at.session_state[f"layer_{layer_id}_kind"] == "conv"
     at.session_state[f"layer_{layer_id}_kernel"] = 7
     at.session_state[f"layer_{layer_id}_padding"] = 0
     at.run()

@@ -63,3 +63,19 @@ def test_an_unknown_family_is_refused_naming_the_field():
 
 def test_the_catalog_and_the_builders_name_the_same_families():
     assert FAMILIES.keys() == catalog.FAMILIES.keys() == catalog.FAMILY_LAYERS.keys()
+
+
+def test_a_cnns_telemetry_covers_its_conv_layers_too():
+    from playground.snapshot import take_snapshot
+    from playground.trainer import Trainer
+
+    trainer = Trainer(get_preset("digits-cnn"))
+    trainer.run(trainer.record_every)
+    snap = take_snapshot(trainer, "paused", "")
+    assert snap.layer_labels == ["conv 1", "conv 2", "hidden 1", "output"]
+    convs = [m for m in trainer.module.modules() if isinstance(m, torch.nn.Conv2d)]
+    for counts, conv in zip(snap.weight_counts[:2], convs):
+        assert (counts.sum(axis=1) == conv.weight.numel()).all()  # every weight of each filter bank counted
+    latest = snap.layers[snap.layers["step"] == snap.layers["step"].max()].set_index("layer")
+    expected = float(torch.linalg.vector_norm(convs[0].weight.detach()))
+    assert latest.loc["conv 1", "weight_norm"] == pytest.approx(expected, rel=1e-5)

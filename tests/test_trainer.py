@@ -13,7 +13,15 @@ from playground.heads import make_head
 from playground.params import SpecError
 from playground.snapshot import take_snapshot
 from playground.spec import MAX_PARAMETERS, Spec
-from playground.telemetry import BoundedHistory, DenseLayerProbe, GrowingHistogram, Record, bin_counts
+from playground.telemetry import (
+    BoundedHistory,
+    GrowingHistogram,
+    ParameterProbe,
+    Record,
+    bin_counts,
+    flat_copy,
+    parameter_groups,
+)
 from playground.trainer import Diverged, Trainer, auto_record_every
 
 
@@ -123,10 +131,9 @@ def test_weights_that_outgrow_their_range_rebin_the_whole_history():
     n_layers = len(trainer.dense)
     for i in grown:
         field, layer = ("weight_hist", i) if i < n_layers else ("bias_hist", i - n_layers)
-        size = trainer.probe.tensors[i].numel()
-        assert all(getattr(r, field)[layer].sum() == size for r in trainer.history.records)  # none dropped
+        values = flat_copy(trainer.probe.segment_tensors[i]).numpy()  # the MLP: one layer's weight or bias
+        assert all(getattr(r, field)[layer].sum() == values.size for r in trainer.history.records)  # none dropped
         latest = getattr(trainer.history.records[-1], field)[layer]
-        values = trainer.probe.tensors[i].detach().numpy().ravel()
         expected, _ = np.histogram(values, bins=trainer.probe.bins, range=(-trainer.probe.histograms[i].limit,
                                                                           trainer.probe.histograms[i].limit))
         np.testing.assert_array_equal(latest, expected)
@@ -145,7 +152,7 @@ def test_probe_counts_each_tensor_on_its_own_range():
     layers = [torch.nn.Linear(3, 5), torch.nn.Linear(5, 2)]
     with torch.no_grad():
         layers[1].weight.mul_(40)  # far outside the first layer's range
-    probe = DenseLayerProbe(layers, 8)
+    probe = ParameterProbe(parameter_groups(torch.nn.Sequential(*layers)), 8)
     flat = probe.flat()
     maxima = probe.grow_ranges(flat)
     measured = probe.measure(flat, None)

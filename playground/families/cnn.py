@@ -92,7 +92,7 @@ def build(model: ModelSpec, plan: Plan, seed: int) -> Network:
     """nn.Sequential: Unflatten (B, C·H·W) -> (B, C, H, W), then one module group per planned
     layer. Weights are drawn from `seed` and set by the spec's init, conv and dense alike."""
     modules: list[nn.Module] = [nn.Unflatten(1, plan.inputs)]
-    dense_names, activations, non_dense, initialised = [], [], [], []
+    dense_names, activations, non_dense, initialised, measured = [], [], [], [], {}
     shape = plan.inputs
     with GLOBAL_RNG_LOCK:
         torch.manual_seed(seed)
@@ -102,6 +102,7 @@ def build(model: ModelSpec, plan: Plan, seed: int) -> Network:
                 modules += [nn.Conv2d(shape[0], layer["channels"], layer["kernel"], layer["stride"],
                                       layer["padding"]), catalog.ACTIVATIONS[layer["activation"]].build()]
                 initialised.append((name, layer["activation"]))
+                measured[name] = layer.label
             elif layer.kind in ("maxpool", "avgpool"):
                 modules.append((nn.MaxPool2d if layer.kind == "maxpool" else nn.AvgPool2d)(layer["kernel"]))
             elif layer.kind == "flatten":
@@ -118,6 +119,7 @@ def build(model: ModelSpec, plan: Plan, seed: int) -> Network:
                 dense_names.append(name)
                 activations.append(activation)
                 initialised.append((name, activation))
+                measured[name] = layer.label
             if layer.kind not in ("linear", "flatten"):
                 non_dense.append(NonDenseLayer(layer.kind, len(dense_names), layer.settings))
             shape = layer.shape
@@ -126,4 +128,4 @@ def build(model: ModelSpec, plan: Plan, seed: int) -> Network:
         for name, activation in initialised:
             init(module.get_submodule(name), activation, model.init_std)
     labels = [f"hidden {i + 1}" for i in range(len(dense_names) - 1)] + ["output"]
-    return Network(module, dense_names, labels, activations, non_dense)
+    return Network(module, dense_names, labels, activations, non_dense, measured)
