@@ -35,6 +35,7 @@ class Snapshot:
     optimizer: str
     parameter_count: int
     layer_labels: list[str]  # the probe's parameter groups (MLP: dense layers "hidden 1", ..., "output")
+    dense_labels: list[str]  # the network diagram's columns after the inputs ("hidden 1", ..., "output")
     widths: list[int]  # nodes per column of the network diagram (inputs, then each dense layer)
     activations: list[str]  # per dense layer
     history: pd.DataFrame  # step, epoch, lr, train_loss, test_loss, train_<m>, test_<m>, examples_per_sec
@@ -87,7 +88,8 @@ def take_snapshot(trainer: Trainer, status: str, message: str, queue_place: int 
         examples_per_sec=speed, device=_device_text(trainer), task=trainer.head.task, metric=metric,
         loss_name=trainer.head.loss_name, optimizer=trainer.optimizer_choice.name,
         parameter_count=trainer.network.parameter_count(), layer_labels=list(labels),
-        widths=trainer.network.widths, activations=list(trainer.network.activations),
+        dense_labels=list(trainer.network.dense_labels), widths=trainer.network.widths,
+        activations=list(trainer.network.activations),
         history=history, layers=layers, hist_steps=history["step"].to_numpy(),
         weight_edges=[h.edges for h in trainer.probe.weight_histograms], weight_counts=weight_counts,
         bias_edges=[h.edges for h in trainer.probe.bias_histograms], bias_counts=bias_counts,

@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from playground import catalog
+from playground import catalog, charts
 from playground.data import load_dataset
 from playground.families import FAMILIES, build_model, data_inputs, plan_model
 from playground.heads import make_head
@@ -71,11 +71,16 @@ def test_a_cnns_telemetry_covers_its_conv_layers_too():
 
     trainer = Trainer(get_preset("digits-cnn"))
     trainer.run(trainer.record_every)
+    trainer.compute_visuals()
     snap = take_snapshot(trainer, "paused", "")
     assert snap.layer_labels == ["conv 1", "conv 2", "hidden 1", "output"]
     convs = [m for m in trainer.module.modules() if isinstance(m, torch.nn.Conv2d)]
     for counts, conv in zip(snap.weight_counts[:2], convs):
         assert (counts.sum(axis=1) == conv.weight.numel()).all()  # every weight of each filter bank counted
+    # The network diagram still draws the dense part, its columns named as before.
+    assert snap.dense_labels == ["hidden 1", "output"]
+    drawn = charts.network_figure(snap).to_json()
+    assert "hidden 1" in drawn and "conv 1" not in drawn
     latest = snap.layers[snap.layers["step"] == snap.layers["step"].max()].set_index("layer")
     expected = float(torch.linalg.vector_norm(convs[0].weight.detach()))
     assert latest.loc["conv 1", "weight_norm"] == pytest.approx(expected, rel=1e-5)

@@ -122,7 +122,7 @@ def _headers(snap, widths: list[int], style: str) -> list[str]:
     acts = snap.activations
     if style == "full":
         return ([f"inputs<br>{widths[0]}"] + [f"{label}<br>{w} · {act.replace('_', ' ')}"
-                                              for label, w, act in zip(snap.layer_labels[:-1], widths[1:], acts)]
+                                              for label, w, act in zip(snap.dense_labels[:-1], widths[1:], acts)]
                 + [f"output<br>{widths[-1]}"])
     if style == "stacked":
         return ([f"{widths[0]}<br>in"] + [f"{w}<br>{_ACT_SHORT.get(act, act)}" for w, act in zip(widths[1:-1], acts)]
@@ -187,7 +187,7 @@ def _activations_key(activations: list[str]) -> list[str]:
 
 def _bands_key(snap) -> str:
     """What the key says when bands are too thin to write in: 'bands: BN after hidden 1, drop 0.2 after hidden 2'."""
-    where = ["inputs"] + list(snap.layer_labels)
+    where = ["inputs"] + list(snap.dense_labels)
     return "bands: " + ", ".join(f"{_band_texts(layer)[1]} after {where[layer.after]}"
                                  for layer in snap.non_dense_layers)
 
@@ -290,8 +290,8 @@ def _link_traces(snap, ys: list[np.ndarray], widths: tuple[float, ...]) -> list[
             ))
     inputs = np.asarray([str(n) for n in snap.dataset.feature_names] + [""] * len(ys[0]), dtype=object)
     for i, (w, src, dst) in enumerate(layers):
-        to_label = snap.layer_labels[i]
-        source = f"{snap.layer_labels[i - 1]} #%{{customdata[0]}}" if i else "%{text}"  # inputs by name
+        to_label = snap.dense_labels[i]
+        source = f"{snap.dense_labels[i - 1]} #%{{customdata[0]}}" if i else "%{text}"  # inputs by name
         hover = trace(
             "scatter", x=np.full(len(w), i + 0.5, dtype=np.float32),
             y=((ys[i][src] + ys[i + 1][dst]) / 2).astype(np.float32), mode="markers", name="weights",
@@ -327,7 +327,7 @@ def _node_trace(snap, widths: list[int], ys: list[np.ndarray], names: list[str],
             continue
         bias = biases[col - 1][:len(y)].astype(float)
         values += np.nan_to_num(bias).tolist()
-        label, act = snap.layer_labels[col - 1], snap.activations[col - 1]
+        label, act = snap.dense_labels[col - 1], snap.activations[col - 1]
         if col == last:
             text += [outputs[u] if u in shown and u < len(outputs) else "" for u in range(len(y))]
             hover += [f"output {outputs[u] if u < len(outputs) else u + 1}<br>bias {b:.3g}"

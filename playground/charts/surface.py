@@ -365,7 +365,7 @@ def neuron_maps_figure(snap, layer_index: int, max_units: int = 16, height: int 
         fig = _tiled_maps(maps[:shown], cols, limit, coordinate_names(ds))
     else:
         fig = _line_maps(vis.grid_x, maps[:shown], cols, limit, ds.feature_names[0] if ds.feature_names else "x")
-    title = f"Units of {snap.layer_labels[layer_index]} ({snap.activations[layer_index]})"
+    title = f"Units of {snap.dense_labels[layer_index]} ({snap.activations[layer_index]})"
     if units > shown:
         title += f": first {shown} of {units}"
     fig = base_layout(fig, title, height or 50 + rows * (130 if ds.geometry == "plane" else 90),

@@ -240,7 +240,7 @@ def _gradients(snap: Snapshot) -> None:
 
 
 def _neurons(snap: Snapshot) -> None:
-    hidden = snap.layer_labels[:-1]
+    hidden = snap.dense_labels[:-1]
     if snap.dataset.geometry not in ("plane", "line"):
         st.info("Hidden-unit maps need 2-D or 1-D data (this data set has "
                 f"{snap.dataset.n_inputs} inputs).", icon=":material/info:")
