@@ -299,6 +299,7 @@ def write_run(trainer, out: Path, status: str, message: str, train_seconds: floa
     import torch
     from safetensors.torch import save_file
 
+    from .families import data_inputs
     from .snapshot import take_snapshot
 
     snap = take_snapshot(trainer, status, message)
@@ -335,6 +336,9 @@ def write_run(trainer, out: Path, status: str, message: str, train_seconds: floa
         "best_test_loss": best,
         "dataset": trainer.dataset.name,
         "n_inputs": trainer.dataset.n_inputs,
+        # One example's shape as the model takes it ((C, H, W) for a CNN): with spec.json,
+        # families.build_model(spec.model, input_shape, n_outputs, seed) rebuilds the module.
+        "input_shape": list(data_inputs(trainer.spec.model, trainer.dataset)),
         "n_outputs": trainer.head.n_outputs,
         "parameter_count": snap.parameter_count,
         "layers": snap.layer_labels,

@@ -21,8 +21,9 @@ from playground.presets import PRESETS
 
 pytestmark = pytest.mark.browser
 
-# Plane, table (a confusion matrix instead of a surface), line (1-D regression), then plane again.
-PRESETS_IN_A_ROW = ("xor", "digits-mlp", "spiral", "sine-regression", "blobs", "moons", "circle")
+# Plane, table (a confusion matrix instead of a surface), images (a CNN), line (1-D regression), then
+# plane again.
+PRESETS_IN_A_ROW = ("xor", "digits-mlp", "digits-cnn", "spiral", "sine-regression", "blobs", "moons", "circle")
 TRAIN_SECONDS = 1.5
 
 

@@ -330,3 +330,16 @@ def test_failure_or_interrupt_keeps_the_files(tmp_path, monkeypatch, error, code
     assert list(pd.read_csv(tmp_path / "metrics.csv")["step"]) == [0, 25]
     if status == "failed":
         assert "boom" in stderr and "boom" in summary["message"]
+
+
+def test_a_cnn_preset_trains_from_the_cli_and_its_model_file_rebuilds(tmp_path):
+    out = tmp_path / "cnn"
+    code, _, err = run_cli("train", "--preset", "digits-cnn", "--epochs", "2", "--out", str(out), "--quiet")
+    assert code == 0, err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["input_shape"] == [1, 8, 8] and summary["layers"] == ["conv 1", "conv 2", "hidden 1", "output"]
+    assert set(pd.read_csv(out / "layers.csv")["layer"]) == {"conv 1", "conv 2", "hidden 1", "output"}
+    spec = Spec.from_json((out / "spec.json").read_text())
+    module = build_model(spec.model, tuple(summary["input_shape"]), summary["n_outputs"], seed=5).module
+    module.load_state_dict(load_file(str(out / "model.safetensors")))  # strict: every tensor has its place
+    assert module(torch.zeros(3, summary["n_inputs"])).shape == (3, 10)

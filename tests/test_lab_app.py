@@ -220,3 +220,14 @@ def test_results_text_has_no_none_and_fits_its_column():
     for value in (0.7296, 12.3456, 1234.5, 3.1e17, -3.1e17, -4.2e-5, 0.0, math.inf, -math.inf, math.nan):
         assert len(compact_number(value)) <= 9, value
     assert compact_number(3.1e17) == "3.10e+17" and compact_number(math.nan) == EMPTY
+
+
+def test_a_race_runs_on_a_cnn_preset(at):
+    """The lab races optimizers on any family: digits-cnn's conv layers train in every lane."""
+    at.selectbox(key="lab_preset").set_value("digits-cnn").run()
+    assert not at.exception and not at.error
+    at.number_input(key="lab_epochs").set_value(2).run()
+    at.button(key="lab_train").click().run()
+    assert run_until(at, lambda a: "Done" in status(a), timeout=60)
+    assert not at.exception and not at.error
+    assert {"lab_chart_test_loss", "lab_chart_test_acc", "lab_chart_grad_norm"} <= set(charts(at))

@@ -63,10 +63,9 @@ def _row(layer_id: int, position: int, count: int, shape: tuple[int, ...] | None
     below = st.container()
     with cols[0]:
         if "activation" in params:
-            prefix = f"{n} · Conv" if kind == "conv" else f"{n}"
             param_widget(params["activation"], state.layer_key(layer_id, "activation"),
                          label=f"Activation of layer {n}", label_visibility="collapsed",
-                         format_func=lambda a: f"{prefix} · {catalog.ACTIVATIONS[a].label}", help=_ACTIVATION_HELP)
+                         format_func=lambda a: f"{n} · {catalog.ACTIVATIONS[a].label}", help=_ACTIVATION_HELP)
         else:
             st.markdown(f"{n} · {option.label}", help=option.description)
     with cols[1]:
@@ -98,14 +97,18 @@ def _row(layer_id: int, position: int, count: int, shape: tuple[int, ...] | None
                           help="Delete this layer.")
     if shape is not None:
         with below:
-            conv = f" · kernel {params_text(layer_id, kind)}" if kind == "conv" else ""
-            st.caption(f"→ {shape_text(shape)}{conv}")
+            st.caption(f"→ {shape_text(shape)}{_what(layer_id, kind)}")
 
 
-def params_text(layer_id: int, kind: str) -> str:
-    """'3, stride 1, padding 1' for a conv row (its settings hidden in the ⋮ menu)."""
-    values = state.layer_values(layer_id)
-    return f"{values['kernel']}, stride {values['stride']}, padding {values['padding']}"
+def _what(layer_id: int, kind: str) -> str:
+    """What a row with an activation is, which its first field does not say: ' · conv 3×3,
+    stride 1, padding 1' (settings otherwise hidden in the ⋮ menu) or ' · dense'."""
+    if kind == "linear":
+        return " · dense"
+    if kind != "conv":
+        return ""
+    v = state.layer_values(layer_id)
+    return f" · conv {v['kernel']}×{v['kernel']}, stride {v['stride']}, padding {v['padding']}"
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
