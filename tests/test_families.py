@@ -84,3 +84,64 @@ def test_a_cnns_telemetry_covers_its_conv_layers_too():
     latest = snap.layers[snap.layers["step"] == snap.layers["step"].max()].set_index("layer")
     expected = float(torch.linalg.vector_norm(convs[0].weight.detach()))
     assert latest.loc["conv 1", "weight_norm"] == pytest.approx(expected, rel=1e-5)
+
+
+def _cnn(*layers: dict) -> Spec:
+    return Spec().with_overrides(**{"model.family": "cnn", "model.layers": list(layers)})
+
+
+@pytest.mark.parametrize("size", [5, 8])
+def test_conv_and_pool_shapes_are_torchs_own(size):
+    """Over a grid of kernel, stride and padding, the planned shape of one example equals what
+    the built module outputs, and a layer the plan refuses is one torch cannot run either."""
+    for kernel in range(1, 8):
+        for stride in (1, 2, 3):
+            for padding in (0, 1, 2, 3):
+                conv = {"kind": "conv", "channels": 3, "kernel": kernel, "stride": stride, "padding": padding}
+                for spec in (_cnn(conv), _cnn(conv, {"kind": "maxpool", "kernel": 2}),
+                             _cnn({"kind": "avgpool", "kernel": 2}, conv)):
+                    plan = plan_model(spec.model, (2, size, size), 4)
+                    x = torch.zeros(1, 2 * size * size)
+                    if plan.problems:
+                        module = torch.nn.Sequential(torch.nn.Unflatten(1, (2, size, size)),
+                                                     *_torch_layers(spec, 2))
+                        with pytest.raises(RuntimeError):
+                            module(x)
+                        continue
+                    network = build_model(spec.model, (2, size, size), 4, seed=0)
+                    planned_steps = [p for p in plan.layers if p.kind in ("conv", "maxpool", "avgpool")]
+                    for step, planned in zip(_image_steps(network.module, x), planned_steps, strict=True):
+                        assert tuple(step.shape[1:]) == planned.shape, (kernel, stride, padding, spec.model.layers)
+
+
+def _torch_layers(spec: Spec, channels: int) -> list[torch.nn.Module]:
+    """The image layers of `spec` built straight with torch, shapes unchecked."""
+    out = []
+    for layer in spec.model.layers:
+        if layer.name == "conv":
+            out.append(torch.nn.Conv2d(channels, layer["channels"], layer["kernel"], layer["stride"], layer["padding"]))
+            channels = layer["channels"]
+        else:
+            out.append((torch.nn.MaxPool2d if layer.name == "maxpool" else torch.nn.AvgPool2d)(layer["kernel"]))
+    return out
+
+
+def _image_steps(module: torch.nn.Sequential, x: torch.Tensor):
+    """The output of each conv and pooling module, in order."""
+    for part in module:
+        x = part(x)
+        if isinstance(part, (torch.nn.Conv2d, torch.nn.MaxPool2d, torch.nn.AvgPool2d)):
+            yield x
+
+
+def test_a_refused_layer_names_itself_and_the_sizes():
+    plan = plan_model(_cnn({"kind": "maxpool", "kernel": 4}, {"kind": "maxpool", "kernel": 4},
+                           {"kind": "conv", "kernel": 3, "padding": 0}).model, (1, 8, 8), 10)
+    advice = "use a smaller kernel, more padding, or fewer pooling layers before it"
+    assert plan.problems == (("model.layers.1", f"layer 2 (Max pool): kernel 4 is larger than its 2×2 input; {advice}"),
+                             ("model.layers.2", f"layer 3 (Conv): kernel 3 is larger than its 2×2 input; {advice}"))
+    late = plan_model(_cnn({"kind": "linear", "units": 8}, {"kind": "conv"}).model, (1, 8, 8), 10)
+    assert late.problems[0][0] == "model.layers.1" and "after a dense layer" in late.problems[0][1]
+    with pytest.raises(SpecError) as refused:
+        build_model(_cnn({"kind": "linear", "units": 8}, {"kind": "conv"}).model, (1, 8, 8), 10, seed=0)
+    assert refused.value.errors == list(late.problems)
