@@ -12,13 +12,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
 from . import catalog
 from .data import Dataset, load_dataset
-from .families import build_model, data_inputs
+from .families import build_model, data_inputs, family_of
 from .heads import make_head
 from .rng import PrivateRandomState
 from .spec import Choice, Spec
@@ -84,6 +85,7 @@ class Visuals:
     biases: list[np.ndarray]
     test_true: np.ndarray
     test_pred: np.ndarray
+    family: Any = None  # what the model family draws of itself (families/: a CNN's ImageViews), or None
 
 
 class Trainer:
@@ -363,12 +365,14 @@ class Trainer:
             surface = values.reshape(*shape, -1) if values.ndim == 2 else values.reshape(shape)
             neurons = [h.T.cpu().numpy().reshape(h.shape[1], *shape) for h in hidden]
         test_pred = self.head.predict(self.module(self.x_test)).cpu().numpy()
+        views = family_of(self.spec.model).views
+        family = views(self.module, ds, self.x_test) if views is not None else None
         self.module.train(was_training)
         visuals = Visuals(
             step=self.step, grid_x=grid_x, grid_y=grid_y, surface=surface, neurons=neurons,
             weights=[layer.weight.detach().cpu().numpy().copy() for layer in self.dense],
             biases=[layer.bias.detach().cpu().numpy().copy() for layer in self.dense],
-            test_true=self.dataset.y_test, test_pred=test_pred,
+            test_true=self.dataset.y_test, test_pred=test_pred, family=family,
         )
         with self.lock:
             self.visuals = visuals

@@ -513,6 +513,15 @@ def test_a_cnn_preset_shows_its_shapes_and_trains_on_the_page(at):
     assert run_until(at, lambda a: step_of(a) > 50)
     assert not at.exception and not at.error, errors(at)
     assert "Training" in status(at) or "Done" in status(at)
+    at.session_state["view_tab"] = "Neurons"  # a CNN's units: its filters and feature maps
+    at.run()
+    assert {"chart_filters", "chart_feature_maps"} <= set(charts(at)) and not at.exception
+    at.segmented_control(key="feature_maps_image").set_value(3).run()  # follow another test image
+    assert not at.exception and at.segmented_control(key="feature_maps_image").value == 3
+    at.session_state["view_tab"] = "Evaluation"
+    at.run()
+    gallery = charts(at)["chart_gallery"]
+    assert "Test images" in gallery["layout"]["title"]["text"] and not at.exception
 
 
 def test_switching_to_a_cnn_on_points_says_what_to_pick_and_then_trains_on_digits(at):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -145,3 +146,33 @@ def test_a_refused_layer_names_itself_and_the_sizes():
     with pytest.raises(SpecError) as refused:
         build_model(_cnn({"kind": "linear", "units": 8}, {"kind": "conv"}).model, (1, 8, 8), 10, seed=0)
     assert refused.value.errors == list(late.problems)
+
+
+def test_a_cnns_views_are_its_real_filters_and_intermediate_outputs():
+    """Filters are the first conv layer's weights; each feature map is what a forward hook on the
+    same model sees after that conv layer's activation; the gallery's pixels are the data's own."""
+    from playground.families.cnn_views import GALLERY, TRACED
+    from playground.trainer import Trainer
+
+    trainer = Trainer(get_preset("digits-cnn"))
+    trainer.run(100)
+    views = trainer.compute_visuals().family
+    module = trainer.module
+    convs = [i for i, m in enumerate(module) if isinstance(m, torch.nn.Conv2d)]
+    np.testing.assert_array_equal(views.filters, module[convs[0]].weight.detach().numpy())
+    seen = {}
+    hooks = [module[i + 1].register_forward_hook(lambda m, args, out, i=i: seen.setdefault(i, out.detach()))
+             for i in convs]  # the activation right after each conv layer
+    module.eval()
+    with torch.no_grad():
+        module(trainer.x_test[:TRACED])
+    for hook in hooks:
+        hook.remove()
+    assert len(views.maps) == TRACED and views.examples.shape == (GALLERY, 1, 8, 8)
+    for image in range(TRACED):
+        for (label, maps), i in zip(views.maps[image], convs, strict=True):
+            np.testing.assert_allclose(maps, seen[i][image].numpy(), rtol=1e-6, atol=1e-6)
+    raw = load_dataset(get_preset("digits-cnn").data)  # the same split: x_test is standardised pixels
+    assert views.examples.max() == 16 and views.examples.min() >= -1e-4  # digits' own 0..16 scale
+    np.testing.assert_allclose(views.examples.reshape(GALLERY, -1), raw.featurize.mean + raw.featurize.std
+                               * raw.x_test[:GALLERY], rtol=1e-5, atol=1e-4)

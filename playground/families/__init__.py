@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .. import catalog
 from ..data import Dataset
@@ -18,7 +19,7 @@ from ..model import Network
 from ..params import SpecError
 from ..plan import Plan
 from ..spec import Choice, ModelSpec
-from . import cnn, mlp
+from . import cnn, cnn_views, mlp
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,14 @@ class Family:
     name: str
     plan: Callable[[ModelSpec, tuple[int, ...], int], Plan]  # (model spec, input shape, outputs)
     build: Callable[[ModelSpec, Plan, int], Network]  # (model spec, its plan without problems, seed)
+    # What the family draws of itself besides the common pictures: (module in eval mode, data,
+    # test inputs on the device) -> a view object for its charts, or None.
+    views: Callable[[Any, Dataset, Any], Any] | None = None
 
 
 FAMILIES: dict[str, Family] = {
     "mlp": Family("mlp", plan=mlp.plan, build=mlp.build),
-    "cnn": Family("cnn", plan=cnn.plan, build=cnn.build),
+    "cnn": Family("cnn", plan=cnn.plan, build=cnn.build, views=cnn_views.image_views),
 }
 assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
 
