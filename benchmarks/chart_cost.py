@@ -22,6 +22,7 @@ import plotly.io as pio
 
 from playground import charts
 from playground.charts.figure import Figure
+from playground.families.cnn_views import TRACED, image_views
 from playground.presets import get_preset
 from playground.snapshot import take_snapshot
 from playground.spec import Spec
@@ -47,6 +48,10 @@ OTHER_TABS: dict[str, Callable] = {
     "update ratio": charts.update_ratio_figure,
     "neuron maps": lambda s: charts.neuron_maps_figure(s, 0),
     "evaluation": lambda s: charts.confusion_matrix_figure(s) or charts.prediction_scatter_figure(s),
+    # A CNN's own (families/cnn_views.py): nothing to draw for the other runs.
+    "CNN filters": charts.filters_figure,
+    "CNN feature maps": charts.feature_maps_figure,
+    "CNN gallery": charts.gallery_figure,
 }
 
 
@@ -54,7 +59,20 @@ def trained_snapshot(spec: Spec, steps: int):
     trainer = Trainer(spec)
     trainer.run(min(steps, trainer.total_steps))
     trainer.compute_visuals()
+    _TRAINED[spec] = trainer
     return take_snapshot(trainer, "paused", "")
+
+
+_TRAINED: dict = {}
+
+
+def _cnn_views(spec: Spec, steps: int):
+    """Time of image_views alone on a trained CNN (the trainer is built once, outside the timing)."""
+    trainer = _TRAINED.get(spec)
+    if trainer is None:
+        raise RuntimeError("train first")
+    trainer.module.eval()
+    return image_views(trainer.module, trainer.dataset, trainer.x_test)
 
 
 def as_figure(fig) -> Figure:
@@ -106,6 +124,7 @@ def main() -> None:
     args = parser.parse_args()
     runs = {f"default run (Spec(), {args.steps} steps)": Spec(),
             f"digits-mlp preset ({args.steps} steps)": get_preset("digits-mlp"),
+            f"digits-cnn preset ({args.steps} steps: filters, feature maps, gallery)": get_preset("digits-cnn"),
             f"3 blobs ({args.steps} steps: the multiclass surface is a picture)":
                 Spec().with_overrides(**{"data.name": "blobs", "data.classes": 3})}
     for title, spec in runs.items():
@@ -115,6 +134,10 @@ def main() -> None:
             if fig is not None:
                 as_figure(fig).to_plotly()
         report(title, snap, args.repeats)
+        if snap.visuals.family is not None:
+            views_ms = median_ms(lambda: _cnn_views(spec, args.steps), args.repeats)
+            print(f"  the CNN's views computed with the pictures (feature maps of {TRACED} images, filters, "
+                  f"gallery): {views_ms:.2f} ms; target for views + their charts: at most 50 ms a redraw")
     print("\nnow: build the chart + Figure.to_json() (orjson); validated: the same chart as fig.to_plotly() "
           "+ plotly.io.to_json, the cost of building it with plotly's classes. Medians, ms per chart.")
 

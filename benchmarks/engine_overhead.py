@@ -5,7 +5,7 @@ Prints the median time per epoch of each and the median of the per-repeat ratios
 timed right after its own bare run so that drift on a shared machine cancels (target: at most
 1.10x; the quartiles of the ratios show how noisy the machine was, and "best" is the ratio of
 the fastest runs of each, the least disturbed by other work on a shared machine), for an
-MLP on 2-D data (the TensorFlow playground's default) and for the digits-mlp preset, each run
+MLP on 2-D data (the TensorFlow playground's default) and for the digits-mlp and digits-cnn presets, each run
 for its own number of epochs with its default (auto) record cadence, for the trainer alone and
 for the threaded runner; then the TF default's epochs per second on this CPU.
 
@@ -21,7 +21,7 @@ import time
 import torch
 
 from playground import catalog
-from playground.families import build_model
+from playground.families import build_model, data_inputs
 from playground.presets import get_preset
 from playground.runner import Runner
 from playground.spec import Spec
@@ -32,13 +32,20 @@ SPECS = {
     # lr 0.03, half of 500 points for training.
     "circle 2-4-2-1 tanh sgd": Spec().with_overrides(**{"train.optimizer.lr": 0.03}),
     "digits-mlp 64-64-32-10 relu adam": get_preset("digits-mlp"),
+    # Two conv + max-pool blocks on 1x8x8 digits (3,658 parameters): telemetry covers conv layers too.
+    # The preset's 15 epochs record every epoch (40 updates: a short run keeps 50 points on its
+    # curves), and a record's pass over all 1,797 images costs ~6 updates of this model; a
+    # 100-epoch run records 2 epochs (80 updates) apart, 150 epochs and more 3 (the steady state).
+    "digits-cnn conv8-pool-conv16-pool-32-10 adam": get_preset("digits-cnn"),
+    "digits-cnn, 100 epochs": get_preset("digits-cnn").with_overrides(**{"train.epochs": 100}),
 }
 
 
 def bare_parts(spec: Spec, reference: Trainer) -> tuple[torch.nn.Module, torch.optim.Optimizer, torch.nn.Module]:
     """A fresh model, its optimizer and the loss, built as the trainer builds them (same seed),
     for a hand-written loop; `reference` lends its shapes and head."""
-    network = build_model(spec.model, reference.dataset.n_inputs, reference.head.n_outputs, spec.train.seed)
+    network = build_model(spec.model, data_inputs(spec.model, reference.dataset), reference.head.n_outputs,
+                          spec.train.seed)
     model = network.module
     optimizer = catalog.build_optimizer(spec.train.optimizer.name, dict(spec.train.optimizer.params),
                                         model.parameters())
