@@ -1,13 +1,14 @@
 """The data layer: a DataSpec (+ uploaded files) -> a Dataset ready to train on and to draw.
 
     load_dataset(spec.data)        generate or load, split train/test, compute features, standardise
-    dataset_catalog()              every data set by name, for menus (generators, scikit-learn, datasets/*.csv)
+    dataset_catalog()              every data set by name, for menus (generators, scikit-learn, image files,
+                                   datasets/*.csv)
     validate_data_name(name)       used by DataSpec.from_dict so unknown names fail at validation time
 
-Names: a generator ("circle", "spiral", ...), a scikit-learn set ("iris", ...),
-"csv:<file in datasets/>" or "csv:<path>" (command line), or "upload:<name>" (bytes passed
-in `uploads`). The spec's `data.seed` seeds generation and the split (two independent
-streams, so changing `train_fraction` does not move the points).
+Names: a generator ("circle", "spiral", ..., "shapes"), a scikit-learn set ("iris", ...),
+an image file in datasets/ ("fashion"), "csv:<file in datasets/>" or "csv:<path>" (command
+line), or "upload:<name>" (bytes passed in `uploads`). The spec's `data.seed` seeds generation
+and the split (two independent streams, so changing `train_fraction` does not move the points).
 
 Conventions the engine relies on:
 - classification labels are int64 ids 0..K-1 in `class_names` order; a 2-class set is
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .generators import GENERATORS, RADIUS, generate
+from .imagefiles import IMAGE_FILES, load_image_file, pixel_names
 from .params import SpecError, excerpt
 from .tabular import NAME, SKLEARN_SETS, encode_labels, load_sklearn, parse_csv
 
@@ -149,6 +151,11 @@ def validate_data_name(name: str, allow_paths: bool = True) -> None:
     """
     if name in GENERATORS or name in SKLEARN_SETS:
         return
+    if name in IMAGE_FILES:
+        if (DATASETS_DIR / IMAGE_FILES[name].file).is_file():
+            return
+        raise SpecError(f"{name}'s file datasets/{IMAGE_FILES[name].file} is missing; restore it (see "
+                        "datasets/README.md) or choose another data set", NAME)
     if name.startswith("upload:") and name[len("upload:"):].strip():
         return
     if name.startswith("csv:"):
@@ -161,7 +168,7 @@ def validate_data_name(name: str, allow_paths: bool = True) -> None:
                             "upload your own file instead", NAME)
         raise SpecError(f"no CSV file {excerpt(rest)}; the shipped files are {shipped}, or give the path "
                         "of an existing .csv file", NAME)
-    choices = ", ".join([*GENERATORS, *SKLEARN_SETS, *(f"csv:{f}" for f in shipped_csv_files())])
+    choices = ", ".join([*GENERATORS, *SKLEARN_SETS, *IMAGE_FILES, *(f"csv:{f}" for f in shipped_csv_files())])
     raise SpecError(f"{excerpt(name)} is not a known data set; choose one of {choices}, csv:<path to a file> "
                     "or upload:<name>", NAME)
 
@@ -195,7 +202,8 @@ def _csv_description(file: str, shape: tuple[int, int], label: str, task: str, c
 
 
 def dataset_catalog() -> dict[str, DatasetInfo]:
-    """Every named data set: generators, scikit-learn sets, then datasets/*.csv."""
+    """Every named data set: generators, scikit-learn sets, image files in datasets/ (those present),
+    then datasets/*.csv."""
     out: dict[str, DatasetInfo] = {}
     for name, g in GENERATORS.items():
         out[name] = DatasetInfo(name, g.label, g.description, g.task, g.geometry, uses_noise=True,
@@ -203,6 +211,9 @@ def dataset_catalog() -> dict[str, DatasetInfo]:
                                 uses_features=g.geometry == "plane")
     for name, t in SKLEARN_SETS.items():
         out[name] = DatasetInfo(name, t.label, t.description, t.task, "table", False, False, False, False)
+    for name, f in IMAGE_FILES.items():
+        if (DATASETS_DIR / f.file).is_file():
+            out[name] = DatasetInfo(name, f.label, f.description, f.task, "table", False, False, False, False)
     for file in shipped_csv_files():
         info = _csv_info(DATASETS_DIR / file)
         if info is not None:
@@ -240,6 +251,11 @@ def load_dataset(spec: Any, uploads: Mapping[str, bytes] | None = None, allow_pa
         info = SKLEARN_SETS[name]
         raw = _Raw(info.task, X.copy(), y.copy(), columns, classes, "table", info.description,
                    image_shape=info.image_shape)
+    elif name in IMAGE_FILES:
+        X, y, columns = load_image_file(name, DATASETS_DIR)
+        image = IMAGE_FILES[name]
+        raw = _Raw(image.task, X.copy(), y.copy(), columns, image.class_names, "table", image.description,
+                   image_shape=image.image_shape)
     elif name.startswith("upload:"):
         key = name[len("upload:"):].strip()
         if not uploads or key not in uploads:
@@ -259,8 +275,12 @@ def _generated(spec: Any, rng: np.random.Generator) -> _Raw:
     if g.uses_classes:
         classes = tuple(f"class {i}" for i in range(spec.classes))
         task = "binary" if spec.classes == 2 else "multiclass"
-    columns = ("x",) if g.geometry == "line" else ("x1", "x2")
-    return _Raw(task, X, y, columns, classes, g.geometry, g.description, generated=True)
+    if g.image_shape is not None:
+        columns = pixel_names(*g.image_shape[1:])
+    else:
+        columns = ("x",) if g.geometry == "line" else ("x1", "x2")
+    return _Raw(task, X, y, columns, classes, g.geometry, g.description, generated=True,
+                image_shape=g.image_shape)
 
 
 def _from_csv(data: bytes | Path, label_column: str, file: str) -> _Raw:

@@ -1,4 +1,5 @@
-"""Pure toy-data generators: f(n, noise, rng) -> (X, y), in the TF playground's -6..6 square.
+"""Pure toy-data generators: f(n, noise, rng) -> (X, y), in the TF playground's -6..6 square,
+and one of small images (shapes).
 
 Every generator draws all its randomness from the `numpy.random.Generator` passed in,
 so one seed rebuilds the same points. `noise` is in [0, 1]: 0 is clean, 0.5 is about
@@ -8,7 +9,8 @@ Labels: classification sets return int64 class ids 0..K-1; for the binary sets c
 is the TF playground's positive (blue) class and class 0 its negative (orange) one.
 Regression sets return float targets roughly in [-1.2, 1.2].
 
-    X: (n, 2) float64 for plane sets, (n, 1) for the 1-D line set
+    X: (n, 2) float64 for plane sets, (n, 1) for the 1-D line set,
+       (n, C*H*W) for an image set (its GeneratorInfo.image_shape; rows are row-major pixels)
     y: (n,) int64 for classification, float64 for regression
 """
 
@@ -146,6 +148,55 @@ def sine(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np
     return x, y
 
 
+# --------------------------------------------------------------------------- images
+
+SHAPE_SIZE = 16  # shapes are 1 x 16 x 16 grayscale images
+SHAPE_NAMES = ("circle", "square", "triangle", "cross", "ring")
+
+
+def _shape_masks(kind: np.ndarray, u: np.ndarray, v: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Inside tests in each image's own frame: u, v (n, H, W) pixel centres relative to the
+    shape's centre, rotated by the shape's angle; r (n, 1, 1) its circumradius. -> (n, H, W) bool."""
+    d = np.hypot(u, v)
+    half = r / np.sqrt(2.0)  # the square's half side: its corners lie on the circle of radius r
+    arm = 0.3 * r  # the cross's arms are 0.6·r wide and reach r from the centre
+    # The triangle: equilateral, corners on radius r, so its edges lie r/2 from the centre,
+    # with outward normals at 30°, 150° and 270°.
+    normals = np.deg2rad([30.0, 150.0, 270.0])
+    edge = np.max([u * np.cos(a) + v * np.sin(a) for a in normals], axis=0)
+    inside = {
+        "circle": d <= r,
+        "square": np.maximum(np.abs(u), np.abs(v)) <= half,
+        "triangle": edge <= r / 2,
+        "cross": ((np.abs(u) <= arm) & (np.abs(v) <= r)) | ((np.abs(v) <= arm) & (np.abs(u) <= r)),
+        "ring": (d <= r) & (d >= 0.55 * r),
+    }
+    k = kind[:, None, None]
+    return np.select([k == i for i in range(len(SHAPE_NAMES))], [inside[name] for name in SHAPE_NAMES], False)
+
+
+def shapes(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """16x16 grayscale images of five shapes, one class each (SHAPE_NAMES order): a filled
+    circle, square, triangle and cross, and a ring. Each image draws its shape at its own
+    size (circumradius 3.5..6.5 pixels), position (wholly inside the image) and rotation;
+    a pixel is 1 where its centre is inside the shape, else 0, plus gaussian noise of standard
+    deviation `noise`. Classes are balanced (n//5 or one more each), in shuffled order."""
+    size, k = SHAPE_SIZE, len(SHAPE_NAMES)
+    y = np.arange(n, dtype=np.int64) % k
+    y = y[rng.permutation(n)]
+    r = rng.uniform(3.5, 6.5, n)[:, None, None]  # (n, 1, 1)
+    cx = rng.uniform(r[:, 0, 0], size - r[:, 0, 0])[:, None, None]
+    cy = rng.uniform(r[:, 0, 0], size - r[:, 0, 0])[:, None, None]
+    angle = rng.uniform(0.0, 2 * np.pi, n)[:, None, None]
+    rows, cols = np.mgrid[0:size, 0:size] + 0.5  # pixel centres; row 0 is the top
+    dx, dy = cols[None] - cx, (size - rows)[None] - cy  # (n, H, W), y pointing up
+    u = dx * np.cos(angle) + dy * np.sin(angle)  # rotate by -angle into the shape's frame
+    v = -dx * np.sin(angle) + dy * np.cos(angle)
+    X = _shape_masks(y, u, v, r).astype(np.float64).reshape(n, size * size)
+    X += rng.normal(0.0, 1.0, X.shape) * noise
+    return X, y
+
+
 # --------------------------------------------------------------------------- registry
 
 @dataclass(frozen=True)
@@ -154,9 +205,10 @@ class GeneratorInfo:
     label: str
     description: str
     task: str  # "binary" | "multiclass" | "regression"
-    geometry: str = "plane"  # "plane" | "line"
+    geometry: str = "plane"  # "plane" | "line" | "table" (an image set)
     class_names: tuple[str, ...] = field(default=())
     uses_classes: bool = False
+    image_shape: tuple[int, int, int] | None = None  # (C, H, W) of an image set's rows
 
 
 GENERATORS: dict[str, GeneratorInfo] = {
@@ -180,6 +232,10 @@ GENERATORS: dict[str, GeneratorInfo] = {
                            "gaussian bumps.", "regression"),
     "sine": GeneratorInfo(sine, "Sine (1-D regression)", "Fit a noisy sine curve y = sin(x) on one input.",
                           "regression", geometry="line"),
+    "shapes": GeneratorInfo(shapes, "Shapes (16×16 images)", "Small drawn images of a circle, square, triangle, "
+                            "cross or ring at random sizes, places and angles; noise adds pixel noise.",
+                            "multiclass", geometry="table", class_names=SHAPE_NAMES,
+                            image_shape=(1, SHAPE_SIZE, SHAPE_SIZE)),
 }
 
 

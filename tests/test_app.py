@@ -537,6 +537,17 @@ def test_switching_to_a_cnn_on_points_says_what_to_pick_and_then_trains_on_digit
     assert any("64 inputs → 4 → 2 → 10 outputs" in c.value for c in at.caption)
 
 
+def test_the_new_image_sets_are_in_the_data_menu_and_a_cnn_takes_them(at):
+    menu = at.selectbox(key="data_name")
+    assert {"Shapes (16×16 images)", "Fashion-MNIST (28×28, 2,000)"} <= set(menu.options)
+    at.selectbox(key="preset").set_value("shapes-cnn").run()
+    assert not at.exception and not at.error, errors(at)
+    assert any(c.value.startswith("1×16×16 image → 16×16×16 → 16×8×8") for c in at.caption)
+    at.selectbox(key="data_name").set_value("fashion").run()  # the same CNN on 28x28 photos
+    assert not at.exception and not at.error, errors(at)
+    assert any(c.value.startswith("1×28×28 image → 16×28×28") and "10 outputs" in c.value for c in at.caption)
+
+
 def test_a_kernel_too_big_for_its_input_names_the_layer_and_the_sizes(at):
     at.selectbox(key="preset").set_value("digits-cnn").run()
     layer_id = at.session_state["layer_ids"][2]  # conv, max pool, conv (on a 4x4 image), ...

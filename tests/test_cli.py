@@ -343,3 +343,12 @@ def test_a_cnn_preset_trains_from_the_cli_and_its_model_file_rebuilds(tmp_path):
     module = build_model(spec.model, tuple(summary["input_shape"]), summary["n_outputs"], seed=5).module
     module.load_state_dict(load_file(str(out / "model.safetensors")))  # strict: every tensor has its place
     assert module(torch.zeros(3, summary["n_inputs"])).shape == (3, 10)
+
+
+@pytest.mark.parametrize(("preset", "shape", "classes"),
+                         [("shapes-cnn", [1, 16, 16], 5), ("fashion-cnn", [1, 28, 28], 10)])
+def test_the_image_set_presets_train_from_the_cli(tmp_path, preset, shape, classes):
+    code, _, err = run_cli("train", "--preset", preset, "--epochs", "1", "--out", str(tmp_path), "--quiet")
+    assert code == 0, err
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["input_shape"] == shape and summary["n_outputs"] == classes

@@ -40,7 +40,8 @@ def test_generator_is_a_pure_function_of_its_rng(name):
     assert not np.array_equal(a[0], c[0])
     assert np.array_equal(np.random.get_state()[1], state), "generator touched numpy's global random state"
     X, y = a
-    assert X.shape == (200, 1 if GENERATORS[name].geometry == "line" else 2)
+    image = GENERATORS[name].image_shape
+    assert X.shape == (200, int(np.prod(image)) if image else 1 if GENERATORS[name].geometry == "line" else 2)
     assert y.shape == (200,)
     if GENERATORS[name].task == "regression":
         assert y.dtype == np.float64

@@ -1,0 +1,135 @@
+"""Image data sets: the generated shapes and the shipped Fashion-MNIST subset."""
+
+from __future__ import annotations
+
+import socket
+
+import numpy as np
+import pytest
+
+from playground.data import DATASETS_DIR, dataset_catalog, load_dataset, validate_data_name
+from playground.generators import GENERATORS, SHAPE_NAMES, SHAPE_SIZE, generate
+from playground.imagefiles import IMAGE_FILES, load_image_file
+from playground.params import SpecError
+from playground.spec import DataSpec
+
+
+def data(**values) -> DataSpec:
+    return DataSpec.from_dict(values, "data")
+
+
+def clean_shapes(n: int = 500, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    X, y = generate("shapes", n, 0.0, np.random.default_rng(seed))
+    return X.reshape(n, SHAPE_SIZE, SHAPE_SIZE), y
+
+
+# --------------------------------------------------------------------------- shapes
+
+def test_shapes_are_a_pure_function_of_the_data_seed():
+    a, b = load_dataset(data(name="shapes", seed=3, noise=0.2)), load_dataset(data(name="shapes", seed=3, noise=0.2))
+    other = load_dataset(data(name="shapes", seed=4, noise=0.2))
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    np.testing.assert_array_equal(a.y_test, b.y_test)
+    assert not np.array_equal(a.x_train, other.x_train)
+
+
+def test_shapes_are_balanced_images_of_the_right_shape():
+    ds = load_dataset(data(name="shapes", n_samples=503, noise=0.1))
+    assert ds.image_shape == (1, SHAPE_SIZE, SHAPE_SIZE) == GENERATORS["shapes"].image_shape
+    assert ds.n_inputs == int(np.prod(ds.image_shape)) == len(ds.feature_names)
+    assert ds.feature_names[:2] == ("pixel_0_0", "pixel_0_1") and ds.feature_names[-1] == "pixel_15_15"
+    assert ds.class_names == SHAPE_NAMES and ds.task == "multiclass" and ds.geometry == "table"
+    counts = np.bincount(np.concatenate([ds.y_train, ds.y_test]), minlength=len(SHAPE_NAMES))
+    assert counts.max() - counts.min() <= 1 and counts.sum() == 503
+    info = dataset_catalog()["shapes"]
+    assert info.uses_noise and info.uses_n_samples and not info.uses_features
+
+
+def test_clean_shapes_are_binary_and_inside_the_image():
+    X, _ = clean_shapes()
+    assert set(np.unique(X)) == {0.0, 1.0}
+    assert X.sum(axis=(1, 2)).min() >= 8  # every image has its shape drawn
+    # Shapes lie wholly inside: the border rows and columns are mostly background.
+    border = np.concatenate([X[:, 0], X[:, -1], X[:, :, 0], X[:, :, -1]], axis=1)
+    assert border.mean() < 0.05
+
+
+def test_each_shape_is_drawn_as_itself():
+    X, y = clean_shapes(1000)
+    area = X.sum(axis=(1, 2))
+    # Areas relative to a disc of the same circumradius: circle 1, square 2/π, triangle 3√3/(4π),
+    # cross (2.4 - 0.36)/π, ring 1 - 0.55². Radii are uniform in 3.5..6.5, so E[r²] = 5² + 0.75.
+    mean_r2 = 25.75
+    expected = {"circle": np.pi, "square": 2.0, "triangle": 3 * np.sqrt(3) / 4, "cross": 2.04,
+                "ring": np.pi * (1 - 0.55 ** 2)}
+    for k, name in enumerate(SHAPE_NAMES):
+        assert area[y == k].mean() == pytest.approx(expected[name] * mean_r2, rel=0.08), name
+    # A ring has a hole: its centre of mass is background. A circle's is ink.
+    for k, want in ((SHAPE_NAMES.index("ring"), 0.0), (SHAPE_NAMES.index("circle"), 1.0)):
+        for image in X[y == k][:50]:
+            rows, cols = np.nonzero(image)
+            assert image[int(rows.mean()), int(cols.mean())] == want
+    # A circle looks the same mirrored about its own centre; a triangle does not (point symmetry).
+    def point_symmetry(image: np.ndarray) -> float:
+        rows, cols = np.nonzero(image)
+        r0, c0 = rows.min(), cols.min()
+        box = image[r0:rows.max() + 1, c0:cols.max() + 1]
+        return float((box * box[::-1, ::-1]).sum() / box.sum())
+    circle = np.mean([point_symmetry(im) for im in X[y == SHAPE_NAMES.index("circle")][:50]])
+    cross = np.mean([point_symmetry(im) for im in X[y == SHAPE_NAMES.index("cross")][:50]])
+    triangle = np.mean([point_symmetry(im) for im in X[y == SHAPE_NAMES.index("triangle")][:50]])
+    assert circle > 0.9 and cross > 0.8 and triangle < 0.75, (circle, cross, triangle)
+
+
+def test_noise_is_pixel_noise_of_that_size():
+    clean, _ = generate("shapes", 300, 0.0, np.random.default_rng(7))
+    noisy, _ = generate("shapes", 300, 0.3, np.random.default_rng(7))
+    assert (noisy - clean).std() == pytest.approx(0.3, rel=0.05)
+    assert abs((noisy - clean).mean()) < 0.01
+
+
+# --------------------------------------------------------------------------- fashion
+
+FASHION = DATASETS_DIR / IMAGE_FILES["fashion"].file
+
+
+def test_fashion_file_is_small_and_balanced():
+    assert FASHION.is_file() and FASHION.stat().st_size < 1_000_000
+    with np.load(FASHION, allow_pickle=False) as npz:
+        images, labels = npz["images"], npz["labels"]
+    assert images.shape == (2000, 28, 28) and images.dtype == np.uint8
+    assert labels.dtype == np.uint8 and np.bincount(labels).tolist() == [200] * 10
+    assert images.max() == 255 and images.min() == 0
+
+
+def test_fashion_loads_offline_as_10_balanced_classes_of_28x28_images(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)  # the set comes from datasets/ alone
+    load_image_file.cache_clear()
+    raw = load_dataset(data(name="fashion", standardize=False))
+    assert len(raw.y_train) + len(raw.y_test) == 2000 and raw.n_inputs == 784
+    assert (raw.x_train.min(), raw.x_train.max()) == (0.0, 1.0)  # pixels scaled to 0..1
+    ds = load_dataset(data(name="fashion", train_fraction=0.7))
+    assert ds.image_shape == (1, 28, 28) and ds.x_train.shape == (1400, 784) and ds.x_test.shape == (600, 784)
+    assert ds.class_names == ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                              "Sneaker", "Bag", "Ankle boot")
+    assert np.bincount(ds.y_train).tolist() == [140] * 10 and np.bincount(ds.y_test).tolist() == [60] * 10
+    info = dataset_catalog()["fashion"]
+    assert (info.task, info.geometry, info.uses_noise, info.uses_n_samples) == ("multiclass", "table", False, False)
+
+
+def test_non_csv_files_in_datasets_are_not_offered_as_csv():
+    catalog = dataset_catalog()
+    assert all(name.endswith(".csv") for name in catalog if name.startswith("csv:"))
+    assert f"csv:{FASHION.name}" not in catalog
+    with pytest.raises(SpecError, match="not a CSV file"):  # named anyway: a clear refusal, not a crash
+        load_dataset(data(name=f"csv:{FASHION.name}"))
+
+
+def test_a_missing_image_file_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setattr("playground.data.DATASETS_DIR", tmp_path)
+    assert "fashion" not in dataset_catalog()
+    with pytest.raises(SpecError, match="fashion_mnist_2000.npz is missing"):
+        validate_data_name("fashion")
