@@ -582,3 +582,17 @@ def test_plane_axes_carry_the_data_own_coordinate_names():
                     charts.data_preview_figure(snap.dataset)):
             titles = (fig.layout["xaxis"]["title"]["text"], fig.layout["yaxis"]["title"]["text"])
             assert [title.rstrip(" →") for title in titles] == list(names), (features, titles)
+
+
+def test_an_image_data_sets_preview_shows_its_images_class_by_class():
+    from playground.data import load_dataset
+
+    ds = load_dataset(Spec().with_overrides(**{"data.name": "digits"}).data)
+    fig = charts.data_preview_figure(ds, height=200)
+    z = np.asarray(fig.data[0]["z"], dtype=float)  # a 4 x 5 mosaic of 8x8 tiles, 1-pixel gaps
+    assert z.shape == (4 * 9 - 1, 5 * 9 - 1)
+    first = np.flatnonzero(ds.y_train == 0)[0]  # tile 0: the first training image of class 0
+    pixels = ds.x_train[first] * ds.featurize.std + ds.featurize.mean
+    np.testing.assert_allclose(z[:8, :8], pixels.reshape(8, 8), atol=1e-4)
+    assert np.nanmax(z) == pytest.approx(16, abs=1e-4)  # the data's own pixel values, not standardised
+    assert [fig.data[0]["customdata"][0][9 * i] for i in range(5)] == ["0", "1", "2", "3", "4"]  # classes in turn

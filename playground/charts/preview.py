@@ -20,9 +20,15 @@ def principal_components(x: np.ndarray, k: int = 2) -> np.ndarray:
     return out
 
 
+PREVIEW_IMAGES = 20  # an image data set's preview: this many examples, the classes in turn
+
+
 def data_preview_figure(dataset, height: int = 220, title: str | None = None) -> Figure:
-    """All points (train and test) of `dataset` in one small scatter."""
+    """All points (train and test) of `dataset` in one small scatter; an image data set shows
+    some of its images instead (a scatter of pixels' principal components says little)."""
     ds = dataset
+    if ds.image_shape is not None and ds.task != "regression":
+        return _image_preview(ds, height, title)
     y = np.concatenate([ds.y_train, ds.y_test])
     if ds.geometry == "table":
         xy = principal_components(np.concatenate([ds.x_train, ds.x_test]).astype(float))
@@ -60,4 +66,30 @@ def data_preview_figure(dataset, height: int = 220, title: str | None = None) ->
         fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain")
     fig = base_layout(fig, title, height, uirevision=f"preview-{ds.name}", legend=False)
     fig.update_layout(margin=dict(l=28, r=8, t=36 if title else 8, b=28), font_size=12)
+    return fig
+
+
+def _image_preview(ds, height: int, title: str | None) -> Figure:
+    """The first training images of each class in turn (class 0, 1, ..., then again), in the
+    data's own pixel values, one mosaic, each tile's class on hover."""
+    from .images import INK, mosaic  # the CNN charts' mosaic: tiles with blank gaps
+
+    pixels = ds.x_train * ds.featurize.std + ds.featurize.mean if getattr(ds.featurize, "mean", None) is not None \
+        else ds.x_train
+    by_class = [np.flatnonzero(ds.y_train == k) for k in range(ds.n_classes)]
+    order = [rows[i] for i in range(PREVIEW_IMAGES) for rows in by_class if i < len(rows)][:PREVIEW_IMAGES]
+    images = pixels[order].reshape(len(order), *ds.image_shape).mean(axis=1)  # (K, H, W), channels averaged
+    columns = 5
+    size = images.shape[-1]
+    z = mosaic(images, columns)
+    names = np.full(z.shape, "", dtype=object)
+    for i, row in enumerate(order):
+        top, left = (n * (size + 1) for n in divmod(i, columns))
+        names[top:top + size, left:left + size] = ds.class_names[ds.y_train[row]]
+    fig = Figure(trace("heatmap", z=z, zmin=0, zmax=float(np.nanmax(images)) or 1.0, colorscale=INK,
+                       showscale=False, customdata=names, hovertemplate="%{customdata}<extra></extra>"))
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", scaleratio=1, constrain="domain")
+    fig = base_layout(fig, title, height, uirevision=f"preview-{ds.name}", legend=False)
+    fig.update_layout(margin=dict(l=8, r=8, t=36 if title else 8, b=8), font_size=12)
     return fig
