@@ -516,8 +516,8 @@ def test_a_cnn_preset_shows_its_shapes_and_trains_on_the_page(at):
     at.session_state["view_tab"] = "Neurons"  # a CNN's units: its filters and feature maps
     at.run()
     assert {"chart_filters", "chart_feature_maps"} <= set(charts(at)) and not at.exception
-    at.segmented_control(key="feature_maps_image").set_value(3).run()  # follow another test image
-    assert not at.exception and at.segmented_control(key="feature_maps_image").value == 3
+    at.selectbox(key="feature_maps_image").set_value(3).run()  # follow another test image
+    assert not at.exception and at.selectbox(key="feature_maps_image").value == 3
     at.session_state["view_tab"] = "Evaluation"
     at.run()
     gallery = charts(at)["chart_gallery"]

@@ -274,10 +274,12 @@ def _conv_units(snap: Snapshot) -> None:
         st.caption("Each tile is one filter of the first conv layer: the pattern of pixels it responds to. "
                    "They start as noise and turn into strokes and edges as the network learns.")
     with cols[1]:
-        index = st.segmented_control(
-            "Test image", list(range(traced)), key="feature_maps_image", required=True, persist_state=KEEP,
-            format_func=lambda i: f"{i + 1} ({names[int(snap.dataset.y_test[i])]})" if names else str(i + 1),
-            help="Which of the first test images to follow through the network (its true class in brackets).")
+        # A menu, not buttons: ten classes' names (Fashion-MNIST's "Ankle boot") overflow a row of buttons.
+        index = st.selectbox(
+            "Test image", list(range(traced)), key="feature_maps_image", persist_state=KEEP, width=260,
+            format_func=lambda i: f"{i + 1} · {names[int(snap.dataset.y_test[i])]}" if names else str(i + 1),
+            help="Which of the first test images (the gallery's first row, in the Evaluation tab) to follow "
+                 "through the network; its true class after the dot.")
         chart("chart_feature_maps", snap, lambda: charts.feature_maps_figure(snap, index), index)
 
 
