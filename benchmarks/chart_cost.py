@@ -59,7 +59,7 @@ def trained_snapshot(spec: Spec, steps: int):
     trainer = Trainer(spec)
     trainer.run(min(steps, trainer.total_steps))
     trainer.compute_visuals()
-    _TRAINED[spec] = trainer
+    _TRAINED[spec.to_json()] = trainer
     return take_snapshot(trainer, "paused", "")
 
 
@@ -68,7 +68,7 @@ _TRAINED: dict = {}
 
 def _cnn_views(spec: Spec, steps: int):
     """Time of image_views alone on a trained CNN (the trainer is built once, outside the timing)."""
-    trainer = _TRAINED.get(spec)
+    trainer = _TRAINED.get(spec.to_json())
     if trainer is None:
         raise RuntimeError("train first")
     trainer.module.eval()
@@ -125,6 +125,7 @@ def main() -> None:
     runs = {f"default run (Spec(), {args.steps} steps)": Spec(),
             f"digits-mlp preset ({args.steps} steps)": get_preset("digits-mlp"),
             f"digits-cnn preset ({args.steps} steps: filters, feature maps, gallery)": get_preset("digits-cnn"),
+            "fashion-cnn preset (its whole run: 28x28 images, the largest maps)": get_preset("fashion-cnn"),
             f"3 blobs ({args.steps} steps: the multiclass surface is a picture)":
                 Spec().with_overrides(**{"data.name": "blobs", "data.classes": 3})}
     for title, spec in runs.items():

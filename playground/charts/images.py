@@ -19,7 +19,8 @@ LABEL_MARGIN = 96  # px left of the feature maps for the layers' names
 
 def mosaic(tiles: np.ndarray, columns: int) -> np.ndarray:
     """(N, h, w) tiles -> one (rows·(h+GAP)-GAP, columns·(w+GAP)-GAP) image, row by row, NaN
-    (drawn blank) in the gaps and after the last tile."""
+    (drawn blank) in the gaps and after the last tile. Values are rounded to 3 decimals: a
+    colour cannot show more, and float32's digits made 28x28 mosaics twice the JSON."""
     n, h, w = tiles.shape
     columns = max(1, min(columns, n))
     rows = -(-n // columns)
@@ -27,7 +28,7 @@ def mosaic(tiles: np.ndarray, columns: int) -> np.ndarray:
     for i, tile in enumerate(tiles):
         r, c = divmod(i, columns)
         out[r * (h + GAP):r * (h + GAP) + h, c * (w + GAP):c * (w + GAP) + w] = tile
-    return out
+    return np.round(out, 3)
 
 
 def resize_nearest(maps: np.ndarray, size: int) -> np.ndarray:
