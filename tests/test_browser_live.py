@@ -101,3 +101,22 @@ def test_presets_in_a_row_while_training_keep_the_page_drawn(page, app_url):
         assert _caption(name) in _sidebar(page)  # still that preset's settings
     assert "Training" in _status(page)
     assert page.locator(".st-key-preset").is_visible()  # the sidebar too: not a blank page
+
+
+def test_a_cnn_draws_its_filters_feature_maps_and_gallery(page, app_url):
+    """The CNN's own views in a real browser: Train digits-cnn, then its Neurons tab (filters and
+    feature maps) and Evaluation tab (the gallery) draw, and the console stays clean."""
+    errors = _listen_for_errors(page, app_url)
+    page.goto(app_url)
+    page.wait_for_selector(".st-key-chart_network .js-plotly-plot", timeout=60_000)
+    _pick_preset(page, "digits-cnn")
+    visible(page, "btn_train").get_by_role("button", name="Train").click()
+    wait_until(lambda: step_shown(page) > 0, timeout=60)
+    for tab, keys in (("Neurons", ("chart_filters", "chart_feature_maps")), ("Evaluation", ("chart_gallery",))):
+        page.get_by_role("tab", name=tab).click()
+        for key in keys:
+            page.wait_for_selector(f".st-key-{key} .js-plotly-plot .heatmaplayer", timeout=30_000)
+    page.get_by_role("tab", name="Neurons").click()
+    maps = page.locator(".st-key-chart_feature_maps .js-plotly-plot").first
+    assert "conv 2" in maps.inner_text()  # every conv layer's band is named
+    assert not errors, f"browser errors: {errors}"
