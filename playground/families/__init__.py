@@ -29,27 +29,24 @@ class Family:
     name: str
     plan: Callable[[ModelSpec, tuple[int, ...], int], Plan]  # (model spec, input shape, outputs)
     build: Callable[[ModelSpec, Plan, int], Network]  # (model spec, its plan without problems, seed)
+    inputs: Callable[[Dataset], tuple[int, ...]]  # one example's shape as the family takes it
+    default_layers: tuple[Choice, ...]  # what a new network of the family starts with
     # What the family draws of itself besides the common pictures: (module in eval mode, data,
     # test inputs on the device) -> a view object for its charts, or None.
     views: Callable[[Any, Dataset, Any], Any] | None = None
 
 
 FAMILIES: dict[str, Family] = {
-    "mlp": Family("mlp", plan=mlp.plan, build=mlp.build),
-    "cnn": Family("cnn", plan=cnn.plan, build=cnn.build, views=cnn_views.image_views),
+    "mlp": Family("mlp", plan=mlp.plan, build=mlp.build, inputs=mlp.inputs, default_layers=mlp.DEFAULT_LAYERS),
+    "cnn": Family("cnn", plan=cnn.plan, build=cnn.build, inputs=cnn.inputs, default_layers=cnn.DEFAULT_LAYERS,
+                  views=cnn_views.image_views),
 }
 assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
 
 
 def default_layers(family: str) -> tuple[Choice, ...]:
-    """What a new network of `family` starts with: the MLP's two tanh layers (the TensorFlow
-    playground's); a CNN's two conv + max-pool blocks and a dense layer (digits-cnn's)."""
-    if family == "cnn":
-        conv = {"kind": "conv", "kernel": 3, "padding": 1, "activation": "relu"}
-        return tuple(Choice.parse(item, catalog.IMAGE_LAYERS, "layer", key="kind") for item in (
-            {**conv, "channels": 8}, {"kind": "maxpool", "kernel": 2}, {**conv, "channels": 16},
-            {"kind": "maxpool", "kernel": 2}, {"kind": "linear", "units": 32, "activation": "relu"}))
-    return ModelSpec.layers
+    """What a new network of `family` starts with (the page's network type menu)."""
+    return FAMILIES[family].default_layers
 
 
 def family_of(model: ModelSpec) -> Family:
@@ -57,11 +54,8 @@ def family_of(model: ModelSpec) -> Family:
 
 
 def data_inputs(model: ModelSpec, dataset: Dataset) -> tuple[int, ...]:
-    """The shape of one example as `model`'s family takes it: a CNN sees an image data set's
-    (C, H, W); an MLP sees every data set as its vector of features (images flattened)."""
-    if model.family == "cnn" and dataset.image_shape is not None:
-        return tuple(dataset.image_shape)
-    return (dataset.n_inputs,)
+    """The shape of one example as `model`'s family takes it (a CNN: an image set's (C, H, W))."""
+    return family_of(model).inputs(dataset)
 
 
 def plan_model(model: ModelSpec, inputs: tuple[int, ...] | int, outputs: int) -> Plan:

@@ -11,12 +11,23 @@ import torch
 from torch import nn
 
 from .. import catalog
+from ..data import Dataset
 from ..model import Network, NonDenseLayer
 from ..plan import LayerPlan, Plan, Problem, size_problems
 from ..rng import GLOBAL_RNG_LOCK
-from ..spec import ModelSpec
+from ..spec import Choice, ModelSpec
 
 IMAGE_KINDS = ("conv", "maxpool", "avgpool")  # the layers that need an image (C, H, W)
+_CONV = {"kind": "conv", "kernel": 3, "padding": 1, "activation": "relu"}
+# digits-cnn's layers: two conv + max-pool blocks (8 and 16 filters), then 32 dense units.
+DEFAULT_LAYERS = tuple(Choice.parse(item, catalog.IMAGE_LAYERS, "layer", key="kind") for item in (
+    {**_CONV, "channels": 8}, {"kind": "maxpool", "kernel": 2}, {**_CONV, "channels": 16},
+    {"kind": "maxpool", "kernel": 2}, {"kind": "linear", "units": 32, "activation": "relu"}))
+
+
+def inputs(dataset: Dataset) -> tuple[int, ...]:
+    """An image set's (C, H, W); any other data as its vector, which plan() then refuses."""
+    return tuple(dataset.image_shape) if dataset.image_shape is not None else (dataset.n_inputs,)
 
 
 def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:

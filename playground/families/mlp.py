@@ -3,9 +3,17 @@ between them (model.py builds it; this module plans it and hands the plan to mod
 
 from __future__ import annotations
 
+from ..data import Dataset
 from ..model import Network, build_network
 from ..plan import LayerPlan, Plan, size_problems
 from ..spec import ModelSpec
+
+DEFAULT_LAYERS = ModelSpec.layers  # two tanh layers of 4 and 2 units: the TensorFlow playground's
+
+
+def inputs(dataset: Dataset) -> tuple[int, ...]:
+    """Every data set as its vector of features (an image's pixels, flattened)."""
+    return (dataset.n_inputs,)
 
 
 def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:

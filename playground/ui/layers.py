@@ -10,7 +10,7 @@ import streamlit as st
 
 from .. import catalog
 from ..plan import Plan
-from ..spec import MAX_LAYERS, layer
+from ..spec import MAX_LAYERS, ModelSpec, layer
 from . import state
 from .widgets import KEEP, full_run_only, options_help, param_widget
 
@@ -23,7 +23,7 @@ _MENU_PARAMS = ("kernel", "stride", "padding")  # a conv layer's other settings,
 
 
 def _family() -> str:
-    return st.session_state.get("model_family", "mlp")
+    return st.session_state.get("model_family", ModelSpec.family)
 
 
 def layer_rows(plan: Plan | None = None) -> None:
@@ -37,7 +37,7 @@ def layer_rows(plan: Plan | None = None) -> None:
     else:
         st.caption("No hidden layers: the inputs connect straight to the output (a linear model).")
     for position, layer_id in enumerate(ids):
-        shape = plan.shape_after(position) if plan is not None and plan.family != "mlp" else None
+        shape = plan.shape_after(position) if plan is not None and len(plan.inputs) > 1 else None  # images
         _row(layer_id, position, len(ids), shape)
     last = next((state.layer_values(i) for i in reversed(ids) if state.layer_values(i)["kind"] == "linear"),
                 {"units": 4, "activation": "tanh"})
@@ -120,7 +120,7 @@ def network_summary(plan: Plan) -> str:
     """MLP: '2 inputs → 4 → 2 → 1 output · 17 parameters'. CNN: '1×8×8 image → 8×8×8 → 8×4×4 →
     ... → 64 → 32 → 10 outputs · 3,658 parameters' (the shape after each layer that changes it)."""
     outputs = f"{plan.outputs} output{'s' * (plan.outputs != 1)}"
-    if plan.family == "mlp" or len(plan.inputs) != 3:
+    if len(plan.inputs) != 3:  # a vector of features
         widths = plan.widths
         middle = "".join(f" → {w}" for w in widths[1:-1])
         text = f"{widths[0]} input{'s' * (widths[0] != 1)}{middle} → {outputs}"
