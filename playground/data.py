@@ -115,6 +115,11 @@ class Featurizer:
             x = (x - self.mean) / self.std
         return x.astype(np.float32)
 
+    def unstandardize(self, x: np.ndarray) -> np.ndarray:
+        """Model inputs (M, F) back to the features' own values (an image's pixels), undoing
+        the standardising if any."""
+        return x * self.std + self.mean if self.mean is not None else x
+
 
 def fit_featurizer(features: tuple[str, ...] | None, train_rows: np.ndarray, standardize: bool) -> Featurizer:
     if not standardize:

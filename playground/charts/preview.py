@@ -74,8 +74,7 @@ def _image_preview(ds, height: int, title: str | None) -> Figure:
     data's own pixel values, one mosaic, each tile's class on hover."""
     from .images import INK, mosaic  # the CNN charts' mosaic: tiles with blank gaps
 
-    pixels = ds.x_train * ds.featurize.std + ds.featurize.mean if getattr(ds.featurize, "mean", None) is not None \
-        else ds.x_train
+    pixels = ds.featurize.unstandardize(ds.x_train)
     by_class = [np.flatnonzero(ds.y_train == k) for k in range(ds.n_classes)]
     order = [rows[i] for i in range(PREVIEW_IMAGES) for rows in by_class if i < len(rows)][:PREVIEW_IMAGES]
     images = pixels[order].reshape(len(order), *ds.image_shape).mean(axis=1)  # (K, H, W), channels averaged

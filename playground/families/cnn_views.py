@@ -37,7 +37,7 @@ def image_views(module: nn.Sequential, dataset: Dataset, x_test: torch.Tensor) -
     if dataset.image_shape is None:
         return None
     count = min(GALLERY, len(x_test))
-    examples = _pixels(dataset, dataset.x_test[:count]).reshape(count, *dataset.image_shape)
+    examples = dataset.featurize.unstandardize(dataset.x_test[:count]).reshape(count, *dataset.image_shape)
     convs = [m for m in module if isinstance(m, nn.Conv2d)]
     filters = convs[0].weight.detach().cpu().numpy().copy() if convs else None
     maps = _feature_maps(module, x_test[:min(TRACED, count)])
@@ -56,9 +56,3 @@ def _feature_maps(module: nn.Sequential, x: torch.Tensor) -> list[list[tuple[str
         after_conv = isinstance(part, nn.Conv2d)
     return [[(label, out[i].cpu().numpy().copy()) for label, out in kept] for i in range(len(x))]
 
-
-def _pixels(dataset: Dataset, rows: np.ndarray) -> np.ndarray:
-    """Model inputs back to the data's own pixel values (undoing the standardising, if any)."""
-    featurize = dataset.featurize
-    mean, std = getattr(featurize, "mean", None), getattr(featurize, "std", None)
-    return rows * std + mean if mean is not None and std is not None else rows
