@@ -109,7 +109,8 @@ class Trainer:
         # Only dropout and batchnorm act differently in eval mode; switching modes walks every
         # module, which costs a record a third of its time on the tiny default network.
         self._mode_matters = any(c.name in ("dropout", "batchnorm") for c in spec.model.layers)
-        self._penalized = [layer.weight for layer in self.dense]  # L1/L2 on weights, not biases
+        # L1/L2 on the measured layers' weights, not biases: the dense layers, and a CNN's filters.
+        self._penalized = [w for group in self.network.parameter_groups() for w in group.weights]
 
         to = dict(device=self.device)
         self.x_train = torch.as_tensor(ds.x_train, **to)  # (N, F)

@@ -176,3 +176,18 @@ def test_a_cnns_views_are_its_real_filters_and_intermediate_outputs():
     assert views.examples.max() == 16 and views.examples.min() >= -1e-4  # digits' own 0..16 scale
     np.testing.assert_allclose(views.examples.reshape(GALLERY, -1), raw.featurize.mean + raw.featurize.std
                                * raw.x_test[:GALLERY], rtol=1e-5, atol=1e-4)
+
+
+def test_l2_reaches_a_cnns_filters_too():
+    """The penalties act on every measured layer's weights, a CNN's conv filters as well as its
+    dense layers: one SGD step with L2 moves a filter by an extra -lr·2·l2·w."""
+    from playground.trainer import Trainer
+
+    base = get_preset("digits-cnn").with_overrides(**{"train.optimizer.name": "sgd", "train.optimizer.lr": 0.1})
+    plain, penalised = Trainer(base), Trainer(base.with_overrides(**{"train.l2": 0.01}))
+    before = next(m for m in penalised.module.modules() if isinstance(m, torch.nn.Conv2d)).weight.detach().clone()
+    plain.run(1)
+    penalised.run(1)
+    filters = [next(m for m in t.module.modules() if isinstance(m, torch.nn.Conv2d)).weight.detach()
+               for t in (plain, penalised)]
+    torch.testing.assert_close(filters[1] - filters[0], -0.1 * 2 * 0.01 * before, rtol=1e-3, atol=1e-7)
