@@ -22,7 +22,8 @@ import plotly.io as pio
 
 from playground import charts
 from playground.charts.figure import Figure
-from playground.families.cnn_views import TRACED, image_views
+from playground.families.cnn import charts as cnn_charts
+from playground.families.cnn.views import TRACED, image_views
 from playground.presets import get_preset
 from playground.snapshot import take_snapshot
 from playground.spec import Spec
@@ -48,10 +49,10 @@ OTHER_TABS: dict[str, Callable] = {
     "update ratio": charts.update_ratio_figure,
     "neuron maps": lambda s: charts.neuron_maps_figure(s, 0),
     "evaluation": lambda s: charts.confusion_matrix_figure(s) or charts.prediction_scatter_figure(s),
-    # A CNN's own (families/cnn_views.py): nothing to draw for the other runs.
-    "CNN filters": charts.filters_figure,
-    "CNN feature maps": charts.feature_maps_figure,
-    "CNN gallery": charts.gallery_figure,
+    # A CNN's own (families/cnn/): nothing to draw for the other runs.
+    "CNN filters": cnn_charts.filters_figure,
+    "CNN feature maps": cnn_charts.feature_maps_figure,
+    "CNN gallery": cnn_charts.gallery_figure,
 }
 
 

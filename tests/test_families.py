@@ -151,7 +151,7 @@ def test_a_refused_layer_names_itself_and_the_sizes():
 def test_a_cnns_views_are_its_real_filters_and_intermediate_outputs():
     """Filters are the first conv layer's weights; each feature map is what a forward hook on the
     same model sees after that conv layer's activation; the gallery's pixels are the data's own."""
-    from playground.families.cnn_views import GALLERY, TRACED
+    from playground.families.cnn.views import GALLERY, TRACED
     from playground.trainer import Trainer
 
     trainer = Trainer(get_preset("digits-cnn"))

@@ -7,7 +7,6 @@ confusion matrix for regression, anything before the first visuals) return None.
 
 from .curves import downsample, loss_figure, lr_figure, metric_figure
 from .evaluation import confusion_matrix_figure, prediction_scatter_figure
-from .images import feature_maps_figure, filters_figure, gallery_figure
 from .lab import landscape_line_figure, landscape_surface_figure, race_curves_figure
 from .layers import (
                      gradient_bars_figure,
@@ -39,7 +38,6 @@ __all__ = [
     "update_ratio_figure",
     "decision_surface_figure", "neuron_maps_figure", "network_figure", "data_preview_figure",
     "confusion_matrix_figure", "prediction_scatter_figure",
-    "filters_figure", "feature_maps_figure", "gallery_figure",
     "race_curves_figure", "paths_figure", "paths_loss_figure", "paths_animation_figure",
     "landscape_line_figure", "landscape_surface_figure",
     "CLASS_COLORS", "DIVERGING", "NEGATIVE", "POSITIVE", "OPTIMIZER_COLORS", "SPLIT_COLORS", "TRAIN", "TEST",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .figure import Figure, trace
+from .mosaic import INK, mosaic
 from .style import DIVERGING, SPLIT_COLORS, base_layout
 from .surface import MAX_DRAWN_POINTS, class_colorscale, coordinate_names
 
@@ -72,8 +73,6 @@ def data_preview_figure(dataset, height: int = 220, title: str | None = None) ->
 def _image_preview(ds, height: int, title: str | None) -> Figure:
     """The first training images of each class in turn (class 0, 1, ..., then again), in the
     data's own pixel values, one mosaic, each tile's class on hover."""
-    from .images import INK, mosaic  # the CNN charts' mosaic: tiles with blank gaps
-
     pixels = ds.featurize.unstandardize(ds.x_train)
     by_class = [np.flatnonzero(ds.y_train == k) for k in range(ds.n_classes)]
     order = [rows[i] for i in range(PREVIEW_IMAGES) for rows in by_class if i < len(rows)][:PREVIEW_IMAGES]

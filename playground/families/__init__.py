@@ -19,7 +19,8 @@ from ..model import Network
 from ..params import SpecError
 from ..plan import Plan
 from ..spec import Choice, ModelSpec
-from . import cnn, cnn_views, mlp
+from . import cnn, mlp
+from .cnn import views as cnn_views
 
 
 @dataclass(frozen=True)

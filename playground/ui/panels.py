@@ -36,7 +36,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from .. import charts
 from ..server_share import SHARE
 from ..snapshot import Snapshot
-from . import controls, state
+from . import cnn_panel, controls, state
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
@@ -242,7 +242,7 @@ def _gradients(snap: Snapshot) -> None:
 def _neurons(snap: Snapshot) -> None:
     hidden = snap.dense_labels[:-1]
     if _family_views(snap) is not None:
-        _conv_units(snap)
+        cnn_panel.units(snap, chart)
         return
     if snap.dataset.geometry not in ("plane", "line"):
         st.info("Hidden-unit maps need 2-D or 1-D data (this data set has "
@@ -261,35 +261,13 @@ def _family_views(snap: Snapshot):
     return snap.visuals.family if snap.visuals is not None else None
 
 
-def _conv_units(snap: Snapshot) -> None:
-    """A CNN's units: its first-layer filters, and the feature maps of a test image it picks."""
-    views = _family_views(snap)
-    traced = len(views.maps)
-    if st.session_state.get("feature_maps_image") not in range(traced):
-        st.session_state["feature_maps_image"] = 0
-    names = snap.dataset.class_names
-    cols = st.columns([1, 2.2], gap="medium")
-    with cols[0]:
-        chart("chart_filters", snap, lambda: charts.filters_figure(snap))
-        st.caption("Each tile is one filter of the first conv layer: the pattern of pixels it responds to. "
-                   "They start as noise and turn into strokes and edges as the network learns.")
-    with cols[1]:
-        # A menu, not buttons: ten classes' names (Fashion-MNIST's "Ankle boot") overflow a row of buttons.
-        index = st.selectbox(
-            "Test image", list(range(traced)), key="feature_maps_image", persist_state=KEEP, width=260,
-            format_func=lambda i: f"{i + 1} · {names[int(snap.dataset.y_test[i])]}" if names else str(i + 1),
-            help="Which of the first test images (the gallery's first row, in the Evaluation tab) to follow "
-                 "through the network; its true class after the dot.")
-        chart("chart_feature_maps", snap, lambda: charts.feature_maps_figure(snap, index), index)
-
-
 def _evaluation(snap: Snapshot, height: int | None = None) -> None:
     sized = {"height": height} if height else {}
     figure = charts.prediction_scatter_figure if snap.task == "regression" else charts.confusion_matrix_figure
     chart("chart_evaluation" if height is None else "chart_evaluation_top", snap,
           lambda: figure(snap, **sized), snap.task)
     if height is None and _family_views(snap) is not None and snap.task != "regression":
-        chart("chart_gallery", snap, lambda: charts.gallery_figure(snap))
+        cnn_panel.gallery(snap, chart)
 
 
 TABS: dict[str, Callable[[Snapshot], None]] = {

@@ -1,7 +1,7 @@
 """What a CNN shows of itself while it trains: the first layer's filters, the feature maps each
 conv layer makes of a few test images, and a gallery of test images with what the network
 says they are. Computed by the trainer with the other pictures (Trainer.compute_visuals, a few
-times a second at most), as plain arrays the charts draw (charts/images.py).
+times a second at most), as plain arrays the charts draw (charts.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data import Dataset
+from ...data import Dataset
 
 GALLERY = 24  # test images shown with their predicted and true classes
 TRACED = 8  # of them, the first ones whose feature maps are kept (the page picks one)

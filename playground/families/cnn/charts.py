@@ -1,4 +1,4 @@
-"""A CNN's pictures of itself (families/cnn_views.py): its first layer's filters, the feature
+"""A CNN's pictures of itself (views.py): its first layer's filters, the feature
 maps each conv layer makes of one test image, and a gallery of test images with what the
 network calls them. Each is one heatmap of tiles with blank gaps (a mosaic), not a subplot per
 tile: a handful of traces whatever the number of filters, cheap to redraw live.
@@ -8,27 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .figure import Figure, trace
-from .style import DIVERGING, TEST, base_layout
+from ...charts.figure import Figure, trace
+from ...charts.mosaic import GAP, INK, mosaic
+from ...charts.style import DIVERGING, TEST, base_layout
 
-GAP = 1  # blank pixels between tiles
-INK = [[0.0, "#ffffff"], [1.0, "#1c262b"]]  # pixel value 0 -> white paper, the largest -> dark ink
 MAX_MAP_COLUMNS = 8  # feature maps per mosaic row: 16 channels make two rows, a mosaic about 2:1
 LABEL_MARGIN = 96  # px left of the feature maps for the layers' names
-
-
-def mosaic(tiles: np.ndarray, columns: int) -> np.ndarray:
-    """(N, h, w) tiles -> one (rows·(h+GAP)-GAP, columns·(w+GAP)-GAP) image, row by row, NaN
-    (drawn blank) in the gaps and after the last tile. Values are rounded to 3 decimals: a
-    colour cannot show more, and float32's digits made 28x28 mosaics twice the JSON."""
-    n, h, w = tiles.shape
-    columns = max(1, min(columns, n))
-    rows = -(-n // columns)
-    out = np.full((rows * (h + GAP) - GAP, columns * (w + GAP) - GAP), np.nan, dtype=np.float32)
-    for i, tile in enumerate(tiles):
-        r, c = divmod(i, columns)
-        out[r * (h + GAP):r * (h + GAP) + h, c * (w + GAP):c * (w + GAP) + w] = tile
-    return np.round(out, 3)
 
 
 def resize_nearest(maps: np.ndarray, size: int) -> np.ndarray:
