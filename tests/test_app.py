@@ -507,7 +507,7 @@ def test_a_cnn_preset_shows_its_shapes_and_trains_on_the_page(at):
     summary = next(c.value for c in at.caption if "image →" in c.value)
     assert summary.startswith("1×8×8 image → 8×8×8 → 8×4×4 → 16×4×4 → 16×2×2 → 64 → 32 → 10 outputs")
     assert "3,658" in summary  # the plan's count, which test_families checks against the built model
-    assert any(c.value == "→ 8×8×8 · conv 3×3, stride 1, padding 1" for c in at.caption)  # row 1
+    assert any(c.value == "→ 8×8×8 · conv 3×3, stride 1, pad 1" for c in at.caption)  # row 1
     assert any(c.value == "→ 32 · dense" for c in at.caption)  # row 5, after the flatten
     at.button(key="btn_train").click().run()
     assert run_until(at, lambda a: step_of(a) > 50)

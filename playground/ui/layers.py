@@ -101,14 +101,15 @@ def _row(layer_id: int, position: int, count: int, shape: tuple[int, ...] | None
 
 
 def _what(layer_id: int, kind: str) -> str:
-    """What a row with an activation is, which its first field does not say: ' · conv 3×3,
-    stride 1, padding 1' (settings otherwise hidden in the ⋮ menu) or ' · dense'."""
+    """What a row with an activation is, which its first field does not say: ' · dense', or
+    ' · conv 3×3, stride 1, pad 1' (settings otherwise only in the ⋮ menu; short enough for one
+    line in a projector's sidebar)."""
     if kind == "linear":
         return " · dense"
     if kind != "conv":
         return ""
     v = state.layer_values(layer_id)
-    return f" · conv {v['kernel']}×{v['kernel']}, stride {v['stride']}, padding {v['padding']}"
+    return f" · conv {v['kernel']}×{v['kernel']}, stride {v['stride']}, pad {v['padding']}"
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
