@@ -1,4 +1,4 @@
-"""python -m playground ...: the headless command line (see cli.py)."""
+"""python -m playground ...: the headless command line (see cli/)."""
 
 from .cli import main
 

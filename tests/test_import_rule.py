@@ -57,3 +57,15 @@ def test_the_pages_read_runs_through_snapshots_not_trainer_internals():
     internals = {"trainer", "trainers", "_job", "probe", "dense"}  # runner.trainer and what hangs off it
     offenders = {str(p.relative_to(PACKAGE)): sorted(attributes_read(p) & internals) for p in ui_files}
     assert {name: attrs for name, attrs in offenders.items() if attrs} == {}
+
+
+def test_the_cli_commands_share_common_and_never_import_each_other():
+    """cli/train.py and cli/lab.py each take what they share from cli/common.py: no import loop
+    between the commands (cli_lab.py once imported cli.py, which imported it)."""
+    def relative_imports(path: Path) -> set[str]:
+        return {node.module or "" for node in ast.walk(ast.parse(path.read_text()))
+                if isinstance(node, ast.ImportFrom) and node.level == 1}
+
+    commands = {name: relative_imports(PACKAGE / "cli" / f"{name}.py") for name in ("train", "lab", "common")}
+    assert "common" in commands["train"] and "common" in commands["lab"]
+    assert not commands["train"] & {"lab"} and not commands["lab"] & {"train"} and not commands["common"]

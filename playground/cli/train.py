@@ -1,17 +1,5 @@
-"""Headless runs: python -m playground {presets, spec, train, compare, paths}.
-
-    presets                                       list the named presets
-    spec  [--preset NAME | --spec FILE] [--set k=v ...]
-                                                  print the resolved spec as JSON
-    train (--preset NAME | --spec FILE) [--set k=v ...] [--epochs N] [--device D]
-          [--out DIR] [--quiet]                   train and write the run's files to DIR
-    compare, paths                                the optimizer lab (see cli_lab.py)
-
-Exit codes: 0 done (early stopping included), 2 invalid spec or arguments (the message
-names the field), 3 training diverged (the files recorded so far are still written),
-1 training failed with an unexpected error, 130 interrupted with Ctrl-C (files written
-in both cases too).
-"""
+"""The `presets`, `spec` and `train` commands: list the presets, print a resolved spec, and train
+one spec, writing its files (FILES) to the output folder."""
 
 from __future__ import annotations
 
@@ -20,48 +8,32 @@ import json
 import math
 import sys
 import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 import pandas as pd
 
-from . import cli_lab, untrusted
-from .params import SpecError
-from .presets import PRESETS, get_preset
-from .spec import Spec
+from ..presets import PRESETS
+from .common import (
+    EXIT_DIVERGED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    MAX_CLI_RECORDS,
+    add_spec_options,
+    output_dir,
+    resolve_spec,
+)
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-# The CLI keeps every record (the UI thins old ones to stay fast); past this many the
-# history thins as in the UI, to bound memory on very long runs.
-MAX_CLI_RECORDS = 100_000
-
+COMMANDS = ("presets", "spec", "train")
 FILES = ("spec.json", "metrics.csv", "layers.csv", "histograms.csv", "model.safetensors", "model.pt",
          "summary.json")
 
 
-# --------------------------------------------------------------------------- arguments
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m playground",
-        description="Neural-network playground, headless: list presets, resolve specs, train and save runs.",
-        epilog="Exit codes: 0 done, 1 failed, 2 invalid spec or arguments, 3 training diverged.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def add_commands(commands) -> None:
+    """presets, spec and train, on the CLI's subparsers."""
     commands.add_parser("presets", help="list the named presets", description="List the named presets.")
-
-    def add_spec_options(p: argparse.ArgumentParser, required: bool) -> None:
-        source = p.add_mutually_exclusive_group(required=required)
-        source.add_argument("--preset", metavar="NAME", help="start from a named preset (see `presets`)")
-        source.add_argument("--spec", metavar="FILE", help="start from a spec JSON file (as `spec` prints)")
-        p.add_argument("--set", dest="sets", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
-                       help="override a setting by its dotted key, e.g. train.optimizer.lr=0.1 "
-                            "(repeatable; `spec` shows every key)")
-
     spec = commands.add_parser("spec", help="print the resolved spec as JSON",
                                description="Print the full resolved spec as JSON (the default spec if no "
                                            "preset or file is given).")
@@ -76,73 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--device", metavar="D", help="shorthand for --set train.device=D (auto, cpu, cuda, mps)")
     train.add_argument("--out", metavar="DIR", help="output folder (default: runs/<name>-<timestamp>)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
-    cli_lab.add_commands(commands, add_spec_options)
-    return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)  # usage errors exit 2 here, as argparse does
-    try:
-        if args.command == "presets":
-            return cmd_presets()
-        if args.command == "spec":
-            return cmd_spec(args)
-        if args.command in cli_lab.COMMANDS:
-            return cli_lab.run(args)
-        return cmd_train(args)
-    except SpecError as e:
-        _print_errors(e)
-        return EXIT_INVALID
-
-
-def _print_errors(error: SpecError) -> None:
-    for field, message in error.errors:
-        print(f"error: {field}: {message}" if field else f"error: {message}", file=sys.stderr)
-
-
-# --------------------------------------------------------------------------- spec resolution
-
-def parse_sets(items: Sequence[str]) -> dict[str, str]:
-    """["a.b=1", "c.d=x=y"] -> {"a.b": "1", "c.d": "x=y"}; later settings win."""
-    pairs: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise SpecError(f"{item!r} is not KEY=VALUE; write e.g. --set train.optimizer.lr=0.1", "--set")
-        pairs[key.strip()] = value
-    return pairs
-
-
-def load_spec_file(path: str) -> Spec:
-    file = Path(path)
-    if not file.is_file():
-        raise SpecError(f"no such file {path!r}" if not file.exists() else f"{path!r} is not a file", "--spec")
-    if file.stat().st_size > untrusted.MAX_JSON_CHARS * 4:  # refused before it is read into memory
-        raise SpecError(f"{path!r} is {file.stat().st_size:,} bytes; a spec file is a few kB", "--spec")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(f"cannot read {path!r}: {e}", "--spec") from None
-    try:
-        return Spec.from_json(text)
-    except SpecError as e:  # name the file for whole-file problems (bad JSON, not an object)
-        raise SpecError([(f or f"--spec {path}", m) for f, m in e.errors]) from None
-
-
-def resolve_spec(args: argparse.Namespace) -> Spec:
-    """Preset or file (or the default spec), then --set overrides, then --epochs/--device."""
-    if args.preset is not None:
-        base = get_preset(args.preset)
-    elif args.spec is not None:
-        base = load_spec_file(args.spec)
-    else:
-        base = Spec()
-    pairs = parse_sets(args.sets)
-    if getattr(args, "epochs", None) is not None:
-        pairs["train.epochs"] = args.epochs
-    if getattr(args, "device", None) is not None:
-        pairs["train.device"] = args.device
-    return Spec.from_flat(pairs, base=base) if pairs else base
+def run(args: argparse.Namespace) -> int:
+    if args.command == "presets":
+        return cmd_presets()
+    if args.command == "spec":
+        return cmd_spec(args)
+    return cmd_train(args)
 
 
 # --------------------------------------------------------------------------- presets, spec
@@ -159,41 +72,16 @@ def cmd_spec(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --------------------------------------------------------------------------- train
-
-def _run_name(args: argparse.Namespace) -> str:
-    return args.preset if args.preset is not None else Path(args.spec).stem
-
-
-def _output_dir(args: argparse.Namespace) -> Path:
-    if args.out:
-        out = Path(args.out)
-    else:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        out = Path("runs") / f"{_run_name(args)}-{stamp}"
-        n = 1
-        while out.exists():  # two runs in the same second
-            n += 1
-            out = Path("runs") / f"{_run_name(args)}-{stamp}-{n}"
-    if out.exists() and not out.is_dir():
-        raise SpecError(f"{str(out)!r} exists and is not a folder", "--out")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise SpecError(f"cannot create {str(out)!r}: {e.strerror or e}", "--out") from None
-    return out
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     # Imported here: `presets` and `spec` need no data, model or training code.
-    from .trainer import Diverged, Trainer
+    from ..trainer import Diverged, Trainer
 
     spec = resolve_spec(args)
     started = time.perf_counter()
     # Files keep every record of the run (up to MAX_CLI_RECORDS) rather than thinning old ones.
     # SpecError here for data, loss/task, device and model-size problems.
     trainer = Trainer(spec, history_points=MAX_CLI_RECORDS)
-    out = _output_dir(args)
+    out = output_dir(args)
 
     progress = Progress(sys.stderr, enabled=not args.quiet)
     status, message, code = "done", "", EXIT_OK
@@ -299,8 +187,8 @@ def write_run(trainer, out: Path, status: str, message: str, train_seconds: floa
     import torch
     from safetensors.torch import save_file
 
-    from .families import data_inputs
-    from .snapshot import take_snapshot
+    from ..families import data_inputs
+    from ..snapshot import take_snapshot
 
     snap = take_snapshot(trainer, status, message)
     (out / "spec.json").write_text(trainer.spec.to_json() + "\n", encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The optimizer lab on the command line: `compare` and `paths` (cli.py dispatches here).
+"""The optimizer lab on the command line: `compare` and `paths`.
 
     compare (--preset NAME | --spec FILE) --optimizers sgd,adam,rmsprop [--set k=v ...]
             [--epochs N] [--device D] [--target-loss X] [--out DIR] [--quiet]
@@ -26,15 +26,24 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from .params import SpecError
+from ..params import SpecError
+from .common import (
+    EXIT_DIVERGED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    MAX_CLI_RECORDS,
+    add_spec_options,
+    output_dir,
+    resolve_spec,
+)
 
 COMMANDS = ("compare", "paths")
 COMPARE_FILES = ("spec.json", "metrics.csv", "results.csv")
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-def add_commands(commands, add_spec_options) -> None:
-    """Add the lab's subcommands to cli.py's subparsers (`add_spec_options` is cli's helper)."""
+def add_commands(commands) -> None:
+    """compare and paths, on the CLI's subparsers."""
     compare = commands.add_parser(
         "compare", help="race optimizers on one spec and write their curves and a results table",
         description="Train one spec with each optimizer from identical initial weights on identical "
@@ -75,8 +84,7 @@ def run(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- compare
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .cli import MAX_CLI_RECORDS, _output_dir, resolve_spec
-    from .race import Race, check_count, parse_contestants, results_table
+    from ..race import Race, check_count, parse_contestants, results_table
 
     spec = resolve_spec(args)
     contestants = parse_contestants(args.optimizers, field="--optimizers")
@@ -85,7 +93,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise SpecError(f"{args.target_loss} is not a finite number", "--target-loss")
     race = Race(spec, contestants, history_points=MAX_CLI_RECORDS)  # SpecError for data/model problems
     name = args.preset if args.preset is not None else Path(args.spec).stem
-    out = _output_dir(SimpleNamespace(out=args.out, preset=f"{name}-compare", spec=None))
+    out = output_dir(SimpleNamespace(out=args.out, preset=f"{name}-compare", spec=None))
 
     status, message, code = "done", "", EXIT_OK
     started = time.perf_counter()
@@ -120,7 +128,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def write_compare(snap, out: Path, target_loss: float | None = None) -> None:
     import pandas as pd
 
-    from .race import results_table
+    from ..race import results_table
 
     (out / "spec.json").write_text(snap.spec.to_json() + "\n", encoding="utf-8")
     frames = []
@@ -179,10 +187,9 @@ def parse_start(text: str | None):
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
-    from .cli import _output_dir
-    from .paths import MAX_STEPS, path_summary, run_paths
-    from .race import MAX_CONTESTANTS, parse_contestants
-    from .testfunctions import check_start, get_function
+    from ..paths import MAX_STEPS, path_summary, run_paths
+    from ..race import MAX_CONTESTANTS, parse_contestants
+    from ..testfunctions import check_start, get_function
 
     function = get_function(args.function, field="--function")
     contestants = parse_contestants(args.optimizers, field="--optimizers", defaults=function.defaults)
@@ -193,7 +200,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
         start = check_start(function, start, "--start")  # before any folder is made
     if not 1 <= args.steps <= MAX_STEPS:
         raise SpecError(f"{args.steps} is out of range; must be between 1 and {MAX_STEPS}", "--steps")
-    out = _output_dir(SimpleNamespace(out=args.out, preset=f"paths-{function.name}", spec=None))
+    out = output_dir(SimpleNamespace(out=args.out, preset=f"paths-{function.name}", spec=None))
     started = time.perf_counter()
     paths = run_paths(function, contestants, start=start, steps=args.steps)
     seconds = time.perf_counter() - started

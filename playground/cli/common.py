@@ -1,0 +1,106 @@
+"""What every command of `python -m playground` shares: exit codes, the spec options (--preset,
+--spec, --set) and how they resolve to a Spec, error printing and the output folder. The
+command modules (train.py, lab.py) import from here and never from each other."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import untrusted
+from ..params import SpecError
+from ..presets import get_preset
+from ..spec import Spec
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+# The CLI keeps every record (the UI thins old ones to stay fast); past this many the
+# history thins as in the UI, to bound memory on very long runs.
+MAX_CLI_RECORDS = 100_000
+
+
+def add_spec_options(p: argparse.ArgumentParser, required: bool) -> None:
+    source = p.add_mutually_exclusive_group(required=required)
+    source.add_argument("--preset", metavar="NAME", help="start from a named preset (see `presets`)")
+    source.add_argument("--spec", metavar="FILE", help="start from a spec JSON file (as `spec` prints)")
+    p.add_argument("--set", dest="sets", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
+                   help="override a setting by its dotted key, e.g. train.optimizer.lr=0.1 "
+                        "(repeatable; `spec` shows every key)")
+
+
+def print_errors(error: SpecError) -> None:
+    for field, message in error.errors:
+        print(f"error: {field}: {message}" if field else f"error: {message}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- spec resolution
+
+def parse_sets(items: Sequence[str]) -> dict[str, str]:
+    """["a.b=1", "c.d=x=y"] -> {"a.b": "1", "c.d": "x=y"}; later settings win."""
+    pairs: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SpecError(f"{item!r} is not KEY=VALUE; write e.g. --set train.optimizer.lr=0.1", "--set")
+        pairs[key.strip()] = value
+    return pairs
+
+
+def load_spec_file(path: str) -> Spec:
+    file = Path(path)
+    if not file.is_file():
+        raise SpecError(f"no such file {path!r}" if not file.exists() else f"{path!r} is not a file", "--spec")
+    if file.stat().st_size > untrusted.MAX_JSON_CHARS * 4:  # refused before it is read into memory
+        raise SpecError(f"{path!r} is {file.stat().st_size:,} bytes; a spec file is a few kB", "--spec")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecError(f"cannot read {path!r}: {e}", "--spec") from None
+    try:
+        return Spec.from_json(text)
+    except SpecError as e:  # name the file for whole-file problems (bad JSON, not an object)
+        raise SpecError([(f or f"--spec {path}", m) for f, m in e.errors]) from None
+
+
+def resolve_spec(args: argparse.Namespace) -> Spec:
+    """Preset or file (or the default spec), then --set overrides, then --epochs/--device."""
+    if args.preset is not None:
+        base = get_preset(args.preset)
+    elif args.spec is not None:
+        base = load_spec_file(args.spec)
+    else:
+        base = Spec()
+    pairs = parse_sets(args.sets)
+    if getattr(args, "epochs", None) is not None:
+        pairs["train.epochs"] = args.epochs
+    if getattr(args, "device", None) is not None:
+        pairs["train.device"] = args.device
+    return Spec.from_flat(pairs, base=base) if pairs else base
+
+
+# --------------------------------------------------------------------------- output
+
+def _run_name(args: argparse.Namespace) -> str:
+    return args.preset if args.preset is not None else Path(args.spec).stem
+
+
+def output_dir(args: argparse.Namespace) -> Path:
+    if args.out:
+        out = Path(args.out)
+    else:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out = Path("runs") / f"{_run_name(args)}-{stamp}"
+        n = 1
+        while out.exists():  # two runs in the same second
+            n += 1
+            out = Path("runs") / f"{_run_name(args)}-{stamp}-{n}"
+    if out.exists() and not out.is_dir():
+        raise SpecError(f"{str(out)!r} exists and is not a folder", "--out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SpecError(f"cannot create {str(out)!r}: {e.strerror or e}", "--out") from None
+    return out
