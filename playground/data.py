@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -265,11 +265,33 @@ def load_dataset(spec: Any, uploads: Mapping[str, bytes] | None = None, allow_pa
         key = name[len("upload:"):].strip()
         if not uploads or key not in uploads:
             raise SpecError(f"no uploaded file called {key!r}; upload it (again) in the data settings", NAME)
-        raw = _from_csv(uploads[key], spec.label_column, key)
+        raw = _with_image_shape(_from_csv(uploads[key], spec.label_column, key), spec.image_shape)
     else:
         path = _csv_path(name[len("csv:"):].strip(), allow_paths)
-        raw = _from_csv(path, spec.label_column, path.name)
+        raw = _with_image_shape(_from_csv(path, spec.label_column, path.name), spec.image_shape)
     return _assemble(name, raw, spec, np.random.default_rng(split_seed))
+
+
+MAX_IMAGE_SIDE = 64  # pixels a side of an image read from a CSV (the CSV limits bound it anyway)
+
+
+def _with_image_shape(raw: _Raw, text: str) -> _Raw:
+    """A CSV's rows as images of the shape `text` ("1x28x28", "3×8×8"; "" leaves them a table).
+    The pixels are the feature columns in order, row by row; their count must be C·H·W."""
+    if not text.strip():
+        return raw
+    field = "data.image_shape"
+    match = re.fullmatch(r"\s*(\d+)\s*[x×*]\s*(\d+)\s*[x×*]\s*(\d+)\s*", text)
+    if match is None:
+        raise SpecError(f"{excerpt(text)} is not channels x height x width; write e.g. 1x28x28", field)
+    c, h, w = (int(n) for n in match.groups())
+    if not (1 <= c <= 4 and 1 <= h <= MAX_IMAGE_SIDE and 1 <= w <= MAX_IMAGE_SIDE):
+        raise SpecError(f"{c}x{h}x{w} is out of range: 1 to 4 channels, 1 to {MAX_IMAGE_SIDE} pixels a side", field)
+    columns = raw.X.shape[1]
+    if c * h * w != columns:
+        raise SpecError(f"{c}x{h}x{w} is {c * h * w:,} pixels, but the file has {columns:,} feature columns "
+                        "(the label column not counted); give the shape of one row's pixels", field)
+    return replace(raw, geometry="table", image_shape=(c, h, w))
 
 
 def _generated(spec: Any, rng: np.random.Generator) -> _Raw:

@@ -124,6 +124,7 @@ class DataSpec(Section):
     classes: int = 3
     label_column: str = ""
     standardize: bool = True
+    image_shape: str = ""  # CSV only: "1x28x28" when each row is an image's pixels (empty: not images)
 
     FIELDS: ClassVar[tuple[Param, ...]] = (
         Param("name", str, "circle", "Which data set: a generator, a scikit-learn set, or csv:<file>."),
@@ -141,6 +142,9 @@ class DataSpec(Section):
               label="label column"),
         Param("standardize", bool, True, "Rescale each input feature to mean 0 and standard deviation 1 "
               "(statistics from the training split)."),
+        Param("image_shape", str, "", "CSV only: when each row is an image's pixels (row by row), its shape as "
+              "channels x height x width, e.g. 1x28x28; a convolutional network then sees images.",
+              label="image shape"),
     )
 
     @classmethod

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ from playground.data import DATASETS_DIR, dataset_catalog, load_dataset, validat
 from playground.generators import GENERATORS, SHAPE_NAMES, SHAPE_SIZE, generate
 from playground.imagefiles import IMAGE_FILES, load_image_file
 from playground.params import SpecError
-from playground.spec import DataSpec
+from playground.spec import DataSpec, Spec
 
 
 def data(**values) -> DataSpec:
@@ -133,3 +135,49 @@ def test_a_missing_image_file_is_a_clear_error(monkeypatch, tmp_path):
     assert "fashion" not in dataset_catalog()
     with pytest.raises(SpecError, match="fashion_mnist_2000.npz is missing"):
         validate_data_name("fashion")
+
+
+def _image_csv(tmp_path, rows: int = 60) -> Path:
+    """3x3 images of a bar, vertical (class v) or horizontal (class h), plus noise: 9 pixel columns."""
+    rng = np.random.default_rng(0)
+    lines = [",".join(f"p{i}" for i in range(9)) + ",label"]
+    for n in range(rows):
+        image = rng.normal(0, 0.1, (3, 3))
+        kind = "v" if n % 2 else "h"
+        if kind == "v":
+            image[:, 1] += 1
+        else:
+            image[1, :] += 1
+        lines.append(",".join(f"{v:.3f}" for v in image.ravel()) + f",{kind}")
+    path = tmp_path / "bars.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_csv_of_images_takes_its_shape_and_a_cnn_trains_on_it(tmp_path):
+    from playground.cli import main
+
+    path = _image_csv(tmp_path)
+    ds = load_dataset(Spec().with_overrides(**{"data.name": f"csv:{path}", "data.image_shape": "1x3x3"}).data)
+    assert ds.image_shape == (1, 3, 3) and ds.n_inputs == 9 and ds.class_names == ("h", "v")
+    plain = load_dataset(Spec().with_overrides(**{"data.name": f"csv:{path}"}).data)
+    assert plain.image_shape is None  # without the setting a CSV stays a table
+    out = tmp_path / "run"
+    code = main(["train", "--preset", "digits-cnn", "--set", f"data.name=csv:{path}", "--set",
+                 "data.image_shape=1×3×3", "--set", 'model.layers=[{"kind":"conv","channels":4,"kernel":2,'
+                 '"padding":0},{"kind":"linear","units":8}]', "--epochs", "2", "--out", str(out), "--quiet"])
+    assert code == 0 and json.loads((out / "summary.json").read_text())["input_shape"] == [1, 3, 3]
+
+
+@pytest.mark.parametrize("shape, says", [
+    ("1x3x4", "is 12 pixels, but the file has 9 feature columns"),
+    ("three by three", "is not channels x height x width"),
+    ("9x1x1x1", "is not channels x height x width"),
+    ("5x3x3", "out of range: 1 to 4 channels"),
+])
+def test_a_wrong_image_shape_names_the_field_and_what_is_wrong(tmp_path, shape, says):
+    spec = Spec().with_overrides(**{"data.name": f"csv:{_image_csv(tmp_path)}", "data.image_shape": shape})
+    with pytest.raises(SpecError) as refused:
+        load_dataset(spec.data)
+    field, message = refused.value.errors[0]
+    assert field == "data.image_shape" and says in message

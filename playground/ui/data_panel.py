@@ -119,6 +119,8 @@ def data_settings(choice: DataChoice, dataset: Dataset | None,
     if uploaded:
         param_widget(_FIELD["label_column"], state.data_key("label_column"), label="Label column",
                      placeholder="last column")
+        param_widget(_FIELD["image_shape"], state.data_key("image_shape"), label="Image shape",
+                     placeholder="not images (e.g. 1x28x28)")
     cols = st.columns(2)
     if info is not None and info.uses_n_samples:
         with cols[0]:
