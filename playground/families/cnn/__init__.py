@@ -35,8 +35,8 @@ def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:
     A layer that cannot act on its input is a problem naming it and the sizes, and is skipped."""
     if len(inputs) != 3:
         return Plan("cnn", inputs, outputs, (), (("model.family", "a convolutional network needs images; pick an "
-                                                  "image data set (Digits, Shapes or Fashion-MNIST) or a dense "
-                                                  "network"),))
+                                                  "image data set (Digits, Shapes or Fashion-MNIST), give a CSV "
+                                                  "of pixels its image shape, or choose a dense network"),))
     shape: tuple[int, ...] = inputs
     layers: list[LayerPlan] = []
     problems: list[Problem] = []
