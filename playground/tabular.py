@@ -22,7 +22,7 @@ from .params import SpecError
 
 MAX_CSV_BYTES = 20 * 1024 * 1024  # 20 MB
 MAX_CSV_ROWS = 50_000  # data rows, not counting the header
-MAX_CSV_COLUMNS = 200  # features + label
+MAX_CSV_COLUMNS = 1_025  # features + label: a 32x32 image's pixels and its label (data.image_shape)
 MAX_INT_CLASSES = 20  # a numeric label with at most this many distinct integers is a class id
 MAX_TEXT_CLASSES = 50  # a text label may have at most this many distinct values
 MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}  # cells read as "no value" (case-insensitive)
@@ -171,7 +171,7 @@ def parse_csv(data: bytes | str | Path, label_column: str = "", name: str = "upl
 
 def _check_header(header: list[str], name: str) -> None:
     if len(header) > MAX_CSV_COLUMNS:
-        raise SpecError(f"{name} has {len(header)} columns; at most {MAX_CSV_COLUMNS} are allowed", NAME)
+        raise SpecError(f"{name} has {len(header):,} columns; at most {MAX_CSV_COLUMNS:,} are allowed", NAME)
     if len(header) < 2:
         raise SpecError(f"{name} has {len(header)} column; it needs at least one feature column and a label "
                         "column, separated by commas", NAME)

@@ -306,7 +306,7 @@ CSV_ERRORS = [
     (b"a,a,label\n1,2,0\n3,4,1\n", "", "data.name", ["'a'", "twice"]),
     (b"label\n0\n1\n", "", "data.name", ["feature column"]),
     (b"a,,label\n1,2,0\n3,4,1\n", "", "data.name", ["no name"]),
-    (("x," * 200 + "y\n" + "1," * 200 + "0\n") .encode() * 1, "", "data.name", ["201 columns", "200"]),
+    (("x," * 1025 + "y\n" + "1," * 1025 + "0\n") .encode() * 1, "", "data.name", ["1,026 columns", "1,025"]),
     (b"a,label\n" + b"1,0\n2,1\n" * 25_001, "", "data.name", ["50,002 rows", "50,000"]),
     (BIG_BYTES, "", "data.name", ["MB", "20"]),
     (b"a,label\n" + b"".join(f"{i},c{i}\n".encode() for i in range(60)), "", "data.label_column",

@@ -181,3 +181,15 @@ def test_a_wrong_image_shape_names_the_field_and_what_is_wrong(tmp_path, shape, 
         load_dataset(spec.data)
     field, message = refused.value.errors[0]
     assert field == "data.image_shape" and says in message
+
+
+def test_a_csv_of_28x28_images_fits_the_column_limit(tmp_path):
+    """Fashion-MNIST-sized rows (784 pixels and a label) load as images: the CSV column limit
+    leaves room for a 32x32 image."""
+    rng = np.random.default_rng(1)
+    header = ",".join(f"p{i}" for i in range(784)) + ",label"
+    rows = [",".join(str(v) for v in rng.integers(0, 256, 784)) + f",{i % 2}" for i in range(20)]
+    path = tmp_path / "mnist_like.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    ds = load_dataset(Spec().with_overrides(**{"data.name": f"csv:{path}", "data.image_shape": "1x28x28"}).data)
+    assert ds.image_shape == (1, 28, 28) and ds.n_inputs == 784
