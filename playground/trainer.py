@@ -109,8 +109,9 @@ class Trainer:
         # Only dropout and batchnorm act differently in eval mode; switching modes walks every
         # module, which costs a record a third of its time on the tiny default network.
         self._mode_matters = any(c.name in ("dropout", "batchnorm") for c in spec.model.layers)
+        groups = self.network.parameter_groups()  # what telemetry measures: the layers that hold weights
         # L1/L2 on the measured layers' weights, not biases: the dense layers, and a CNN's filters.
-        self._penalized = [w for group in self.network.parameter_groups() for w in group.weights]
+        self._penalized = [w for group in groups for w in group.weights]
 
         to = dict(device=self.device)
         self.x_train = torch.as_tensor(ds.x_train, **to)  # (N, F)
@@ -149,7 +150,7 @@ class Trainer:
         self._position = 0
         self._weights_before: torch.Tensor | None = None  # (P_w,) flat copy from before a recorded step (probe)
 
-        self.probe = ParameterProbe(self.network.parameter_groups(), spec.telemetry.histogram_bins)
+        self.probe = ParameterProbe(groups, spec.telemetry.histogram_bins)
         self.history = BoundedHistory(history_points or spec.telemetry.history_points)
         self.lock = threading.Lock()  # guards history and visuals against a reading thread
         self.visuals: Visuals | None = None

@@ -26,7 +26,6 @@ from .common import (
     resolve_spec,
 )
 
-COMMANDS = ("presets", "spec", "train")
 FILES = ("spec.json", "metrics.csv", "layers.csv", "histograms.csv", "model.safetensors", "model.pt",
          "summary.json")
 
@@ -71,6 +70,8 @@ def cmd_spec(args: argparse.Namespace) -> int:
     print(resolve_spec(args).to_json())
     return EXIT_OK
 
+
+# --------------------------------------------------------------------------- train
 
 def cmd_train(args: argparse.Namespace) -> int:
     # Imported here: `presets` and `spec` need no data, model or training code.
