@@ -158,6 +158,12 @@ def test_on_a_projector_the_surface_is_big_and_the_top_row_one_line(browser, app
     try:
         assert not _sidebar(page)["collapsed"] and _sidebar(page)["width"] >= 240  # settings stay open
         assert _box(page, ".st-key-chart_surface")["width"] >= 300
+        # The square plot gets the column's width: its colour bar goes under it (beside it, the
+        # plot was ~170 px wide here).
+        plot = _box(page, ".st-key-chart_surface .nsewdrag")
+        colour_bar = _box(page, ".st-key-chart_surface .colorbar")
+        assert plot["width"] >= 220
+        assert colour_bar["y"] >= plot["y"] + plot["height"]
         boxes = {key: _box(page, f".st-key-{key}") for key in TOP_ROW}
         train = boxes["btn_train"]
         for key, box in boxes.items():  # every control's middle is level with Train's
@@ -167,5 +173,11 @@ def test_on_a_projector_the_surface_is_big_and_the_top_row_one_line(browser, app
         assert lefts == sorted(lefts)  # in order, left to right
         assert boxes["freeze"]["x"] + boxes["freeze"]["width"] <= PROJECTOR["viewport"]["width"]
         _shot(page, "layout-1024-open.png")
+        # A third of this column is too narrow for a chart: the Gradients tab's three go on two lines.
+        page.get_by_role("tab", name="Gradients").click()
+        norm = _box(page, ".st-key-chart_grad_norm .js-plotly-plot")
+        ratio = _box(page, ".st-key-chart_update_ratio .js-plotly-plot")
+        assert ratio["y"] >= norm["y"] + norm["height"] - 1
+        assert norm["width"] >= 260
     finally:
         context.close()

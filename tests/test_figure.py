@@ -123,3 +123,28 @@ def test_frames_travel_with_the_figure_and_a_go_figure_converts():
     assert "frames" not in Figure().to_dict()
     again = Figure.from_plotly(fig.to_plotly())
     assert again.frames[0]["name"] == "1" and again.data[0]["type"] == "scatter"
+
+
+def test_narrow_changes_travel_to_the_browser_and_plotly_draws_the_wide_figure():
+    fig = Figure(trace("heatmap", z=[[0, 1]], colorbar=dict(len=0.8)), dict(height=300, margin=dict(r=84)))
+    fig.when_narrow(400, layout=dict(margin_r=28), data=[dict(colorbar_orientation="h")])
+    sent = json.loads(fig.to_json())
+    assert sent["narrow"] == {"below": 400, "layout": {"margin": {"r": 28}},
+                              "data": [{"colorbar": {"orientation": "h"}}]}
+    drawn = plotly_json(fig)  # validated by plotly, which knows no "narrow"
+    assert "narrow" not in drawn and drawn["layout"]["margin"]["r"] == 84
+
+
+@pytest.mark.parametrize("entries", [1, 3, 7])
+def test_a_legend_under_the_plot_grows_the_figure_and_keeps_the_plot_area(entries):
+    from playground.charts.style import LEGEND_PER_ROW, LEGEND_ROW, base_layout, legend_under
+
+    fig = base_layout(Figure([trace("scatter", y=[1, 2], name=f"layer {i}") for i in range(entries)]), "t", 300)
+    before = fig.layout["height"] - fig.layout["margin"]["t"] - fig.layout["margin"]["b"]
+    legend_under(fig, entries)
+    layout = fig.layout
+    assert layout["height"] - layout["margin"]["t"] - layout["margin"]["b"] == before  # the plot area
+    rows = -(-entries // LEGEND_PER_ROW)
+    assert layout["height"] - 300 >= rows * LEGEND_ROW
+    assert layout["legend"]["y"] < 0 and layout["legend"]["yanchor"] == "top"  # under the plot
+    plotly_json(fig)  # a valid figure

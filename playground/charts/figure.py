@@ -81,6 +81,10 @@ class Figure:
         self.data: list[Props] = [data] if isinstance(data, dict) else list(data or [])
         self.layout: Props = merge({}, layout or {})
         self.frames: list[Props] = list(frames or [])  # animation frames: {name, data, traces}
+        # What changes where the chart is drawn narrower than narrow["below"] px (the page's width
+        # is known only in the browser): {"below": px, "layout": {...}, "data": [{...} per trace]},
+        # merged in by the live chart (ui/live_chart.py); other renderers draw the wide figure.
+        self.narrow: Props | None = None
 
     @classmethod
     def from_plotly(cls, fig: go.Figure) -> Figure:
@@ -140,10 +144,19 @@ class Figure:
         self.layout.setdefault("images", []).append(merge({}, **props))
         return self
 
+    def when_narrow(self, below: int, layout: Props | None = None, data: list[Props] | None = None) -> Figure:
+        """Changes to make where the chart is less than `below` px wide: `layout` merged into the
+        layout, data[i] into trace i (magic underscores as in update_layout)."""
+        self.narrow = {"below": int(below), "layout": merge({}, layout or {}),
+                       "data": [merge({}, t) for t in data or []]}
+        return self
+
     def to_dict(self) -> Props:
         out = {"data": self.data, "layout": self.layout}
         if self.frames:
             out["frames"] = self.frames
+        if self.narrow:
+            out["narrow"] = self.narrow
         return out
 
     def to_json(self) -> str:
@@ -153,7 +166,7 @@ class Figure:
 
     def to_plotly(self) -> go.Figure:
         """The validated plotly figure (slow: tests, static exports, fallbacks)."""
-        return go.Figure(orjson.loads(self.to_json()))
+        return go.Figure({k: v for k, v in orjson.loads(self.to_json()).items() if k != "narrow"})
 
 
 def subplot_grid(rows: int, cols: int, horizontal_spacing: float | None = None, vertical_spacing: float | None = None,

@@ -20,6 +20,7 @@ from .style import (
     base_layout,
     curve_style,
     layer_colors,
+    legend_under,
     log_axis,
     message_figure,
 )
@@ -115,14 +116,15 @@ def _layer_lines(snap, column: str, what: str, title: str, log_y: bool, height: 
             connectgaps=False, line=dict(color=color, width=2.5), marker=dict(color=color, size=6),
             hovertemplate=f"{label}<br>step %{{x}}<br>{what} %{{y:.3g}}<extra></extra>",
         ))
-    fig.update_xaxes(title_text="step", rangemode="tozero")
+    # At most 4 step labels: more are turned on their side in a narrow chart, into the legend's room.
+    fig.update_xaxes(title_text="step", rangemode="tozero", nticks=4)
     if log_y:
         shown = np.concatenate([values for _, _, values in series] + [np.asarray(also_show, dtype=float)])
         fig.update_yaxes(log_axis(shown))  # decades only: 2s and 5s between them crowd a small chart
     else:
         fig.update_yaxes(type="linear", exponentformat="none")
     fig.update_yaxes(title_text=what)
-    return base_layout(fig, title, height, uirevision=f"{column}-{log_y}")
+    return legend_under(base_layout(fig, title, height, uirevision=f"{column}-{log_y}"), len(series))
 
 
 def gradient_norm_figure(snap, log_y: bool = True, height: int = 300, max_points: int = MAX_POINTS) -> Figure:

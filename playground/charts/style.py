@@ -137,6 +137,32 @@ def base_layout(fig: Figure, title: str | None, height: int, uirevision: str | N
     return fig
 
 
+LEGEND_ROW = 19  # px per row of a legend under the plot (font 12)
+LEGEND_ENTRY = 56  # px for an entry's label ("hidden 10" at 12 px); plotly adds 40 for the line sample
+LEGEND_PER_ROW = 2  # entries a row where the chart is narrowest: ~300 px (ui/style.py wraps narrower columns)
+
+
+def legend_under(fig: Figure, entries: int) -> Figure:
+    """Move the legend under the x axis, in rows of LEGEND_ENTRY px as wide as the plot area, and
+    grow the figure by rows of LEGEND_PER_ROW entries so the plot area keeps its size. On top, a
+    legend of 3 or more layers wrapped beside the title and pushed the plot down by automargin
+    (plotly then draws the chart twice a redraw); here its room is reserved. A wider chart puts
+    more entries in a row and leaves part of that room empty."""
+    rows = -(-entries // LEGEND_PER_ROW)
+    layout = fig.layout
+    margin = layout.get("margin", {})
+    top, bottom = margin.get("t", 44), margin.get("b", MARGIN_BOTTOM)
+    extra = rows * LEGEND_ROW + 8
+    fig.update_layout(
+        height=layout["height"] + extra, margin=dict(b=bottom + extra),
+        # y in plot-area heights (paper): the legend's top just under the x axis title
+        legend=dict(orientation="h", x=0.0, xanchor="left", y=-(bottom - 4) / (layout["height"] - top - bottom),
+                    yanchor="top", entrywidth=LEGEND_ENTRY, entrywidthmode="pixels", itemwidth=30,
+                    font=dict(size=12)),
+    )
+    return fig
+
+
 @functools.cache
 def _plotly_template():
     """TEMPLATE as plotly's class, checked once: a go.Figure given the dict checks it every time (~0.5 s)."""

@@ -21,6 +21,7 @@ from .style import (
     COLORBAR_MARGIN,
     DIVERGING,
     GUIDE,
+    MARGIN_RIGHT,
     MODEL,
     NEUTRAL,
     SPLIT_COLORS,
@@ -224,7 +225,28 @@ def decision_surface_figure(snap, show_test: bool = False, show_train: bool = Tr
                      showgrid=False, zeroline=False)
     fig = base_layout(fig, "Model output", height, uirevision="surface")
     fig.update_layout(plot_bgcolor=NEUTRAL, margin=dict(r=COLORBAR_MARGIN))
-    return fig
+    return _colour_bar_under_when_narrow(fig)
+
+
+COLORBAR_UNDER = 42  # px under the x axis for a horizontal colour bar and its labels
+
+
+def _colour_bar_under_when_narrow(fig: Figure) -> Figure:
+    """The plot is square, so in a narrow column (a 1024 px projector with the sidebar open) the
+    colour bar's 84 px on the right left it ~170 px wide. Where a bar underneath gives the square
+    a longer side, the bar goes there: the plot is then ~230 px in the same column."""
+    layout = fig.layout
+    margin = layout["margin"]
+    plot_height = layout["height"] - margin["t"] - margin["b"]
+    # side with the bar right: min(W - l - COLORBAR_MARGIN, plot_height); under: min(W - l - MARGIN_RIGHT,
+    # plot_height - COLORBAR_UNDER). The second is longer while W - l - COLORBAR_MARGIN < plot_height - COLORBAR_UNDER.
+    below = margin["l"] + COLORBAR_MARGIN + plot_height - COLORBAR_UNDER
+    return fig.when_narrow(
+        below,
+        layout=dict(margin=dict(r=MARGIN_RIGHT, b=margin["b"] + COLORBAR_UNDER)),
+        data=[dict(colorbar=dict(orientation="h", x=0.5, xanchor="center", yref="container", y=0, yanchor="bottom",
+                                 ypad=4, len=1.0, lenmode="fraction", thickness=10, title=dict(side="left")))],
+    )
 
 
 def _hover_heatmap(vis, **props) -> Props:

@@ -6,7 +6,9 @@ headless Chromium (a screencast of the default run): the network diagram was bla
 the time, the decision surface 18%, the loss curve 13%. This component (Streamlit components
 v2, keyed, so its identity stays put) keeps one plotly.js graph per key and hands it each new
 figure with Plotly.react, which updates the drawing in place and keeps the user's zoom and
-hidden traces (layout.uirevision).
+hidden traces (layout.uirevision). A figure may carry `narrow` changes (charts/figure.py
+Figure.when_narrow): applied where the chart is narrower than they say, and again whenever its
+width crosses that line (a ResizeObserver), since only the browser knows the width.
 
 plotly.js is the copy that ships inside the plotly Python package (nothing is downloaded),
 served by Streamlit's static file serving: it is copied to static/ next to the app's main
@@ -46,6 +48,41 @@ function loadPlotly() {
   return window.__playgroundPlotly;
 }
 
+// Plain-object deep merge for a figure's `narrow` changes (ui: layout and trace props only).
+function merged(base, change) {
+  if (!change || typeof change !== "object" || Array.isArray(change)) return change === undefined ? base : change;
+  const out = Object.assign({}, base);
+  for (const [key, value] of Object.entries(change)) {
+    const old = out[key];
+    out[key] = old && typeof old === "object" && !Array.isArray(old) ? merged(old, value) : value;
+  }
+  return out;
+}
+
+// The figure as drawn at this width: a figure may carry `narrow` ({below, layout, data}), the
+// changes it wants in a container narrower than `below` px (the server cannot know the width).
+function shaped(figure, width) {
+  const narrow = figure.narrow;
+  if (!narrow || width >= narrow.below) return figure;
+  return {
+    data: figure.data.map((t, i) => merged(t, (narrow.data || [])[i])),
+    layout: merged(figure.layout, narrow.layout),
+  };
+}
+
+function isNarrow(graph, figure) {
+  return Boolean(figure.narrow) && graph.clientWidth < figure.narrow.below;
+}
+
+function draw(graph) {
+  const figure = graph.figure;
+  graph.drawnNarrow = isNarrow(graph, figure);
+  const { data, layout } = shaped(figure, graph.clientWidth);
+  return loadPlotly()
+    .then((Plotly) => Plotly.react(graph, data, layout, graph.config))
+    .catch((error) => { graph.textContent = String(error); });
+}
+
 export default function (component) {
   const { parentElement, data } = component;
   let graph = parentElement.querySelector("div.live-chart");
@@ -58,11 +95,16 @@ export default function (component) {
   // A redraw that brings the figure this graph already shows (a frozen view, a chart that did
   // not change) costs nothing: no parsing, no Plotly.react.
   if (graph.drawnFigure === data.figure) return;
-  graph.drawnFigure = data.figure;  // a property, not an attribute: kept out of the DOM
-  const figure = JSON.parse(data.figure);
-  loadPlotly()
-    .then((Plotly) => Plotly.react(graph, figure.data, figure.layout, data.config))
-    .catch((error) => { graph.textContent = String(error); });
+  graph.drawnFigure = data.figure;  // properties, not attributes: kept out of the DOM
+  graph.figure = JSON.parse(data.figure);
+  graph.config = data.config;
+  if (!graph.resizeWatch) {  // a figure with `narrow` is drawn again when the width crosses `below`
+    graph.resizeWatch = new ResizeObserver(() => {
+      if (graph.figure && graph.figure.narrow && isNarrow(graph, graph.figure) !== graph.drawnNarrow) draw(graph);
+    });
+    graph.resizeWatch.observe(graph);
+  }
+  draw(graph);
 }
 """ % STATIC_NAME  # noqa: UP031 - %s: the JavaScript's braces stay as they are
 

@@ -37,6 +37,12 @@ _CSS = """
 /* The progress bar jumps to each redraw's value: its 0.2 s slide made the compositor draw
    the whole page 60 times a second throughout a run (software-drawn where there is no GPU). */
 [data-testid="stProgressBarTrack"] * { transition: none !important; }
+/* A tab's charts side by side go onto two lines where each would be narrower than 260 px (a
+   1024 px projector with the sidebar open): a third of that column left plots ~140 px wide. */
+.st-key-live [data-testid="stTabs"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; }
+.st-key-live [data-testid="stTabs"] [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {
+  min-width: min(100%, 260px);
+}
 /* The top row: items centred on one line; when it must wrap, lines keep a small gap. */
 .st-key-top_row { row-gap: 0.5rem; }
 
