@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from .. import catalog
-from ..spec import TelemetrySpec, TrainSpec
+from ..core import catalog
+from ..core.spec import TelemetrySpec, TrainSpec
 from . import state
 from .widgets import KEEP, describe_option, options_help, param_widget, show_errors
 

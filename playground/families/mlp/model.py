@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from . import catalog
+from ...core import catalog
 
 # Torch's CPU generator is process-global; two sessions building models at once must not
 # interleave their draws, or the same seed would give different weights.
-from .rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # noqa: E402
-from .spec import ModelSpec
-from .telemetry import ParameterGroup, parameter_groups
+from ...core.rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # noqa: E402
+from ...core.spec import ModelSpec
+from ...train.telemetry import ParameterGroup, parameter_groups
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,7 @@ class DataSpec(Section):
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], path: str) -> DataSpec:
         """Section checks, plus: the data set's name must exist (reported as `<path>.name`)."""
-        from .data import validate_data_name  # lazy: data imports this module
+        from ..data.datasets import validate_data_name  # lazy: data imports this module
 
         errors: list[tuple[str, str]] = []
         spec = None

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import catalog
-from .data import Dataset, load_dataset
-from .families import build_model, data_inputs, family_of
+from ..core import catalog
+from ..core.rng import PrivateRandomState
+from ..core.spec import Choice, Spec
+from ..data.datasets import Dataset, load_dataset
+from ..families import build_model, data_inputs, family_of
 from .heads import make_head
-from .rng import PrivateRandomState
-from .spec import Choice, Spec
 from .telemetry import BoundedHistory, ParameterProbe, Record
 
 SMALL_MODEL = 200_000  # parameters; below this, CPU training uses one thread
@@ -142,7 +142,7 @@ class Trainer:
         self._build_optimizer(train.optimizer)
 
         # Batch order comes from its own generator (CPU), so it is the same on any device;
-        # dropout masks from a private copy of the global one (see rng.py).
+        # dropout masks from a private copy of the global one (see core/rng.py).
         self.generator = torch.Generator().manual_seed(train.seed)
         has_dropout = any(c.name == "dropout" and c["p"] > 0 for c in spec.model.layers)
         self._dropout_rng = PrivateRandomState(self.device, train.seed) if has_dropout else None
