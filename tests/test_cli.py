@@ -15,7 +15,7 @@ import torch
 from safetensors.torch import load_file
 
 from playground.cli import main
-from playground.core import catalog
+from playground.core.devices import available_devices
 from playground.core.presets import PRESETS, get_preset
 from playground.core.spec import Spec
 from playground.families import build_model
@@ -229,7 +229,7 @@ def test_divergence_exits_3_and_keeps_the_files(tmp_path):
 
 
 def _absent_device() -> str:
-    present = catalog.available_devices()
+    present = available_devices()
     absent = [d for d in ("cuda", "mps") if d not in present]
     if not absent:
         pytest.skip("every device is present here")

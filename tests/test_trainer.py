@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from playground.core import catalog
+from playground.core.devices import available_devices
 from playground.core.params import SpecError
 from playground.core.spec import MAX_PARAMETERS, Spec
 from playground.families import build_model, plan_model
@@ -439,7 +440,7 @@ def test_zero_init_is_all_zeros():
 
 
 def test_absent_device_is_a_clear_error():
-    missing = next((d for d in ("cuda", "mps") if d not in catalog.available_devices()), None)
+    missing = next((d for d in ("cuda", "mps") if d not in available_devices()), None)
     if missing is None:
         pytest.skip("every device is present here")
     with pytest.raises(SpecError) as caught:

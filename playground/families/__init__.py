@@ -6,6 +6,7 @@ and a built network; the trainer, the runner and the pages reach a family only t
 `family_of(spec)`, never by its name. `model.family` in the spec picks one ("mlp" unless
 given, so every older spec, preset and link means what it meant).
 
+network.py holds the Network every family builds; each family is a folder (mlp/, cnn/).
 Imports: core/, data/, and from train/ only plan.py and telemetry.py (cnn/charts.py also
 draws with charts/).
 """
@@ -23,7 +24,7 @@ from ..data.datasets import Dataset
 from ..train.plan import Plan
 from . import cnn, mlp
 from .cnn import views as cnn_views
-from .mlp.model import Network
+from .network import Network
 
 
 @dataclass(frozen=True)

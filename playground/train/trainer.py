@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ..core import catalog
+from ..core.devices import resolve_device
 from ..core.rng import PrivateRandomState
 from ..core.spec import Choice, Spec
 from ..data.datasets import Dataset, load_dataset
@@ -97,7 +98,7 @@ class Trainer:
         the CLI keeps every record of a run)."""
         self.spec = spec
         self.dataset = ds = dataset if dataset is not None else load_dataset(spec.data, uploads, allow_paths)
-        self.device = catalog.resolve_device(spec.train.device)
+        self.device = resolve_device(spec.train.device)
         self.head = make_head(spec.train.loss, ds.task, ds.n_classes, ds.y_train)
         self.network = build_model(spec.model, data_inputs(spec.model, ds), self.head.n_outputs, spec.train.seed)
         self.module = self.network.module.to(self.device)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from ..core import catalog
+from ..core.devices import resolve_device
 from ..core.params import SpecError
 from ..core.presets import PRESETS, get_preset
 from ..core.spec import DataSpec, ModelSpec, Spec
@@ -113,7 +114,7 @@ def _check(choice: DataChoice) -> _Checked:
             plan = plan_model(model, data_inputs(model, dataset), outputs)
             errors += plan.problems
     try:
-        catalog.resolve_device(raw["train"]["device"])
+        resolve_device(raw["train"]["device"])
     except SpecError as e:
         errors += e.errors
     unique = list(dict.fromkeys(errors))

@@ -15,7 +15,7 @@ from ...core.rng import GLOBAL_RNG_LOCK
 from ...core.spec import Choice, ModelSpec
 from ...data.datasets import Dataset
 from ...train.plan import LayerPlan, Plan, Problem, size_problems
-from ..mlp.model import Network, NonDenseLayer
+from ..network import Network, NonDenseLayer
 
 IMAGE_KINDS = ("conv", "maxpool", "avgpool")  # the layers that need an image (C, H, W)
 _CONV = {"kind": "conv", "kernel": 3, "padding": 1, "activation": "relu"}

@@ -6,7 +6,8 @@ from __future__ import annotations
 from ...core.spec import ModelSpec
 from ...data.datasets import Dataset
 from ...train.plan import LayerPlan, Plan, size_problems
-from .model import Network, build_network
+from ..network import Network
+from .model import build_network
 
 DEFAULT_LAYERS = ModelSpec.layers  # two tanh layers of 4 and 2 units: the TensorFlow playground's
 

@@ -1,12 +1,8 @@
-"""Spec -> torch.nn.Module: hidden layers from the spec, an output layer from the task.
-
-The model is a plain nn.Sequential so that anything (the runner, the CLI, a notebook)
-can use it. `Network` keeps the names of the dense layers, which telemetry reports on.
+"""The MLP family's builder: ModelSpec -> Network, hidden layers from the spec and an output
+layer from the task, as an nn.Sequential (the Network, shared by every family: ../network.py).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -17,58 +13,7 @@ from ...core import catalog
 # interleave their draws, or the same seed would give different weights.
 from ...core.rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # noqa: E402
 from ...core.spec import ModelSpec
-from ...train.telemetry import ParameterGroup, parameter_groups
-
-
-@dataclass(frozen=True)
-class NonDenseLayer:
-    """A layer that keeps the width (dropout, batchnorm, layernorm), for the diagram: it acts on
-    the output of dense layer number `after` (0: on the inputs), so it sits between diagram
-    columns `after` and `after + 1`. `settings` are its spec params as pairs, e.g. (("p", 0.2),)."""
-
-    kind: str
-    after: int
-    settings: tuple[tuple[str, object], ...] = ()
-
-
-@dataclass
-class Network:
-    """The built model plus facts about it.
-
-    module:        nn.Sequential mapping (B, n_inputs) -> (B, n_outputs)
-    dense_names:   names of the nn.Linear submodules, input side first ("0", "2", ...)
-    dense_labels:  what to call them in charts ("hidden 1", ..., "output")
-    activations:   the activation name following each dense layer ("identity" for output)
-    non_dense:     the other layers, input side first, with where they sit between dense layers
-    measured:      submodule name -> label of the layers telemetry reports on, input side first
-                   (None: the dense layers under dense_labels; a CNN adds its conv layers)
-    """
-
-    module: nn.Sequential
-    dense_names: list[str]
-    dense_labels: list[str]
-    activations: list[str]
-    non_dense: list[NonDenseLayer] = field(default_factory=list)
-    measured: dict[str, str] | None = None
-
-    @property
-    def dense_layers(self) -> list[nn.Linear]:
-        modules = dict(self.module.named_children())
-        return [modules[n] for n in self.dense_names]
-
-    def parameter_groups(self) -> list[ParameterGroup]:
-        """What telemetry reports on: `measured`, else the dense layers under dense_labels. Norm
-        layers are left out, so the layer charts and files show the layers that hold weights."""
-        return parameter_groups(self.module, self.measured or dict(zip(self.dense_names, self.dense_labels)))
-
-    def parameter_count(self) -> int:
-        return sum(p.numel() for p in self.module.parameters())
-
-    @property
-    def widths(self) -> list[int]:
-        """Node counts per column of the network diagram: inputs, each dense layer."""
-        layers = self.dense_layers
-        return [layers[0].in_features] + [layer.out_features for layer in layers]
+from ..network import Network, NonDenseLayer
 
 
 def build_network(spec: ModelSpec, n_inputs: int, n_outputs: int, seed: int) -> Network:
