@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from playground.presets import PRESETS
-from playground.spec import Spec
+from playground.core.presets import PRESETS
+from playground.core.spec import Spec
 from playground.ui import controls, gc_tuning, panels, share, sidebar, state, style, widgets
 from playground.ui.data_panel import upload_digest
 from playground.ui.lab import lab_page

@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_support import CHROMIUM, CHROMIUM_ARGS, choose, serve_app  # noqa: E402
-from playground.runner import Runner  # noqa: E402
-from playground.spec import Spec  # noqa: E402
+from playground.core.spec import Spec  # noqa: E402
+from playground.train.runner import Runner  # noqa: E402
 
 EPOCHS = 1000
 SPEC = Spec().with_overrides(**{"train.epochs": EPOCHS})

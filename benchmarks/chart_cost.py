@@ -22,12 +22,12 @@ import plotly.io as pio
 
 from playground import charts
 from playground.charts.figure import Figure
+from playground.core.presets import get_preset
+from playground.core.spec import Spec
 from playground.families.cnn import charts as cnn_charts
 from playground.families.cnn.views import TRACED, image_views
-from playground.presets import get_preset
-from playground.snapshot import take_snapshot
-from playground.spec import Spec
-from playground.trainer import Trainer
+from playground.train.snapshot import take_snapshot
+from playground.train.trainer import Trainer
 
 TOP_HEIGHT = 390  # ui/panels.py: the network and the surface
 

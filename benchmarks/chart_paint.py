@@ -28,9 +28,9 @@ from importlib import resources  # noqa: E402
 from browser_speed import chromium_pids, cpu_seconds  # noqa: E402
 from browser_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from playground import charts  # noqa: E402
-from playground.snapshot import take_snapshot  # noqa: E402
-from playground.spec import Spec  # noqa: E402
-from playground.trainer import Trainer  # noqa: E402
+from playground.core.spec import Spec  # noqa: E402
+from playground.train.snapshot import take_snapshot  # noqa: E402
+from playground.train.trainer import Trainer  # noqa: E402
 
 TOP_HEIGHT = 390  # ui/panels.py
 EMPTY = type("Empty", (), {"to_json": lambda self: '{"data": [], "layout": {"height": 300}}'})()

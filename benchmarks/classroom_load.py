@@ -69,8 +69,8 @@ def status_text(page) -> str:
 
 def runner_steps_per_second(seconds: float) -> float:
     """The same run with no page: one Runner in this process at the default speed."""
-    from playground.runner import Runner
-    from playground.spec import Spec
+    from playground.core.spec import Spec
+    from playground.train.runner import Runner
     from playground.ui.widgets import DEFAULT_SPEED, SPEEDS
 
     runner = Runner(Spec().with_overrides(**{"train.epochs": EPOCHS}))

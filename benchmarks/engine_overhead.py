@@ -20,12 +20,12 @@ import time
 
 import torch
 
-from playground import catalog
+from playground.core import catalog
+from playground.core.presets import get_preset
+from playground.core.spec import Spec
 from playground.families import build_model, data_inputs
-from playground.presets import get_preset
-from playground.runner import Runner
-from playground.spec import Spec
-from playground.trainer import Trainer
+from playground.train.runner import Runner
+from playground.train.trainer import Trainer
 
 SPECS = {
     # The TensorFlow playground's default: circle, 2 inputs, hidden 4 and 2, tanh, batch 10,

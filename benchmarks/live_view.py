@@ -18,8 +18,8 @@ import threading
 import time
 
 from playground import charts
-from playground.runner import Runner
-from playground.spec import Spec
+from playground.core.spec import Spec
+from playground.train.runner import Runner
 
 SPEC = Spec().with_overrides(**{"train.epochs": 10_000})
 

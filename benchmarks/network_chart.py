@@ -15,10 +15,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from playground import charts
-from playground.presets import get_preset
-from playground.snapshot import take_snapshot
-from playground.spec import Spec
-from playground.trainer import Trainer
+from playground.core.presets import get_preset
+from playground.core.spec import Spec
+from playground.train.snapshot import take_snapshot
+from playground.train.trainer import Trainer
 
 HEIGHT = 390  # the page's
 

@@ -25,11 +25,11 @@ import time
 
 import torch
 
-from playground.paths import run_paths
-from playground.presets import get_preset
-from playground.race import Contestant, Race, parse_contestants
-from playground.spec import Choice, Spec
-from playground.trainer import Trainer
+from playground.core.presets import get_preset
+from playground.core.spec import Choice, Spec
+from playground.lab.paths import run_paths
+from playground.lab.race import Contestant, Race, parse_contestants
+from playground.train.trainer import Trainer
 
 MIXED = "sgd,momentum,adam,rmsprop"
 PATH_OPTIMIZERS = "sgd,momentum,nesterov,adam,rmsprop,adagrad"

@@ -17,9 +17,9 @@ import streamlit as st
 from apptest_support import charts, errors, open_page, pause_holds_and_reset_clears, run_until, started, status, step_of
 from streamlit.testing.v1 import AppTest
 
-from playground.presets import get_preset
-from playground.server_share import SHARE
-from playground.spec import Spec
+from playground.core.presets import get_preset
+from playground.core.server_share import SHARE
+from playground.core.spec import Spec
 from playground.ui import live_chart
 from playground.ui.controls import REFRESH_SECONDS
 
@@ -340,7 +340,7 @@ def test_new_data_draws_a_new_seed(at):
 
 @pytest.mark.parametrize("name", ["circle", "spiral", "digits-mlp", "overfit", "vanishing-sigmoid"])
 def test_share_link_rebuilds_the_same_spec(name):
-    from playground.presets import PRESETS
+    from playground.core.presets import PRESETS
     from playground.ui.share import link_params
 
     if name not in PRESETS:
@@ -464,7 +464,7 @@ def test_greek_labels_stay_greek(at):
 def test_upload_limit_matches_the_engine_and_no_file_is_one_message(at):
     import tomllib
 
-    from playground.tabular import MAX_CSV_BYTES
+    from playground.data.tabular import MAX_CSV_BYTES
 
     config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 2**20 == MAX_CSV_BYTES  # the server refuses bigger files

@@ -13,9 +13,9 @@ import pytest
 
 from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_browser
 from playground import charts
-from playground.snapshot import take_snapshot
-from playground.spec import Spec
-from playground.trainer import Trainer
+from playground.core.spec import Spec
+from playground.train.snapshot import take_snapshot
+from playground.train.trainer import Trainer
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ import warnings
 import pytest
 
 from browser_support import choose, step_shown, visible, wait_until
-from playground.presets import PRESETS
+from playground.core.presets import PRESETS
 
 pytestmark = pytest.mark.browser
 

@@ -30,9 +30,9 @@ from playground.charts.style import (
     tint,
 )
 from playground.charts.surface import PALE
-from playground.snapshot import take_snapshot
-from playground.spec import Spec
-from playground.trainer import Diverged, Trainer
+from playground.core.spec import Spec
+from playground.train.snapshot import take_snapshot
+from playground.train.trainer import Diverged, Trainer
 
 FAST = {"data.n_samples": 200, "train.epochs": 20, "telemetry.surface_resolution": 24}
 
@@ -585,7 +585,7 @@ def test_plane_axes_carry_the_data_own_coordinate_names():
 
 
 def test_an_image_data_sets_preview_shows_its_images_class_by_class():
-    from playground.data import load_dataset
+    from playground.data.datasets import load_dataset
 
     ds = load_dataset(Spec().with_overrides(**{"data.name": "digits"}).data)
     fig = charts.data_preview_figure(ds, height=200)

@@ -14,11 +14,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from playground import catalog
 from playground.cli import main
+from playground.core.devices import available_devices
+from playground.core.presets import PRESETS, get_preset
+from playground.core.spec import Spec
 from playground.families import build_model
-from playground.presets import PRESETS, get_preset
-from playground.spec import Spec
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ("spec.json", "metrics.csv", "layers.csv", "histograms.csv", "model.safetensors", "model.pt",
@@ -146,7 +146,7 @@ def test_model_files_load_and_agree(xor_run):
     with torch.no_grad():
         assert torch.equal(from_pt(x), from_st(x))
     # The saved weights are the trained ones: they reproduce the recorded test accuracy.
-    from playground.data import load_dataset
+    from playground.data.datasets import load_dataset
     data = load_dataset(spec.data)
     with torch.no_grad():
         predicted = (from_pt(torch.as_tensor(data.x_test))[:, 0] > 0).long().numpy()
@@ -229,7 +229,7 @@ def test_divergence_exits_3_and_keeps_the_files(tmp_path):
 
 
 def _absent_device() -> str:
-    present = catalog.available_devices()
+    present = available_devices()
     absent = [d for d in ("cuda", "mps") if d not in present]
     if not absent:
         pytest.skip("every device is present here")
@@ -312,7 +312,7 @@ def test_usage_errors_exit_2(capsys, args):
 @pytest.mark.parametrize("error, code, status", [(RuntimeError("boom"), 1, "failed"),
                                                  (KeyboardInterrupt(), 130, "interrupted")])
 def test_failure_or_interrupt_keeps_the_files(tmp_path, monkeypatch, error, code, status):
-    from playground.trainer import Trainer
+    from playground.train.trainer import Trainer
 
     original = Trainer.train_step
 

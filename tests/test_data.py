@@ -11,11 +11,18 @@ import numpy as np
 import pytest
 import torch
 
-from playground import tabular
-from playground.data import DATASETS_DIR, Dataset, dataset_catalog, load_dataset, split_indices, validate_data_name
-from playground.generators import GENERATORS, generate
-from playground.params import SpecError
-from playground.spec import FEATURES, DataSpec, Spec
+from playground.core.params import SpecError
+from playground.core.spec import FEATURES, DataSpec, Spec
+from playground.data import tabular
+from playground.data.datasets import (
+    DATASETS_DIR,
+    Dataset,
+    dataset_catalog,
+    load_dataset,
+    split_indices,
+    validate_data_name,
+)
+from playground.data.generators import GENERATORS, generate
 
 
 def data(**values) -> DataSpec:
@@ -184,7 +191,7 @@ def test_standardised_training_inputs_have_mean_0_std_1(name):
 
 
 def test_regression_targets_stay_in_their_units_and_the_head_standardises_them():
-    from playground.heads import make_head
+    from playground.train.heads import make_head
 
     ds = load_dataset(data(name="diabetes"))
     assert 100 < ds.y_train.mean() < 200  # disease progression is 25..346
@@ -328,7 +335,7 @@ def test_numbers_up_to_the_bound_load_and_their_float32_statistics_stay_finite()
     """The bound is what float32 training can square and sum: a regression target of ±1e16 in
     a file of the most rows allowed keeps its std and R² finite (targets of 1e18 made them nan
     with 200 rows); anything larger is refused at load, naming the column."""
-    from playground.heads import make_head
+    from playground.train.heads import make_head
 
     bound, rows = tabular.MAX_ABS_VALUE, tabular.MAX_CSV_ROWS
     text = "a,b,y\n" + "".join(f"{(-1) ** i * bound:.17g},{i % 7},{(-1) ** (i // 2) * bound:.17g}\n"
@@ -378,6 +385,6 @@ def test_known_names_pass_validation():
 
 
 def test_importing_spec_and_data_does_not_import_sklearn():
-    code = "import sys, playground.spec, playground.data; print('sklearn' in sys.modules)"
+    code = "import sys, playground.core.spec, playground.data.datasets; print('sklearn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from playground import catalog, charts
-from playground.data import load_dataset
+from playground import charts
+from playground.core import catalog
+from playground.core.params import SpecError
+from playground.core.presets import PRESETS, get_preset
+from playground.core.spec import Spec
+from playground.data.datasets import load_dataset
 from playground.families import FAMILIES, build_model, data_inputs, plan_model
-from playground.heads import make_head
-from playground.params import SpecError
-from playground.presets import PRESETS, get_preset
-from playground.spec import Spec
+from playground.train.heads import make_head
 from playground.ui.share import link_params
 
 MLP_PRESETS = [name for name, preset in PRESETS.items() if preset.spec.model.family == "mlp"]
@@ -67,8 +68,8 @@ def test_the_catalog_and_the_builders_name_the_same_families():
 
 
 def test_a_cnns_telemetry_covers_its_conv_layers_too():
-    from playground.snapshot import take_snapshot
-    from playground.trainer import Trainer
+    from playground.train.snapshot import take_snapshot
+    from playground.train.trainer import Trainer
 
     trainer = Trainer(get_preset("digits-cnn"))
     trainer.run(trainer.record_every)
@@ -152,7 +153,7 @@ def test_a_cnns_views_are_its_real_filters_and_intermediate_outputs():
     """Filters are the first conv layer's weights; each feature map is what a forward hook on the
     same model sees after that conv layer's activation; the gallery's pixels are the data's own."""
     from playground.families.cnn.views import GALLERY, TRACED
-    from playground.trainer import Trainer
+    from playground.train.trainer import Trainer
 
     trainer = Trainer(get_preset("digits-cnn"))
     trainer.run(100)
@@ -181,7 +182,7 @@ def test_a_cnns_views_are_its_real_filters_and_intermediate_outputs():
 def test_l2_reaches_a_cnns_filters_too():
     """The penalties act on every measured layer's weights, a CNN's conv filters as well as its
     dense layers: one SGD step with L2 moves a filter by an extra -lr·2·l2·w."""
-    from playground.trainer import Trainer
+    from playground.train.trainer import Trainer
 
     base = get_preset("digits-cnn").with_overrides(**{"train.optimizer.name": "sgd", "train.optimizer.lr": 0.1})
     plain, penalised = Trainer(base), Trainer(base.with_overrides(**{"train.l2": 0.01}))

@@ -24,8 +24,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from playground.presets import PRESETS, get_preset  # noqa: E402
-from playground.trainer import Trainer  # noqa: E402
+from playground.core.presets import PRESETS, get_preset  # noqa: E402
+from playground.train.trainer import Trainer  # noqa: E402
 
 GOLDEN = Path(__file__).with_name("golden") / "presets.json"
 STEPS = 40  # updates per preset: enough for records, schedules and histograms to move

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from playground.data import DATASETS_DIR, dataset_catalog, load_dataset, validate_data_name
-from playground.generators import GENERATORS, SHAPE_NAMES, SHAPE_SIZE, generate
-from playground.imagefiles import IMAGE_FILES, load_image_file
-from playground.params import SpecError
-from playground.spec import DataSpec, Spec
+from playground.core.params import SpecError
+from playground.core.spec import DataSpec, Spec
+from playground.data.datasets import DATASETS_DIR, dataset_catalog, load_dataset, validate_data_name
+from playground.data.generators import GENERATORS, SHAPE_NAMES, SHAPE_SIZE, generate
+from playground.data.imagefiles import IMAGE_FILES, load_image_file
 
 
 def data(**values) -> DataSpec:
@@ -131,7 +131,7 @@ def test_non_csv_files_in_datasets_are_not_offered_as_csv():
 
 
 def test_a_missing_image_file_is_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setattr("playground.data.DATASETS_DIR", tmp_path)
+    monkeypatch.setattr("playground.data.datasets.DATASETS_DIR", tmp_path)
     assert "fashion" not in dataset_catalog()
     with pytest.raises(SpecError, match="fashion_mnist_2000.npz is missing"):
         validate_data_name("fashion")

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from playground import charts
-from playground.landscape import (
+from playground.core.spec import Spec
+from playground.lab.landscape import (
     LINE_ALPHAS,
     filter_normalized_direction,
     flat_parameters,
@@ -17,8 +18,7 @@ from playground.landscape import (
     project,
     random_directions,
 )
-from playground.race import Race, parse_contestants
-from playground.spec import Spec
+from playground.lab.race import Race, parse_contestants
 
 SPEC = {"data.n_samples": 200, "train.epochs": 6}
 

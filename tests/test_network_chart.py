@@ -16,10 +16,10 @@ from playground import charts
 from playground.charts import network as net
 from playground.charts.figure import Figure, merge
 from playground.charts.style import NEGATIVE, POSITIVE
-from playground.presets import get_preset
-from playground.snapshot import take_snapshot
-from playground.spec import Spec
-from playground.trainer import Trainer
+from playground.core.presets import get_preset
+from playground.core.spec import Spec
+from playground.train.snapshot import take_snapshot
+from playground.train.trainer import Trainer
 
 FAST = {"data.n_samples": 200, "train.epochs": 20, "telemetry.surface_resolution": 24}
 HEIGHT = 390  # the page's TOP_HEIGHT

@@ -12,14 +12,15 @@ import pandas as pd
 import pytest
 import torch
 
-from playground import catalog, charts
+from playground import charts
 from playground.charts.paths import ANIMATION_CONTROLS
 from playground.charts.style import OPTIMIZER_COLORS
 from playground.cli import main
-from playground.params import SpecError
-from playground.paths import path_summary, run_paths
-from playground.race import parse_contestants
-from playground.testfunctions import FUNCTIONS, get_function, quadratic
+from playground.core import catalog
+from playground.core.params import SpecError
+from playground.lab.paths import path_summary, run_paths
+from playground.lab.race import parse_contestants
+from playground.lab.testfunctions import FUNCTIONS, get_function, quadratic
 
 
 def grad_at(function, x: float, y: float) -> np.ndarray:

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from playground.params import SpecError
-from playground.presets import PRESETS, VIEW_OPTIONS, Preset, _preset, get_preset
-from playground.spec import Spec
-from playground.trainer import Trainer
+from playground.core.params import SpecError
+from playground.core.presets import PRESETS, VIEW_OPTIONS, Preset, _preset, get_preset
+from playground.core.spec import Spec
+from playground.train.trainer import Trainer
 
 TF_LIKE = ("circle", "xor", "gauss", "spiral")
 REQUIRED = (*TF_LIKE, "moons", "digits-mlp", "sine-regression", "vanishing-sigmoid", "overfit")

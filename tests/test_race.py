@@ -16,11 +16,11 @@ import torch
 from playground import charts
 from playground.charts.style import OPTIMIZER_COLORS
 from playground.cli import main
-from playground.params import SpecError
-from playground.presets import get_preset
-from playground.race import Contestant, Race, RaceRunner, contestant, parse_contestants, results_table
-from playground.spec import Spec, optimizer
-from playground.trainer import Trainer
+from playground.core.params import SpecError
+from playground.core.presets import get_preset
+from playground.core.spec import Spec, optimizer
+from playground.lab.race import Contestant, Race, RaceRunner, contestant, parse_contestants, results_table
+from playground.train.trainer import Trainer
 from thread_support import check_interrupted_run, raising_once, thread_ends_when_dropped
 
 SMALL = {"data.n_samples": 200, "train.epochs": 4}  # 100 training points, 10 steps an epoch

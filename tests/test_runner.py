@@ -7,11 +7,11 @@ import time
 import pytest
 import torch
 
-from playground import background
-from playground.params import SpecError
-from playground.runner import Runner
-from playground.server_share import ServerShare
-from playground.spec import Spec
+from playground.core import jobs
+from playground.core.params import SpecError
+from playground.core.server_share import ServerShare
+from playground.core.spec import Spec
+from playground.train.runner import Runner
 from thread_support import check_interrupted_run, promptly, raising_once, thread_ends_when_dropped
 
 DIVERGING = Spec().with_overrides(**{"data.name": "plane", "train.loss": "mse", "train.optimizer.lr": 10.0,
@@ -224,7 +224,7 @@ def test_a_paced_run_takes_its_steps_in_chunks_not_one_by_one(runner):
     elapsed = time.perf_counter() - started
     taken = r.trainer.step
     records = len(r.snapshot().history) - 1  # the one at step 0 came before the run
-    ticks = elapsed / background.PACE_TICK_SECONDS
+    ticks = elapsed / jobs.PACE_TICK_SECONDS
     assert taken > 0 and records >= 1
     assert records <= ticks + taken / 100 + 2  # one a chunk, plus the every-100-updates ones
 
@@ -301,7 +301,7 @@ def test_runner_refuses_server_side_paths(runner, tmp_path):
 
 
 def test_runner_trains_the_same_numbers_as_the_trainer(runner):
-    from playground.trainer import Trainer
+    from playground.train.trainer import Trainer
 
     spec = Spec().with_overrides(**{"train.epochs": 4})
     r = runner(spec)

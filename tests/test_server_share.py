@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from playground.server_share import Admission, FairSlots, ServerShare
+from playground.core.server_share import Admission, FairSlots, ServerShare
 
 
 def test_admission_queues_runs_beyond_the_limit_first_come_first_served():

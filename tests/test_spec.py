@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from playground import catalog
-from playground.params import SpecError
-from playground.spec import MAX_LAYERS, Spec, layer
+from playground.core import catalog
+from playground.core.params import SpecError
+from playground.core.spec import MAX_LAYERS, Spec, layer
 
 VARIED = [
     Spec(),

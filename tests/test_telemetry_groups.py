@@ -8,10 +8,10 @@ from torch import nn
 
 from playground import charts
 from playground.cli import histogram_frame
-from playground.snapshot import take_snapshot
-from playground.spec import Spec
-from playground.telemetry import LAYER_STAT_NAMES, ParameterGroup, ParameterProbe, flat_copy, parameter_groups
-from playground.trainer import Trainer
+from playground.core.spec import Spec
+from playground.train.snapshot import take_snapshot
+from playground.train.telemetry import LAYER_STAT_NAMES, ParameterGroup, ParameterProbe, flat_copy, parameter_groups
+from playground.train.trainer import Trainer
 
 BINS = 8
 

@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from playground import catalog
+from playground.core import catalog
+from playground.core.devices import available_devices
+from playground.core.params import SpecError
+from playground.core.spec import MAX_PARAMETERS, Spec
 from playground.families import build_model, plan_model
-from playground.heads import make_head
-from playground.params import SpecError
-from playground.snapshot import take_snapshot
-from playground.spec import MAX_PARAMETERS, Spec
-from playground.telemetry import (
+from playground.train.heads import make_head
+from playground.train.snapshot import take_snapshot
+from playground.train.telemetry import (
     BoundedHistory,
     GrowingHistogram,
     ParameterProbe,
@@ -22,7 +23,7 @@ from playground.telemetry import (
     flat_copy,
     parameter_groups,
 )
-from playground.trainer import Diverged, Trainer, auto_record_every
+from playground.train.trainer import Diverged, Trainer, auto_record_every
 
 
 def spec_with(**overrides) -> Spec:
@@ -439,7 +440,7 @@ def test_zero_init_is_all_zeros():
 
 
 def test_absent_device_is_a_clear_error():
-    missing = next((d for d in ("cuda", "mps") if d not in catalog.available_devices()), None)
+    missing = next((d for d in ("cuda", "mps") if d not in available_devices()), None)
     if missing is None:
         pytest.skip("every device is present here")
     with pytest.raises(SpecError) as caught:
@@ -512,7 +513,7 @@ def test_dropout_masks_belong_to_the_run_not_to_the_process():
 
 
 def test_the_optimizer_helper_checks_settings_across_fields():
-    from playground.spec import optimizer
+    from playground.core.spec import optimizer
 
     with pytest.raises(SpecError, match="optimizer.nesterov: Nesterov needs momentum"):
         optimizer("sgd", nesterov=True)

@@ -1,5 +1,5 @@
 """Shared by test_runner.py and test_race.py, whose runners share one base
-(background.BackgroundTraining): call a command with a deadline, so that a command that
+(playground.core.jobs.BackgroundTraining): call a command with a deadline, so that a command that
 blocks fails its test instead of hanging the suite; interrupt a run and check that the page
 can still act; drop a runner unclosed and check that its thread ends."""
 

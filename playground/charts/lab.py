@@ -1,5 +1,5 @@
 """The optimizer lab's charts: race curves and loss landscapes (paths on 2-D test functions:
-paths.py). Pure functions of a RaceSnapshot or a Landscape.
+lab/paths.py). Pure functions of a RaceSnapshot or a Landscape.
 
 Every optimizer keeps one colour everywhere: OPTIMIZER_COLORS[contestant.color] in a race,
 and for a paths DataFrame the order in which labels first appear.

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import catalog
+from ..core import catalog
 from .figure import Figure, trace
 from .style import DIVERGING, GUIDE, NEGATIVE, POSITIVE, TRAIN, base_layout
 

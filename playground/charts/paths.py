@@ -1,4 +1,4 @@
-"""Paths of optimizers on a 2-D test function (a paths DataFrame, playground/paths.py): on the
+"""Paths of optimizers on a 2-D test function (a paths DataFrame, playground/lab/paths.py): on the
 function's contours, still or animated, and the loss along each path. Colours by the order in
 which labels first appear, as everywhere in the lab (lab.py)."""
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from ..params import SpecError
+from ..core.params import SpecError
 from . import lab, train
 from .common import EXIT_INVALID, print_errors
 from .train import histogram_frame  # noqa: F401 - the layers/histograms file format, for tests and notebooks

@@ -10,10 +10,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import untrusted
-from ..params import SpecError
-from ..presets import get_preset
-from ..spec import Spec
+from ..core import untrusted
+from ..core.params import SpecError
+from ..core.presets import get_preset
+from ..core.spec import Spec
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-from ..params import SpecError
+from ..core.params import SpecError
 from .common import (
     EXIT_DIVERGED,
     EXIT_FAILED,
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- compare
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ..race import Race, check_count, parse_contestants, results_table
+    from ..lab.race import Race, check_count, parse_contestants, results_table
 
     spec = resolve_spec(args)
     contestants = parse_contestants(args.optimizers, field="--optimizers")
@@ -128,7 +128,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def write_compare(snap, out: Path, target_loss: float | None = None) -> None:
     import pandas as pd
 
-    from ..race import results_table
+    from ..lab.race import results_table
 
     (out / "spec.json").write_text(snap.spec.to_json() + "\n", encoding="utf-8")
     frames = []
@@ -187,9 +187,9 @@ def parse_start(text: str | None):
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
-    from ..paths import MAX_STEPS, path_summary, run_paths
-    from ..race import MAX_CONTESTANTS, parse_contestants
-    from ..testfunctions import check_start, get_function
+    from ..lab.paths import MAX_STEPS, path_summary, run_paths
+    from ..lab.race import MAX_CONTESTANTS, parse_contestants
+    from ..lab.testfunctions import check_start, get_function
 
     function = get_function(args.function, field="--function")
     contestants = parse_contestants(args.optimizers, field="--optimizers", defaults=function.defaults)

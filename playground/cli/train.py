@@ -14,7 +14,7 @@ from typing import TextIO
 import numpy as np
 import pandas as pd
 
-from ..presets import PRESETS
+from ..core.presets import PRESETS
 from .common import (
     EXIT_DIVERGED,
     EXIT_FAILED,
@@ -75,7 +75,7 @@ def cmd_spec(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     # Imported here: `presets` and `spec` need no data, model or training code.
-    from ..trainer import Diverged, Trainer
+    from ..train.trainer import Diverged, Trainer
 
     spec = resolve_spec(args)
     started = time.perf_counter()
@@ -189,7 +189,7 @@ def write_run(trainer, out: Path, status: str, message: str, train_seconds: floa
     from safetensors.torch import save_file
 
     from ..families import data_inputs
-    from ..snapshot import take_snapshot
+    from ..train.snapshot import take_snapshot
 
     snap = take_snapshot(trainer, status, message)
     (out / "spec.json").write_text(trainer.spec.to_json() + "\n", encoding="utf-8")

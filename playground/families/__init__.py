@@ -1,10 +1,14 @@
 """Model families: each kind of network the playground trains (today the MLP; next CNNs,
 recurrent networks, transformers, GANs, autoencoders) behind one seam.
 
-A family says how a model spec becomes a plan (plan.py: shapes, parameter counts, problems)
+A family says how a model spec becomes a plan (train/plan.py: shapes, parameter counts, problems)
 and a built network; the trainer, the runner and the pages reach a family only through
 `family_of(spec)`, never by its name. `model.family` in the spec picks one ("mlp" unless
 given, so every older spec, preset and link means what it meant).
+
+network.py holds the Network every family builds; each family is a folder (mlp/, cnn/).
+Imports: core/, data/, and from train/ only plan.py and telemetry.py (cnn/charts.py also
+draws with charts/).
 """
 
 from __future__ import annotations
@@ -13,14 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import catalog
-from ..data import Dataset
-from ..model import Network
-from ..params import SpecError
-from ..plan import Plan
-from ..spec import Choice, ModelSpec
+from ..core import catalog
+from ..core.params import SpecError
+from ..core.spec import Choice, ModelSpec
+from ..data.datasets import Dataset
+from ..train.plan import Plan
 from . import cnn, mlp
 from .cnn import views as cnn_views
+from .network import Network
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from ..families.cnn import charts as cnn_charts
-from ..snapshot import Snapshot
+from ..train.snapshot import Snapshot
 from .widgets import KEEP
 
 Chart = Callable[..., Any]  # panels.chart(key, snap, build, *options)

@@ -14,9 +14,9 @@ import time
 
 import streamlit as st
 
-from ..runner import Runner
-from ..server_share import SHARE
-from ..snapshot import Snapshot
+from ..core.server_share import SHARE
+from ..train.runner import Runner
+from ..train.snapshot import Snapshot
 from .session import PlaygroundSession
 from .widgets import full_run_only, queue_message, speed_control, step_and_settle
 

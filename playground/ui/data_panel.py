@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import streamlit as st
 
 from ..charts import data_preview_figure
-from ..data import Dataset, DatasetInfo, dataset_catalog, load_dataset
-from ..params import SpecError
-from ..spec import FEATURES, DataSpec
-from ..tabular import MAX_CSV_BYTES
+from ..core.params import SpecError
+from ..core.spec import FEATURES, DataSpec
+from ..data.datasets import Dataset, DatasetInfo, dataset_catalog, load_dataset
+from ..data.tabular import MAX_CSV_BYTES
 from . import state
 from .live_chart import live_chart
 from .widgets import KEEP, full_run_only, param_widget, show_errors

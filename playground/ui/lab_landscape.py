@@ -15,8 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from ..charts import landscape_line_figure, landscape_surface_figure
-from ..landscape import Landscape, landscape_line, landscape_surface
-from ..params import SpecError
+from ..core.params import SpecError
+from ..lab.landscape import Landscape, landscape_line, landscape_surface
 from .lab_session import LabRace
 from .lab_setup import KEEP
 from .panels import CONFIG

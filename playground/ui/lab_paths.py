@@ -13,14 +13,14 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from .. import catalog
 from ..charts import paths_animation_figure, paths_figure, paths_loss_figure
 from ..charts.figure import Figure
 from ..charts.style import GUIDE
-from ..params import SpecError
-from ..paths import path_summary, run_paths
-from ..race import MAX_CONTESTANTS, contestant
-from ..testfunctions import FUNCTIONS, TestFunction, get_function
+from ..core import catalog
+from ..core.params import SpecError
+from ..lab.paths import path_summary, run_paths
+from ..lab.race import MAX_CONTESTANTS, contestant
+from ..lab.testfunctions import FUNCTIONS, TestFunction, get_function
 from .lab_setup import KEEP, NAMES, base_name, name_label
 from .panels import CONFIG
 from .widgets import float_step, show_errors

@@ -12,8 +12,8 @@ import streamlit as st
 from .. import charts
 from ..charts.figure import Figure
 from ..charts.lab import optimizer_color
-from ..race import RaceRunner, RaceSnapshot
-from ..server_share import SHARE
+from ..core.server_share import SHARE
+from ..lab.race import RaceRunner, RaceSnapshot
 from .lab_results import results_panel
 from .lab_session import LabRace
 from .live_chart import live_chart

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ..charts.lab import optimizer_color
-from ..race import RaceSnapshot, results_table
+from ..lab.race import RaceSnapshot, results_table
 from .lab_session import LabRace
 
 # --------------------------------------------------------------------------- results

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from ..race import Contestant, RaceRunner
-from ..spec import Spec
+from ..core.spec import Spec
+from ..lab.race import Contestant, RaceRunner
 from .session import Applied, RefusalMemory
 
 

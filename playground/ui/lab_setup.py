@@ -14,12 +14,12 @@ from typing import Any
 
 import streamlit as st
 
-from .. import catalog
 from ..charts.style import OPTIMIZER_COLORS
-from ..params import SpecError
-from ..presets import PRESETS, get_preset
-from ..race import ALIASES, MAX_CONTESTANTS, MIN_CONTESTANTS, Contestant, contestant
-from ..spec import Spec
+from ..core import catalog
+from ..core.params import SpecError
+from ..core.presets import PRESETS, get_preset
+from ..core.spec import Spec
+from ..lab.race import ALIASES, MAX_CONTESTANTS, MIN_CONTESTANTS, Contestant, contestant
 from .widgets import field_problems, param_widget, show_errors
 
 KEEP = "session"  # persist_state: values survive other tabs and pages

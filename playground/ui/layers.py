@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .. import catalog
-from ..plan import Plan
-from ..spec import MAX_LAYERS, ModelSpec, layer
+from ..core import catalog
+from ..core.spec import MAX_LAYERS, ModelSpec, layer
+from ..train.plan import Plan
 from . import state
 from .widgets import KEEP, full_run_only, options_help, param_widget
 

@@ -34,8 +34,8 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import charts
-from ..server_share import SHARE
-from ..snapshot import Snapshot
+from ..core.server_share import SHARE
+from ..train.snapshot import Snapshot
 from . import cnn_panel, controls, state
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart

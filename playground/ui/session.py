@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ..params import SpecError
-from ..runner import Runner
-from ..spec import Spec
+from ..core.params import SpecError
+from ..core.spec import Spec
+from ..train.runner import Runner
 
 
 @dataclass(frozen=True)

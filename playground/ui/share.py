@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ..data import validate_data_name
-from ..params import SpecError
-from ..presets import get_preset
-from ..spec import Spec
+from ..core.params import SpecError
+from ..core.presets import get_preset
+from ..core.spec import Spec
+from ..data.datasets import validate_data_name
 
 SECTIONS = ("data", "model", "train", "telemetry")
 

@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from .. import catalog
-from ..data import Dataset
+from ..core import catalog
+from ..core.devices import resolve_device
+from ..core.params import SpecError
+from ..core.presets import PRESETS, get_preset
+from ..core.spec import DataSpec, ModelSpec, Spec
+from ..data.datasets import Dataset
 from ..families import data_inputs, default_layers, plan_model
-from ..heads import Head, resolve_loss
-from ..params import SpecError
-from ..plan import Plan
-from ..presets import PRESETS, get_preset
-from ..spec import DataSpec, ModelSpec, Spec
+from ..train.heads import Head, resolve_loss
+from ..train.plan import Plan
 from . import state
 from .data_panel import DataChoice, data_menu, data_settings, try_load
 from .layers import layer_rows, network_summary
@@ -113,7 +114,7 @@ def _check(choice: DataChoice) -> _Checked:
             plan = plan_model(model, data_inputs(model, dataset), outputs)
             errors += plan.problems
     try:
-        catalog.resolve_device(raw["train"]["device"])
+        resolve_device(raw["train"]["device"])
     except SpecError as e:
         errors += e.errors
     unique = list(dict.fromkeys(errors))

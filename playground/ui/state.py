@@ -19,9 +19,9 @@ from typing import Any
 
 import streamlit as st
 
-from .. import catalog
-from ..presets import Preset
-from ..spec import Choice, DataSpec, ModelSpec, Spec, TelemetrySpec, TrainSpec
+from ..core import catalog
+from ..core.presets import Preset
+from ..core.spec import Choice, DataSpec, ModelSpec, Spec, TelemetrySpec, TrainSpec
 
 UPLOAD = "upload"  # the data-set menu entry that shows the CSV uploader
 UPLOAD_KEY = "data_upload"  # the file_uploader (its value cannot be set from code)

@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from .. import catalog
-from ..spec import TelemetrySpec, TrainSpec
+from ..core import catalog
+from ..core.devices import available_devices, describe_device, resolve_device
+from ..core.spec import TelemetrySpec, TrainSpec
 from . import state
 from .widgets import KEEP, describe_option, options_help, param_widget, show_errors
 
@@ -83,11 +84,11 @@ def _choice(label: str, kind: str, table: dict[str, catalog.Option], key_of, int
 def _device() -> None:
     key = state.train_key("device")
     current = st.session_state.setdefault(key, TrainSpec.device)
-    options = ["auto", *catalog.available_devices()]
+    options = ["auto", *available_devices()]
     if current not in options:  # a link asked for a device this machine lacks: keep it, the error says why
         options.append(current)
     chosen = st.selectbox("Device", options, key=key, help=_PLAIN["device"].help, persist_state=KEEP)
     try:
-        st.caption(f"Trains on **{catalog.describe_device(catalog.resolve_device(chosen))}**")
+        st.caption(f"Trains on **{describe_device(resolve_device(chosen))}**")
     except Exception:  # noqa: BLE001 - the spec check reports the missing device
         pass

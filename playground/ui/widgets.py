@@ -10,9 +10,9 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from .. import catalog
-from ..params import Param, SpecError
-from ..server_share import SHARE
+from ..core import catalog
+from ..core.params import Param, SpecError
+from ..core.server_share import SHARE
 
 NUMBER_FORMAT = "%.6g"  # 0.03, 0.001, 1e-08 and 0.999 all read as typed
 

@@ -10,12 +10,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from ... import catalog
-from ...data import Dataset
-from ...model import Network, NonDenseLayer
-from ...plan import LayerPlan, Plan, Problem, size_problems
-from ...rng import GLOBAL_RNG_LOCK
-from ...spec import Choice, ModelSpec
+from ...core import catalog
+from ...core.rng import GLOBAL_RNG_LOCK
+from ...core.spec import Choice, ModelSpec
+from ...data.datasets import Dataset
+from ...train.plan import LayerPlan, Plan, Problem, size_problems
+from ..network import Network, NonDenseLayer
 
 IMAGE_KINDS = ("conv", "maxpool", "avgpool")  # the layers that need an image (C, H, W)
 _CONV = {"kind": "conv", "kernel": 3, "padding": 1, "activation": "relu"}

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ...data import Dataset
+from ...data.datasets import Dataset
 
 GALLERY = 24  # test images shown with their predicted and true classes
 TRACED = 8  # of them, the first ones whose feature maps are kept (the page picks one)

@@ -3,10 +3,11 @@ between them (model.py builds it; this module plans it and hands the plan to mod
 
 from __future__ import annotations
 
-from ...data import Dataset
-from ...model import Network, build_network
-from ...plan import LayerPlan, Plan, size_problems
-from ...spec import ModelSpec
+from ...core.spec import ModelSpec
+from ...data.datasets import Dataset
+from ...train.plan import LayerPlan, Plan, size_problems
+from ..network import Network
+from .model import build_network
 
 DEFAULT_LAYERS = ModelSpec.layers  # two tanh layers of 4 and 2 units: the TensorFlow playground's
 

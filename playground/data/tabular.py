@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .params import SpecError
+from ..core.params import SpecError
 
 MAX_CSV_BYTES = 20 * 1024 * 1024  # 20 MB
 MAX_CSV_ROWS = 50_000  # data rows, not counting the header

@@ -15,7 +15,7 @@ Conventions the engine relies on:
   "binary" (blobs with classes=2 too); regression targets are float32;
 - `featurize(points)` is exactly the transform that produced `x_train` (features from the
   raw coordinates, then standardisation with the training split's mean/std);
-- regression targets stay in the data's own units; the output head (heads.py) trains on
+- regression targets stay in the data's own units; the output head (train/heads.py) trains on
   them standardised and reports predictions back in those units.
 """
 
@@ -29,12 +29,12 @@ from typing import Any
 
 import numpy as np
 
+from ..core.params import SpecError, excerpt
 from .generators import GENERATORS, RADIUS, generate
 from .imagefiles import IMAGE_FILES, load_image_file, pixel_names
-from .params import SpecError, excerpt
 from .tabular import NAME, SKLEARN_SETS, encode_labels, load_sklearn, parse_csv
 
-DATASETS_DIR = Path(__file__).resolve().parents[1] / "datasets"
+DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
 
 
 # --------------------------------------------------------------------------- values

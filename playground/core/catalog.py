@@ -311,8 +311,6 @@ LAYERS = _table(
            "(x - μ_features)/σ_features·γ + β", build=_build_layernorm),
 )
 
-# --------------------------------------------------------------------------- devices
-
 # --------------------------------------------------------------------------- image layers (the CNN family)
 
 MAX_CHANNELS = 64
@@ -348,38 +346,3 @@ FAMILIES = _table(
 )
 FAMILY_LAYERS = {"mlp": LAYERS, "cnn": IMAGE_LAYERS}  # the layers each family's model.layers may hold
 ALL_LAYERS = {**LAYERS, **IMAGE_LAYERS}  # every layer kind of every family, by name
-
-DEVICES = ("auto", "cpu", "cuda", "mps")
-
-
-def available_devices() -> list[str]:
-    """Devices present on this machine, best first."""
-    found = []
-    if torch.cuda.is_available():
-        found.append("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        found.append("mps")
-    found.append("cpu")
-    return found
-
-
-def resolve_device(requested: str) -> torch.device:
-    """'auto' -> CUDA, then MPS, then CPU. An explicit device that is absent is an error."""
-    from .params import SpecError
-
-    present = available_devices()
-    if requested == "auto":
-        return torch.device(present[0])
-    if requested not in present:
-        raise SpecError(f"'{requested}' was requested but is not available on this machine "
-                        f"(available: {', '.join(present)}); use 'auto' or one of those", "train.device")
-    return torch.device(requested)
-
-
-def describe_device(device: torch.device) -> str:
-    if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(device)})"
-    if device.type == "mps":
-        return "mps (Apple GPU)"
-    return "cpu"
-

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from .params import SpecError
+from ..core.params import SpecError
 
 Point = tuple[float, float]
 

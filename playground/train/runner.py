@@ -1,6 +1,6 @@
 """Runner: one Trainer on its own thread, driven by commands from another (the UI).
 
-Commands and threading come from background.BackgroundTraining (start, pause, toggle, step,
+Commands and threading come from BackgroundTraining in core/jobs.py (start, pause, toggle, step,
 close, wait); this adds optimizer settings applied mid-run, reset to a new spec, and
 snapshots. NaN/inf becomes the `diverged` status with a remedy; any other exception inside
 the thread becomes `failed` with its message.
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .background import BackgroundTraining
-from .server_share import ServerShare
+from ..core.jobs import BackgroundTraining
+from ..core.server_share import ServerShare
+from ..core.spec import Choice, Spec
 from .snapshot import Snapshot, take_snapshot
-from .spec import Choice, Spec
 from .trainer import Diverged, Trainer
 
 

@@ -5,11 +5,11 @@
     race.run(race.total_steps)              # every contestant takes one batch per round
     results_table(race.snapshot(), target_loss=0.3)
 
-Fair by construction: a Trainer draws its initial weights from `train.seed` (model.build_network
-seeds torch before drawing) and its batch order from its own generator seeded with
+Fair by construction: a Trainer draws its initial weights from `train.seed` (families/mlp/model.py's
+build_network seeds torch before drawing) and its batch order from its own generator seeded with
 `train.seed`, so every contestant starts from bit-identical weights and sees the identical
 sequence of mini-batches (tests/test_race.py checks both). Dropout masks come from each
-Trainer's private copy of torch's generator, seeded with `train.seed` too (rng.py), so with
+Trainer's private copy of torch's generator, seeded with `train.seed` too (core/rng.py), so with
 dropout the masks are identical as well.
 
 A contestant whose loss or weights become NaN/inf is marked `diverged` (with the message and
@@ -32,16 +32,16 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import catalog, untrusted
-from .background import BackgroundTraining
-from .data import Dataset
+from ..core import catalog, untrusted
+from ..core.jobs import BackgroundTraining
+from ..core.params import SpecError, excerpt
+from ..core.server_share import ServerShare
+from ..core.spec import Choice, Spec
+from ..data.datasets import Dataset
+from ..train.snapshot import Snapshot, take_snapshot
+from ..train.telemetry import BoundedHistory
+from ..train.trainer import Diverged, Trainer, Visuals, repeat_steps
 from .landscape import LossProbe, flat_parameters
-from .params import SpecError, excerpt
-from .server_share import ServerShare
-from .snapshot import Snapshot, take_snapshot
-from .spec import Choice, Spec
-from .telemetry import BoundedHistory
-from .trainer import Diverged, Trainer, Visuals, repeat_steps
 
 MIN_CONTESTANTS, MAX_CONTESTANTS = 2, 8  # 8 = len(charts.style.OPTIMIZER_COLORS)
 PATH_POINTS = 200  # weight snapshots kept per contestant (thinned like the history)
@@ -459,7 +459,7 @@ def _nanmax(values: pd.Series) -> float:
 # --------------------------------------------------------------------------- the thread
 
 class RaceRunner(BackgroundTraining):
-    """A Race in its own thread; commands and semantics as runner.Runner (background.py).
+    """A Race in its own thread; commands and semantics as train/runner.py's Runner (core/jobs.py).
 
     Statuses: ready, running, paused, done (every contestant finished or diverged), failed.
     Per-contestant statuses (running, done, diverged) are in the snapshot. A step is one

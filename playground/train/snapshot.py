@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .data import Dataset
-from .model import NonDenseLayer
+from ..data.datasets import Dataset
+from ..families.network import NonDenseLayer
 from .telemetry import LAYER_STAT_NAMES
 from .trainer import Trainer, Visuals
 
@@ -99,6 +99,6 @@ def take_snapshot(trainer: Trainer, status: str, message: str, queue_place: int 
 
 
 def _device_text(trainer: Trainer) -> str:
-    from .catalog import describe_device
+    from ..core.devices import describe_device
 
     return describe_device(trainer.device)

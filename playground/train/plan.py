@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .spec import MAX_PARAMETERS
+from ..core.spec import MAX_PARAMETERS
 
 Problem = tuple[str, str]  # (field, message), as SpecError carries them
 

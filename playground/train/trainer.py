@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import catalog
-from .data import Dataset, load_dataset
-from .families import build_model, data_inputs, family_of
+from ..core import catalog
+from ..core.devices import resolve_device
+from ..core.rng import PrivateRandomState
+from ..core.spec import Choice, Spec
+from ..data.datasets import Dataset, load_dataset
+from ..families import build_model, data_inputs, family_of
 from .heads import make_head
-from .rng import PrivateRandomState
-from .spec import Choice, Spec
 from .telemetry import BoundedHistory, ParameterProbe, Record
 
 SMALL_MODEL = 200_000  # parameters; below this, CPU training uses one thread
@@ -97,7 +98,7 @@ class Trainer:
         the CLI keeps every record of a run)."""
         self.spec = spec
         self.dataset = ds = dataset if dataset is not None else load_dataset(spec.data, uploads, allow_paths)
-        self.device = catalog.resolve_device(spec.train.device)
+        self.device = resolve_device(spec.train.device)
         self.head = make_head(spec.train.loss, ds.task, ds.n_classes, ds.y_train)
         self.network = build_model(spec.model, data_inputs(spec.model, ds), self.head.n_outputs, spec.train.seed)
         self.module = self.network.module.to(self.device)
@@ -142,7 +143,7 @@ class Trainer:
         self._build_optimizer(train.optimizer)
 
         # Batch order comes from its own generator (CPU), so it is the same on any device;
-        # dropout masks from a private copy of the global one (see rng.py).
+        # dropout masks from a private copy of the global one (see core/rng.py).
         self.generator = torch.Generator().manual_seed(train.seed)
         has_dropout = any(c.name == "dropout" and c["p"] > 0 for c in spec.model.layers)
         self._dropout_rng = PrivateRandomState(self.device, train.seed) if has_dropout else None

@@ -9,7 +9,7 @@ rules make the server fair and keep it answering:
 - Admission: at most `max_runs` runs train at once (default 4 a core); a run started beyond that
   is queued, first come first served, and its page says so with its place in the queue. A run
   that pauses, ends or fails leaves, and the next in line starts on its own.
-- Training slots: the admitted runs train in chunks (background.CHUNK_SECONDS, at most 50 ms),
+- Training slots: the admitted runs train in chunks (jobs.CHUNK_SECONDS, at most 50 ms),
   and only `training_slots` chunks run at the same time (default one fewer than the cores, at
   least one), handed round in turn. The cores left over, and the turns between chunks, go to
   drawing pages, answering new visitors and the browser's own work.
@@ -91,7 +91,7 @@ class FairSlots:
 
 class Admission:
     """At most `limit` runs train at once; the others wait in a queue, first come first served.
-    A run is any hashable token (background.py gives each runner its own object())."""
+    A run is any hashable token (jobs.py gives each runner its own object())."""
 
     def __init__(self, limit: int):
         self.limit = limit

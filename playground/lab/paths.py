@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import catalog
-from .params import SpecError
+from ..core import catalog
+from ..core.params import SpecError
 from .race import MAX_CONTESTANTS, Contestant, parse_contestants, unique_labels
 from .testfunctions import TestFunction, check_start, get_function
 

@@ -16,8 +16,8 @@ from functools import cached_property
 import torch
 import torch.nn.functional as F
 
-from . import catalog
-from .params import SpecError
+from ..core import catalog
+from ..core.params import SpecError
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from . import catalog, untrusted
+from . import catalog, devices, untrusted
 from .params import Param, SpecError, excerpt, join_path, validate_params
 
 # Limits that keep a shared server safe. Documented in the README.
@@ -150,7 +150,7 @@ class DataSpec(Section):
     @classmethod
     def from_dict(cls, values: Mapping[str, Any], path: str) -> DataSpec:
         """Section checks, plus: the data set's name must exist (reported as `<path>.name`)."""
-        from .data import validate_data_name  # lazy: data imports this module
+        from ..data.datasets import validate_data_name  # lazy: data imports this module
 
         errors: list[tuple[str, str]] = []
         spec = None
@@ -257,7 +257,7 @@ class TrainSpec:
         Param("early_stopping_patience", int, 0, "Stop when the test loss has not improved for this many epochs "
               "(0 = off).", 0, MAX_EPOCHS, label="early-stopping patience"),
         Param("device", str, "auto", "Where to train: auto picks CUDA, then Apple MPS, then the CPU.",
-              choices=catalog.DEVICES),
+              choices=devices.DEVICES),
         Param("seed", int, 0, "Seed of the initial weights, the batch order and dropout.", 0, 2**31 - 1),
     )
 
