@@ -199,7 +199,7 @@ def write_run(trainer, out: Path, status: str, message: str, train_seconds: floa
     snap.layers.to_csv(out / "layers.csv", index=False)
     histogram_frame(snap).to_csv(out / "histograms.csv", index=False)
 
-    state = {k: v.detach().cpu().contiguous() for k, v in trainer.module.state_dict().items()}
+    state = {k: v.detach().cpu().contiguous() for k, v in trainer.system.state_dict().items()}  # every network
     save_file(state, str(out / "model.safetensors"))
     torch.save(state, out / "model.pt")
 

@@ -1,14 +1,15 @@
 """Model families: each kind of network the playground trains (today the MLP; next CNNs,
 recurrent networks, transformers, GANs, autoencoders) behind one seam.
 
-A family says how a model spec becomes a plan (train/plan.py: shapes, parameter counts, problems)
-and a built network; the trainer, the runner and the pages reach a family only through
+A family says how a model spec becomes a plan (train/plan.py: shapes, parameter counts, problems),
+a built network, and the system that trains it (train/system.py: networks, optimizers, the
+training step); the trainer, the runner and the pages reach a family only through
 `family_of(spec)`, never by its name. `model.family` in the spec picks one ("mlp" unless
 given, so every older spec, preset and link means what it meant).
 
 network.py holds the Network every family builds; each family is a folder (mlp/, cnn/).
-Imports: core/, data/, and from train/ only plan.py and telemetry.py (cnn/charts.py also
-draws with charts/).
+Imports: core/, data/, and from train/ only plan.py, telemetry.py, heads.py and system.py
+(cnn/charts.py also draws with charts/).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from ..core import catalog
 from ..core.params import SpecError
 from ..core.spec import Choice, ModelSpec
 from ..data.datasets import Dataset
+from ..train.heads import Head
 from ..train.plan import Plan
+from ..train.system import SupervisedSystem, System
 from . import cnn, mlp
 from .cnn import views as cnn_views
 from .network import Network
@@ -39,6 +42,10 @@ class Family:
     # What the family draws of itself besides the common pictures: (module in eval mode, data,
     # test inputs on the device) -> a view object for its charts, or None.
     views: Callable[[Any, Dataset, Any], Any] | None = None
+    # What the trainer trains (train/system.py): (built module on its device, the task's head) ->
+    # a System owning the networks, optimizers and training step. One network and the head's
+    # loss unless the family says otherwise (a GAN, an autoencoder).
+    system: Callable[[Any, Head], System] = SupervisedSystem
 
 
 FAMILIES: dict[str, Family] = {

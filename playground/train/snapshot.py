@@ -38,7 +38,8 @@ class Snapshot:
     dense_labels: list[str]  # the network diagram's columns after the inputs ("hidden 1", ..., "output")
     widths: list[int]  # nodes per column of the network diagram (inputs, then each dense layer)
     activations: list[str]  # per dense layer
-    history: pd.DataFrame  # step, epoch, lr, train_loss, test_loss, train_<m>, test_<m>, examples_per_sec
+    history: pd.DataFrame  # step, epoch, lr, train_loss, test_loss, train_<m>, test_<m>, the system's
+    #                        extra scalars by name (a GAN's two losses), examples_per_sec
     layers: pd.DataFrame  # long form: step, layer, grad_norm, grad_mean_abs, update_ratio, weight_norm
     hist_steps: np.ndarray  # (T,) steps of the histogram rows
     weight_edges: list[np.ndarray]  # per layer (parameter group), (bins + 1,)
@@ -67,6 +68,7 @@ def take_snapshot(trainer: Trainer, status: str, message: str, queue_place: int 
             "test_loss": [r.test_loss for r in records],
             f"train_{metric}": [r.train_metric for r in records],
             f"test_{metric}": [r.test_metric for r in records],
+            **{name: [r.scalars.get(name, np.nan) for r in records] for name in trainer.system.extra_names},
             "examples_per_sec": [r.examples_per_sec for r in records],
         })
         labels = trainer.probe.labels

@@ -268,6 +268,7 @@ class Record:
     layer_stats: np.ndarray  # (G, 4): LAYER_STAT_NAMES per parameter group (the MLP: per dense layer)
     weight_hist: list[np.ndarray] = field(default_factory=list)  # per group, (bins,)
     bias_hist: list[np.ndarray] = field(default_factory=list)  # per group, (bins,); all zero if it has no bias
+    scalars: dict[str, float] = field(default_factory=dict)  # the system's named extras (a GAN's two losses)
 
 
 class BoundedHistory:

@@ -7,6 +7,7 @@ Same spec and seed give the same numbers, bit for bit, on the CPU.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -24,6 +25,7 @@ from ..core.spec import Choice, Spec
 from ..data.datasets import Dataset, load_dataset
 from ..families import build_model, data_inputs, family_of
 from .heads import make_head
+from .system import OptimizerPlan, StepTools
 from .telemetry import BoundedHistory, ParameterProbe, Record
 
 SMALL_MODEL = 200_000  # parameters; below this, CPU training uses one thread
@@ -107,12 +109,16 @@ class Trainer:
             # more than it saves (measured 6 ms vs 200 ms an epoch on a busy 2-core machine).
             torch.set_num_threads(1)
         self.dense = self.network.dense_layers
+        # What the family trains: its networks, optimizers and training step (system.py).
+        self.system = family_of(spec.model).system(self.module, self.head)
+        self.loss_fn = getattr(self.system, "loss_fn", None)  # one loss of (output, target): the lab's landscape
         # Only dropout and batchnorm act differently in eval mode; switching modes walks every
         # module, which costs a record a third of its time on the tiny default network.
         self._mode_matters = any(c.name in ("dropout", "batchnorm") for c in spec.model.layers)
         groups = self.network.parameter_groups()  # what telemetry measures: the layers that hold weights
-        # L1/L2 on the measured layers' weights, not biases: the dense layers, and a CNN's filters.
-        self._penalized = [w for group in groups for w in group.weights]
+        # L1/L2 on the measured layers' weights, not biases: the dense layers, and a CNN's filters
+        # (each optimizer's penalty covers those of them it updates).
+        self._measured_weights = [w for group in groups for w in group.weights]
 
         to = dict(device=self.device)
         self.x_train = torch.as_tensor(ds.x_train, **to)  # (N, F)
@@ -125,7 +131,6 @@ class Trainer:
         self.x_all = torch.cat([self.x_train, self.x_test])
         self.y_all = torch.cat([self.y_train, self.y_test])
         self.t_all = torch.cat([self.t_train, self.t_test])
-        self.loss_fn = self.head.make_loss()
 
         train = spec.train
         n_train = len(ds.x_train)
@@ -140,13 +145,15 @@ class Trainer:
         self._has_penalty = bool(train.l1 or train.l2)  # read once: train_step is the hot path
         self._grad_clip = train.grad_clip
         self.step = 0
-        self._build_optimizer(train.optimizer)
+        self._build_optimizers(train.optimizer)
 
         # Batch order comes from its own generator (CPU), so it is the same on any device;
         # dropout masks from a private copy of the global one (see core/rng.py).
         self.generator = torch.Generator().manual_seed(train.seed)
         has_dropout = any(c.name == "dropout" and c["p"] > 0 for c in spec.model.layers)
-        self._dropout_rng = PrivateRandomState(self.device, train.seed) if has_dropout else None
+        random = has_dropout or self.system.draws_random_numbers
+        self._private_rng = PrivateRandomState(self.device, train.seed) if random else None
+        self._tools = StepTools(update=self._update, randomness=self._randomness)
         self._order: torch.Tensor | None = None
         self._position = 0
         self._weights_before: torch.Tensor | None = None  # (P_w,) flat copy from before a recorded step (probe)
@@ -162,19 +169,41 @@ class Trainer:
 
     # ------------------------------------------------------------------ optimizer
 
-    def _build_optimizer(self, choice: Choice) -> None:
-        self.optimizer = catalog.build_optimizer(choice.name, dict(choice.params), self.module.parameters())
+    def _build_optimizers(self, choice: Choice) -> None:
+        """Every optimizer the system asks for, each with its own schedule (the spec's)."""
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.schedulers: dict[str, Any] = {}
+        self._updated: dict[str, tuple[list[torch.nn.Parameter], list[torch.nn.Parameter]]] = {}
+        for plan in self.system.optimizers(choice):
+            self._build_optimizer(plan)
+        self.optimizer_choice = choice
+
+    def _build_optimizer(self, plan: OptimizerPlan) -> None:
+        optimizer = catalog.build_optimizer(plan.choice.name, dict(plan.choice.params), plan.parameters)
         remaining = max(1, self.total_steps - self.step)
         schedule = self.spec.train.schedule
-        self.scheduler = catalog.build_schedule(schedule.name, dict(schedule.params), self.optimizer,
-                                                self.steps_per_epoch, remaining)
-        self.optimizer_choice = choice
+        self.optimizers[plan.name] = optimizer
+        self.schedulers[plan.name] = catalog.build_schedule(schedule.name, dict(schedule.params), optimizer,
+                                                            self.steps_per_epoch, remaining)
+        mine = {id(p) for p in plan.parameters}
+        # (parameters it clips, measured weights it penalises)
+        self._updated[plan.name] = (plan.parameters, [w for w in self._measured_weights if id(w) in mine])
+
+    @property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """The first of the system's optimizers: the one the page's optimizer settings change."""
+        return next(iter(self.optimizers.values()))
+
+    @property
+    def scheduler(self):
+        return next(iter(self.schedulers.values()))
 
     def set_optimizer(self, choice: Choice) -> None:
         """Apply new optimizer settings mid-run. Same optimizer: its state (momentum, Adam's
         moments) is kept and only the hyper-parameters change. Another optimizer: fresh state."""
         if choice.name != self.optimizer_choice.name:
-            self._build_optimizer(choice)
+            self._build_optimizer(self.system.optimizers(choice)[0])
+            self.optimizer_choice = choice
             return
         kwargs = catalog.optimizer_kwargs(dict(choice.params))
         old_lr = self.optimizer_choice["lr"]
@@ -213,38 +242,49 @@ class Trainer:
         return batch
 
     def train_step(self) -> float:
-        """One mini-batch update. Returns the batch loss; raises Diverged on NaN/inf."""
+        """One mini-batch update (the system's training step). Returns the batch's first loss;
+        raises Diverged when any loss is NaN/inf."""
         index = self._next_batch()
-        xb, tb = self.x_train[index], self.t_train[index]  # (B, F), (B, ...)
-        self.optimizer.zero_grad(set_to_none=True)
-        if self._dropout_rng is None:
-            loss = self.loss_fn(self.module(xb), tb)
-        else:
-            with self._dropout_rng.active():  # masks are drawn in the forward pass
-                loss = self.loss_fn(self.module(xb), tb)
-        objective = loss + self._penalty() if self._has_penalty else loss
-        objective.backward()
-        if self._grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.module.parameters(), self._grad_clip)
+        xb, tb = self.x_train[index], self.t_train[index]  # (B, ...), (B, ...)
         after = self.step + 1
         will_record = after % self.record_every == 0 or after == self.total_steps
-        if will_record or self._watched:  # the update-to-weight ratio needs the weights before this step
-            self._weights_before = self.probe.weights()
-        self.optimizer.step()
-        if self.scheduler is not None:
-            self.scheduler.step()
+        # The update-to-weight ratio needs the weights from before this step's first update.
+        self._copy_weights = will_record or self._watched
+        losses = self.system.training_step(xb, tb, self._tools)
+        for scheduler in self.schedulers.values():
+            if scheduler is not None:
+                scheduler.step()
         self.step += 1
-        value = loss.item()
-        if not math.isfinite(value):
-            raise Diverged(self.step, self._divergence_message("the loss", value))
+        values = {name: loss.item() for name, loss in losses.items()}
+        for name, value in values.items():
+            if not math.isfinite(value):
+                raise Diverged(self.step, self._divergence_message(f"the {name.replace('_', ' ')}", value))
         if will_record:
             self.record()
-        return value
+        return next(iter(values.values()))
 
-    def _penalty(self) -> torch.Tensor:
+    def _update(self, name: str, loss: torch.Tensor) -> None:
+        """StepTools.update: one optimizer's step on `loss` (see system.py)."""
+        optimizer = self.optimizers[name]
+        clipped, penalized = self._updated[name]
+        optimizer.zero_grad(set_to_none=True)
+        objective = loss + self._penalty(penalized) if self._has_penalty else loss
+        objective.backward()
+        if self._grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(clipped, self._grad_clip)
+        if self._copy_weights:
+            self._weights_before = self.probe.weights()
+            self._copy_weights = False
+        optimizer.step()
+
+    def _randomness(self):
+        """StepTools.randomness: the run's own generator, where it has one (dropout, noise)."""
+        return self._private_rng.active() if self._private_rng is not None else contextlib.nullcontext()
+
+    def _penalty(self, weights: list[torch.Tensor]) -> torch.Tensor:
         l1, l2 = self.spec.train.l1, self.spec.train.l2
         total = 0.0
-        for w in self._penalized:
+        for w in weights:
             if l1:
                 total = total + l1 * w.abs().sum()
             if l2:
@@ -265,7 +305,7 @@ class Trainer:
         `keep_going()` (checked after every step) is false. Returns the number of steps taken.
         Stops early when the run is finished. record_last: end with a record of where the last
         step led, however the run of steps ended (someone is watching it step by step)."""
-        self.module.train()
+        self.system.train()
         self.watch(record_last)
         try:
             taken = repeat_steps(self.train_step, lambda: self.finished, max_steps, deadline, keep_going)
@@ -295,21 +335,21 @@ class Trainer:
         training steps of a small network (see AUTO_RECORD_MIN_UPDATES for the cadence).
         """
         n_groups = len(self.probe.groups)
+        n_scores = 4 + len(self.system.extra_names)
         was_training = self.module.training
         if self._mode_matters:
-            self.module.eval()
+            self.system.train(False)
         with torch.inference_mode():  # cheaper per op than no_grad: no autograd bookkeeping at all
-            out = self.module(self.x_all)  # (N_train + N_test, outputs)
-            scores = self.head.split_scores(out, self.t_all, self.y_all, len(self.x_train))  # (4,)
+            scores = self.system.scores(self.x_all, self.t_all, self.y_all, len(self.x_train))  # (4 + E,)
             flat = self.probe.flat()  # (P,)
             maxima = self.probe.grow_ranges(flat)  # sync 1
             measured = self.probe.measure(flat, self._weights_before)  # (G*4 + 2G*bins,)
             numbers = torch.cat([scores, measured]).cpu().numpy()  # sync 2
         if self._mode_matters:
-            self.module.train(was_training)
+            self.system.train(was_training)
         self._weights_before = None
-        stats = numbers[4:4 + 4 * n_groups].reshape(n_groups, 4)
-        counts = numbers[4 + 4 * n_groups:].reshape(2 * n_groups, -1)
+        stats = numbers[n_scores:n_scores + 4 * n_groups].reshape(n_groups, 4)
+        counts = numbers[n_scores + 4 * n_groups:].reshape(2 * n_groups, -1)
         now = time.perf_counter()
         last_time, last_step = self._clock
         speed = (self.step - last_step) * self.batch_size / (now - last_time) if self.step > last_step else 0.0
@@ -320,6 +360,7 @@ class Trainer:
             test_loss=float(numbers[2]), test_metric=float(numbers[3]),
             examples_per_sec=speed, layer_stats=stats,
             weight_hist=list(counts[:n_groups]), bias_hist=list(counts[n_groups:]),
+            scalars={name: float(v) for name, v in zip(self.system.extra_names, numbers[4:n_scores])},
         )
         with self.lock:
             for field, hists in (("weight_hist", self.probe.weight_histograms),
