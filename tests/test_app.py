@@ -12,6 +12,7 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import streamlit as st
 from apptest_support import charts, errors, open_page, pause_holds_and_reset_clears, run_until, started, status, step_of
@@ -204,6 +205,22 @@ def test_csv_upload_trains(at):
     at.selectbox(key="data_name").set_value("upload").run()
     at.get("file_uploader")[0].upload("mine.csv", f"u,v,label\n{rows}\n".encode(), "text/csv").run()
     assert not at.exception and not at.error, errors(at)
+    at.button(key="btn_step").click().run()
+    assert step_of(at) == 1
+
+
+def test_npz_image_upload_trains_and_hides_the_csv_only_fields(at):
+    import io
+
+    rng = np.random.default_rng(0)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, images=rng.integers(0, 256, (40, 8, 8), dtype=np.uint8), labels=np.arange(40) % 2,
+                        class_names=np.array(["even", "odd"]))
+    at.selectbox(key="data_name").set_value("upload").run()
+    at.get("file_uploader")[0].upload("pics.npz", buffer.getvalue(), "application/octet-stream").run()
+    assert not at.exception and not at.error, errors(at)
+    assert any("40 images of 1x8x8, 2 classes" in c.value for c in at.caption)
+    assert not [t for t in at.text_input if t.key in ("data_label_column", "data_image_shape")]
     at.button(key="btn_step").click().run()
     assert step_of(at) == 1
 

@@ -126,8 +126,9 @@ def test_non_csv_files_in_datasets_are_not_offered_as_csv():
     catalog = dataset_catalog()
     assert all(name.endswith(".csv") for name in catalog if name.startswith("csv:"))
     assert f"csv:{FASHION.name}" not in catalog
-    with pytest.raises(SpecError, match="not a CSV file"):  # named anyway: a clear refusal, not a crash
-        load_dataset(data(name=f"csv:{FASHION.name}"))
+    # Named anyway, an .npz is read as one (its 28x28 images; labels 0..9 by number, no names).
+    named = load_dataset(data(name=f"csv:{FASHION.name}"))
+    assert named.image_shape == (1, 28, 28) and named.class_names == tuple(str(i) for i in range(10))
 
 
 def test_a_missing_image_file_is_a_clear_error(monkeypatch, tmp_path):
@@ -193,3 +194,84 @@ def test_a_csv_of_28x28_images_fits_the_column_limit(tmp_path):
     path.write_text("\n".join([header, *rows]) + "\n")
     ds = load_dataset(Spec().with_overrides(**{"data.name": f"csv:{path}", "data.image_shape": "1x28x28"}).data)
     assert ds.image_shape == (1, 28, 28) and ds.n_inputs == 784
+
+
+# --------------------------------------------------------------------------- uploaded .npz images
+
+def _npz(**arrays) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _load_npz(raw: bytes, name: str = "mine.npz", **overrides):
+    spec = Spec().with_overrides(**{"data.name": f"upload:{name}", **overrides})
+    return load_dataset(spec.data, {name: raw})
+
+
+def test_an_npz_of_images_loads_with_its_shape_names_and_scaled_pixels():
+    images = clean_shapes(60)[0]  # (60, H, W) in 0..1
+    pixels = (images * 255).round().astype(np.uint8)
+    labels = np.arange(60) % 3
+    ds = _load_npz(_npz(images=pixels, labels=labels, class_names=np.array(["a", "b", "c"])),
+                   **{"data.standardize": False})
+    assert ds.image_shape == (1, SHAPE_SIZE, SHAPE_SIZE) and ds.class_names == ("a", "b", "c")
+    assert ds.task == "multiclass" and len(ds.y_train) + len(ds.y_test) == 60
+    every = np.concatenate([ds.x_train, ds.x_test])
+    assert every.min() >= 0 and every.max() <= 1  # uint8 read as 0..255
+    # A row is its image's pixels, row by row: find one train row among the images.
+    assert any(np.allclose(ds.x_train[0], p.ravel() / 255) for p in pixels)
+
+
+def test_an_npz_of_colour_images_with_text_labels_trains_a_cnn():
+    rng = np.random.default_rng(0)
+    images = rng.random((40, 3, 6, 6)).astype(np.float32)
+    labels = np.array(["cat", "dog"] * 20)
+    raw = _npz(x=images, y=labels)
+    spec = Spec().with_overrides(**{"data.name": "upload:rgb.npz", "model.family": "cnn", "train.epochs": 1})
+    from playground.train.trainer import Trainer
+
+    trainer = Trainer(spec, uploads={"rgb.npz": raw})
+    assert trainer.dataset.image_shape == (3, 6, 6) and trainer.dataset.class_names == ("cat", "dog")
+    trainer.run(trainer.total_steps)
+    assert np.isfinite(trainer.history.records[-1].train_loss)
+
+
+@pytest.mark.parametrize("arrays, says", [
+    ({"pixels": np.zeros((4, 3, 3)), "labels": np.arange(4)}, "it holds labels, pixels"),
+    ({"images": np.zeros((4, 9)), "labels": np.arange(4)}, "not numbers of shape (N, H, W)"),
+    ({"images": np.zeros((4, 5, 3, 3)), "labels": np.arange(4)}, "1 to 4 channels"),
+    ({"images": np.zeros((4, 3, 65)), "labels": np.arange(4)}, "1 to 64 pixels"),
+    ({"images": np.zeros((4, 3, 3)), "labels": np.arange(5)}, "it needs one number or text per image, shape (4,)"),
+    ({"images": np.full((4, 2, 2), np.nan), "labels": np.arange(4)}, "NaN or infinite pixels"),
+    ({"images": np.zeros((4, 2, 2)), "labels": np.arange(4) % 2, "class_names": np.array(["a"])},
+     "give labels 0..K-1 or leave class_names out"),
+])
+def test_a_wrong_npz_names_what_is_wrong_and_the_format(arrays, says):
+    with pytest.raises(SpecError) as refused:
+        _load_npz(_npz(**arrays))
+    field, message = refused.value.errors[0]
+    assert field == "data.name" and says in message and "mine.npz" in message
+
+
+def test_an_npz_is_sized_from_its_headers_before_it_is_unpacked():
+    """A few kB of zeros that would unpack to 400 MB are refused without unpacking them."""
+    import tracemalloc
+
+    raw = _npz(images=np.zeros((50_000, 32, 32), dtype=np.float64), labels=np.zeros(50_000))
+    assert len(raw) < 1_000_000
+    tracemalloc.start()
+    with pytest.raises(SpecError, match="at most 8,000,000 pixels in all"):
+        _load_npz(raw)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50_000_000
+
+
+def test_not_an_npz_and_pickles_are_refused():
+    with pytest.raises(SpecError, match="not an .npz file"):
+        _load_npz(b"images,labels\n1,2\n")
+    with pytest.raises(SpecError, match="not numbers"):
+        _load_npz(_npz(images=np.array([[[object()]]] * 2, dtype=object), labels=np.arange(2)))

@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..core.params import SpecError, excerpt
 from .generators import GENERATORS, RADIUS, generate
-from .imagefiles import IMAGE_FILES, load_image_file, pixel_names
+from .imagefiles import IMAGE_FILES, load_image_file, pixel_names, read_image_npz
 from .tabular import NAME, SKLEARN_SETS, encode_labels, load_sklearn, parse_csv
 
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
@@ -265,10 +266,10 @@ def load_dataset(spec: Any, uploads: Mapping[str, bytes] | None = None, allow_pa
         key = name[len("upload:"):].strip()
         if not uploads or key not in uploads:
             raise SpecError(f"no uploaded file called {key!r}; upload it (again) in the data settings", NAME)
-        raw = _with_image_shape(_from_csv(uploads[key], spec.label_column, key), spec.image_shape)
+        raw = _from_file(uploads[key], key, spec)
     else:
         path = _csv_path(name[len("csv:"):].strip(), allow_paths)
-        raw = _with_image_shape(_from_csv(path, spec.label_column, path.name), spec.image_shape)
+        raw = _from_file(path, path.name, spec)
     return _assemble(name, raw, spec, np.random.default_rng(split_seed))
 
 
@@ -308,6 +309,35 @@ def _generated(spec: Any, rng: np.random.Generator) -> _Raw:
         columns = ("x",) if g.geometry == "line" else ("x1", "x2")
     return _Raw(task, X, y, columns, classes, g.geometry, g.description, generated=True,
                 image_shape=g.image_shape)
+
+
+def _from_file(data: bytes | Path, file: str, spec: Any) -> _Raw:
+    """An uploaded or named file: images from an .npz, else a CSV table (images if the spec
+    gives data.image_shape)."""
+    if file.lower().endswith(".npz"):
+        return _from_npz(data, file)
+    return _with_image_shape(_from_csv(data, spec.label_column, file), spec.image_shape)
+
+
+def _from_npz(data: bytes | Path, file: str) -> _Raw:
+    npz = read_image_npz(data, file)
+    labels = pd.Series(npz.labels.astype(str), name="labels")  # as a CSV's cells: encode_labels reads text
+    task, y, classes = encode_labels(labels)
+    if npz.class_names is not None and task != "regression":
+        ids = sorted(int(c) for c in classes) if all(c.lstrip("-").isdigit() for c in classes) else None
+        if ids is None or ids != list(range(len(ids))) or len(npz.class_names) < len(ids):
+            raise SpecError(f"{file}: `class_names` names labels 0..{len(npz.class_names) - 1}, but the labels are "
+                            f"{', '.join(classes[:8])}; give labels 0..K-1 or leave class_names out", NAME)
+        classes = npz.class_names[:len(ids)]
+    c, h, w = npz.image_shape
+    description = (f"{file}: {len(y):,} images of {c}x{h}x{w}"
+                   + (f", {len(classes)} classes." if classes else ", a number to predict."))
+    return _Raw(task, npz.X, y, pixel_names(h, w) if c == 1 else _channel_pixel_names(c, h, w), classes,
+                "table", description, image_shape=npz.image_shape)
+
+
+def _channel_pixel_names(c: int, h: int, w: int) -> tuple[str, ...]:
+    return tuple(f"c{k}_{name}" for k in range(c) for name in pixel_names(h, w))
 
 
 def _from_csv(data: bytes | Path, label_column: str, file: str) -> _Raw:

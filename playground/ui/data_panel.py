@@ -15,6 +15,7 @@ from ..charts import data_preview_figure
 from ..core.params import SpecError
 from ..core.spec import FEATURES, DataSpec
 from ..data.datasets import Dataset, DatasetInfo, dataset_catalog, load_dataset
+from ..data.imagefiles import NPZ_FORMAT
 from ..data.tabular import MAX_CSV_BYTES
 from . import state
 from .live_chart import live_chart
@@ -59,7 +60,7 @@ def load(data: DataSpec, uploads: dict[str, bytes] | None) -> Dataset:
 
 
 def data_menu() -> DataChoice:
-    """The data-set menu, and the uploader when 'Upload a CSV file' is chosen."""
+    """The data-set menu, and the uploader when 'Upload a file' is chosen."""
     sets = catalog()
     names = [*sets, state.UPLOAD]
     key = state.data_key("name")
@@ -70,23 +71,25 @@ def data_menu() -> DataChoice:
         f"- **{info.label}**: {info.description}" for info in sets.values()]
     choice = st.selectbox("Data set", names, key=key, help="\n".join(help_lines), persist_state=KEEP,
                           format_func=lambda n: sets[n].label if n in sets else
-                          ("Upload a CSV file…" if n == state.UPLOAD else n))
+                          ("Upload a CSV or NPZ file…" if n == state.UPLOAD else n))
     if choice != state.UPLOAD:
         info = sets.get(choice)
         if info is not None:
             st.caption(info.description)
         return DataChoice(choice, None, info)
-    file = st.file_uploader("CSV file", type=["csv"], key=state.UPLOAD_KEY, max_upload_size=MAX_UPLOAD_MB,
-                            on_change=_forget_removed_upload,
-                            help="A header line naming the columns, then one row per example. Feature columns "
-                                 "must be numbers; the label is the last column unless you name another. "
-                                 "Integer or text labels are classes; other numbers are a regression target.")
+    file = st.file_uploader("CSV or NPZ file", type=["csv", "npz"], key=state.UPLOAD_KEY,
+                            max_upload_size=MAX_UPLOAD_MB, on_change=_forget_removed_upload,
+                            help="**CSV**: a header line naming the columns, then one row per example. Feature "
+                                 "columns must be numbers; the label is the last column unless you name another. "
+                                 "Integer or text labels are classes; other numbers are a regression target. "
+                                 "Pixels in columns are images once you give their shape.\n\n"
+                                 f"**NPZ** (images): {NPZ_FORMAT}. uint8 pixels are read as 0..255.")
     ss = st.session_state
     if file is not None:
         ss[KEPT_UPLOAD] = {file.name: file.getvalue()}
     kept = ss.get(KEPT_UPLOAD)
     if not kept:
-        st.info(f"Choose a CSV file (at most {MAX_UPLOAD_MB} MB). Until then, the run on the previous data "
+        st.info(f"Choose a CSV or NPZ file (at most {MAX_UPLOAD_MB} MB). Until then, the run on the previous data "
                 "is kept, paused.", icon=":material/upload:")
         return DataChoice(None, None, None)
     name = next(iter(kept))
@@ -110,13 +113,15 @@ def data_settings(choice: DataChoice, dataset: Dataset | None,
         # fetched and parsed by every new page for this one small picture.
         live_chart(data_preview_figure(dataset, height=200), "chart_data_preview",
                    {"displayModeBar": False, "staticPlot": True})
+        if choice.info is None:  # an uploaded file: say what was read from it
+            st.caption(dataset.description)
         task = "regression" if dataset.task == "regression" else f"{dataset.n_classes} classes"
         st.caption(f"{len(dataset.y_train):,} train · {len(dataset.y_test):,} test · {dataset.n_inputs} "
                    f"input{'s' * (dataset.n_inputs != 1)} · {task}")
     info = choice.info
     geometry = dataset.geometry if dataset is not None else (info.geometry if info else "table")
     uploaded = choice.name is None or choice.name.startswith(("upload:", "csv:"))
-    if uploaded:
+    if uploaded and not (choice.name or "").lower().endswith(".npz"):  # an .npz says its own labels and shape
         param_widget(_FIELD["label_column"], state.data_key("label_column"), label="Label column",
                      placeholder="last column")
         param_widget(_FIELD["image_shape"], state.data_key("image_shape"), label="Image shape",

@@ -31,7 +31,7 @@ from .widgets import (
 )
 
 Errors = list[tuple[str, str]]
-NO_FILE = ("data.name", "choose a CSV file to upload")  # "Upload a CSV file" chosen, no file yet
+NO_FILE = ("data.name", "choose a CSV or NPZ file to upload")  # "Upload a CSV file" chosen, no file yet
 
 
 @dataclass
