@@ -100,6 +100,7 @@ class SupervisedSystem(System):
 
     def __init__(self, module: nn.Module, head: Head):
         self.modules = {"model": module}
+        self._model = module  # the hot path skips the property and the dict
         self.head = head
         self.loss_fn = head.make_loss()
 
@@ -108,7 +109,7 @@ class SupervisedSystem(System):
 
     def training_step(self, x: torch.Tensor, t: torch.Tensor, tools: StepTools) -> dict[str, torch.Tensor]:
         with tools.randomness():  # dropout masks are drawn in the forward pass
-            out = self.model(x)  # (B, ...) -> (B, outputs)
+            out = self._model(x)  # (B, ...) -> (B, outputs)
         loss = self.loss_fn(out, t)
         tools.update("model", loss)
         return {"loss": loss}

@@ -28,6 +28,7 @@ from .heads import make_head
 from .system import OptimizerPlan, StepTools
 from .telemetry import BoundedHistory, ParameterProbe, Record
 
+_NO_RANDOMNESS = contextlib.nullcontext()  # reusable: StepTools.randomness() of a run that draws nothing
 SMALL_MODEL = 200_000  # parameters; below this, CPU training uses one thread
 
 # The default ("auto") record cadence. A record costs about as much as two training steps of a
@@ -188,6 +189,7 @@ class Trainer:
         mine = {id(p) for p in plan.parameters}
         # (parameters it clips, measured weights it penalises)
         self._updated[plan.name] = (plan.parameters, [w for w in self._measured_weights if id(w) in mine])
+        self._scheduled = [s for s in self.schedulers.values() if s is not None]  # stepped after every step
 
     @property
     def optimizer(self) -> torch.optim.Optimizer:
@@ -251,17 +253,18 @@ class Trainer:
         # The update-to-weight ratio needs the weights from before this step's first update.
         self._copy_weights = will_record or self._watched
         losses = self.system.training_step(xb, tb, self._tools)
-        for scheduler in self.schedulers.values():
-            if scheduler is not None:
-                scheduler.step()
+        for scheduler in self._scheduled:
+            scheduler.step()
         self.step += 1
-        values = {name: loss.item() for name, loss in losses.items()}
-        for name, value in values.items():
+        first = None
+        for name, loss in losses.items():
+            value = loss.item()
             if not math.isfinite(value):
                 raise Diverged(self.step, self._divergence_message(f"the {name.replace('_', ' ')}", value))
+            first = value if first is None else first
         if will_record:
             self.record()
-        return next(iter(values.values()))
+        return first
 
     def _update(self, name: str, loss: torch.Tensor) -> None:
         """StepTools.update: one optimizer's step on `loss` (see system.py)."""
@@ -279,7 +282,7 @@ class Trainer:
 
     def _randomness(self):
         """StepTools.randomness: the run's own generator, where it has one (dropout, noise)."""
-        return self._private_rng.active() if self._private_rng is not None else contextlib.nullcontext()
+        return self._private_rng.active() if self._private_rng is not None else _NO_RANDOMNESS
 
     def _penalty(self, weights: list[torch.Tensor]) -> torch.Tensor:
         l1, l2 = self.spec.train.l1, self.spec.train.l2
