@@ -192,3 +192,19 @@ def test_l2_reaches_a_cnns_filters_too():
     filters = [next(m for m in t.module.modules() if isinstance(m, torch.nn.Conv2d)).weight.detach()
                for t in (plain, penalised)]
     torch.testing.assert_close(filters[1] - filters[0], -0.1 * 2 * 0.01 * before, rtol=1e-3, atol=1e-7)
+
+
+def test_naming_a_family_without_layers_starts_from_its_own_layers():
+    """A link or `--set model.family=cnn` gets a CNN's convolutions, not the MLP's dense layers;
+    layers given with it are kept, and switching back to mlp gives the MLP's."""
+    from playground.core.spec import Spec
+    from playground.families import default_layers
+
+    cnn = Spec().with_overrides(**{"model.family": "cnn", "data.name": "digits"})
+    assert cnn.model.layers == default_layers("cnn") and cnn.model.layers[0].name == "conv"
+    assert Spec.from_json('{"model": {"family": "cnn"}}').model.layers == default_layers("cnn")
+    given = Spec().with_overrides(**{"model.family": "cnn", "model.layers": '[{"kind": "linear", "units": 8}]'})
+    assert [c.name for c in given.model.layers] == ["linear"]
+    back = cnn.with_overrides(**{"model.family": "mlp"})
+    assert back.model.layers == Spec().model.layers
+    assert Spec().with_overrides(**{"train.optimizer.lr": 0.1}).model.layers == Spec().model.layers

@@ -345,4 +345,12 @@ FAMILIES = _table(
            "filters that learn to find strokes and shapes wherever they are."),
 )
 FAMILY_LAYERS = {"mlp": LAYERS, "cnn": IMAGE_LAYERS}  # the layers each family's model.layers may hold
+_CONV = {"kind": "conv", "kernel": 3, "padding": 1, "activation": "relu"}
+# What a network of each family starts with when a spec names the family but no layers (a link,
+# `--set model.family=cnn`, the page's network-type menu). The MLP's: ModelSpec.layers.
+FAMILY_DEFAULT_LAYERS: dict[str, tuple[dict[str, Any], ...]] = {
+    # digits-cnn's layers: two conv + max-pool blocks (8 and 16 filters), then 32 dense units.
+    "cnn": ({**_CONV, "channels": 8}, {"kind": "maxpool", "kernel": 2}, {**_CONV, "channels": 16},
+            {"kind": "maxpool", "kernel": 2}, {"kind": "linear", "units": 32, "activation": "relu"}),
+}
 ALL_LAYERS = {**LAYERS, **IMAGE_LAYERS}  # every layer kind of every family, by name

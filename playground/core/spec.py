@@ -193,7 +193,9 @@ class ModelSpec:
         if not isinstance(values, Mapping):
             raise SpecError("must be an object with keys family, layers, init, init_std", path)
         values = dict(values)
-        layers_value = values.pop("layers", [c.to_dict("kind") for c in cls.layers])
+        family = values.get("family", cls.family)
+        default = catalog.FAMILY_DEFAULT_LAYERS.get(family) if isinstance(family, str) else None
+        layers_value = values.pop("layers", list(default) if default else [c.to_dict("kind") for c in cls.layers])
         errors: list[tuple[str, str]] = []
         try:
             rest = validate_params((cls.FAMILY_PARAM, *cls.INIT_PARAMS), values, owner="model")
@@ -393,6 +395,10 @@ class Spec:
         """
         tree = (base or cls()).to_dict()
         errors: list[tuple[str, str]] = []
+        # Switching the network family without saying its layers starts from that family's own
+        # (a CNN's convolutions, not the MLP's two dense layers); from_dict fills them in.
+        if "model.family" in pairs and not any(k.startswith("model.layers") for k in pairs):
+            tree["model"].pop("layers")
         # Names first, so that a switched optimizer drops settings it does not take
         # before the new settings are applied.
         for key in sorted(pairs, key=lambda k: not (k.endswith(".name") or k.endswith(".kind"))):

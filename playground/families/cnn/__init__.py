@@ -18,11 +18,8 @@ from ...train.plan import LayerPlan, Plan, Problem, size_problems
 from ..network import Network, NonDenseLayer
 
 IMAGE_KINDS = ("conv", "maxpool", "avgpool")  # the layers that need an image (C, H, W)
-_CONV = {"kind": "conv", "kernel": 3, "padding": 1, "activation": "relu"}
-# digits-cnn's layers: two conv + max-pool blocks (8 and 16 filters), then 32 dense units.
-DEFAULT_LAYERS = tuple(Choice.parse(item, catalog.IMAGE_LAYERS, "layer", key="kind") for item in (
-    {**_CONV, "channels": 8}, {"kind": "maxpool", "kernel": 2}, {**_CONV, "channels": 16},
-    {"kind": "maxpool", "kernel": 2}, {"kind": "linear", "units": 32, "activation": "relu"}))
+DEFAULT_LAYERS = tuple(Choice.parse(item, catalog.IMAGE_LAYERS, "layer", key="kind")
+                       for item in catalog.FAMILY_DEFAULT_LAYERS["cnn"])
 
 
 def inputs(dataset: Dataset) -> tuple[int, ...]:
