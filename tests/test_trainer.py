@@ -149,6 +149,13 @@ def test_bins_match_numpy_histogram_inside_the_range():
     np.testing.assert_array_equal(top_edge, [1, 0, 0, 1])  # as torch.histc: the edges fall inside
 
 
+def test_a_tiny_negative_weight_is_counted_below_zero():
+    """-1e-15 + 1 is 1 in float32: binned as (value + limit) * scale it landed above zero."""
+    tiny = torch.tensor([-1e-15, -1e-30, 1e-15, 0.0])
+    np.testing.assert_array_equal(_counts(tiny, 1.0, 4), [0, 2, 2, 0])
+    np.testing.assert_array_equal(_counts(tiny, 1.0, 4), np.histogram(tiny.double().numpy(), 4, (-1, 1))[0])
+
+
 def test_probe_counts_each_tensor_on_its_own_range():
     layers = [torch.nn.Linear(3, 5), torch.nn.Linear(5, 2)]
     with torch.no_grad():

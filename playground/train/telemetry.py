@@ -199,8 +199,10 @@ def bin_counts(values: torch.Tensor, limit: torch.Tensor, scale: torch.Tensor, c
 
     Per entry (P,): `limit`, `scale` = (bins / 2) / limit, `cell_offset` = segment * bins.
     Like torch.histc the top edge falls in the last cell; unlike it, values are expected
-    inside the range (grow it first), so none is dropped."""
-    cell = ((values + limit) * scale).long().clamp_(0, bins - 1)  # (P,)
+    inside the range (grow it first), so none is dropped. The cell is floor(value * scale) from
+    the middle: (value + limit) * scale rounded -1e-15 + 1 to 1 in float32 and counted a tiny
+    negative weight in the first positive cell."""
+    cell = (torch.floor(values * scale).long() + bins // 2).clamp_(0, bins - 1)  # (P,)
     return torch.bincount(cell + cell_offset, minlength=n_segments * bins)
 
 
