@@ -146,6 +146,21 @@ def test_histogram_bars_are_the_snapshot_counts(binary):
     assert total == snap.parameter_count
 
 
+def test_a_layer_without_biases_offers_no_biases_toggle():
+    from torch import nn
+
+    from playground.train.telemetry import parameter_groups
+
+    module = nn.Sequential(nn.Linear(2, 3, bias=False), nn.Tanh(), nn.Linear(3, 1))
+    groups = parameter_groups(module)
+    assert groups[0].biases == [] and groups[1].biases
+    trainer = make_trainer(steps=5)
+    snap = snapshot(trainer)
+    snap.bias_counts[0] = np.zeros_like(snap.bias_counts[0])  # as the probe counts a group with no biases
+    assert not traces_named(charts.weight_histogram_figure(snap, 0), "biases")
+    assert traces_named(charts.weight_histogram_figure(snap, 1), "biases")
+
+
 def test_weight_evolution_is_a_step_by_value_heatmap(binary):
     snap = snapshot(binary)
     fig = charts.weight_evolution_figure(snap, 1)

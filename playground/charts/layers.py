@@ -45,6 +45,8 @@ def weight_histogram_figure(snap, layer_index: int, height: int = 280) -> Figure
     for name, edges_list, counts_list, visible in parts:
         edges = np.asarray(edges_list[layer_index], dtype=float)
         counts = np.asarray(counts_list[layer_index][-1], dtype=float)  # (bins,) at the latest record
+        if name == "biases" and not counts.any():
+            continue  # a layer without biases (a conv or linear with bias=False): no empty toggle
         centres = _centres(edges)
         colors = np.where(centres < 0, NEGATIVE, POSITIVE)
         fig.add_trace(trace(
