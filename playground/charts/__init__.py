@@ -16,6 +16,7 @@ from .layers import (
                      weight_histogram_figure,
 )
 from .network import network_figure
+from .neurons import neuron_maps_figure
 from .paths import paths_animation_figure, paths_figure, paths_loss_figure
 from .preview import data_preview_figure
 from .style import (
@@ -30,7 +31,7 @@ from .style import (
                      base_layout,
                      message_figure,
 )
-from .surface import decision_surface_figure, neuron_maps_figure
+from .surface import decision_surface_figure
 
 __all__ = [
     "downsample", "loss_figure", "metric_figure", "lr_figure",
