@@ -22,7 +22,6 @@ class CriticSystem(SupervisedSystem):
     """The supervised model, plus a one-weight critic fitted (by its own optimizer, after the
     model's update) to the model's batch loss. Records carry the critic's error on the test split."""
 
-    loss_names = ("loss", "critic_loss")
     extra_names = ("critic_error",)
     draws_random_numbers = True  # a little noise on the critic's input, from the run's own generator
 

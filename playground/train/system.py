@@ -57,7 +57,6 @@ class System(ABC):
     draw (the decision surface, the weights) under "model"."""
 
     modules: dict[str, nn.Module]
-    loss_names: tuple[str, ...] = ("loss",)  # what training_step returns, the first the one shown
     extra_names: tuple[str, ...] = ()  # named scalars every record carries after the four scores
     draws_random_numbers: bool = False  # besides dropout masks (a GAN's noise): the run gets its own generator
 
@@ -73,7 +72,8 @@ class System(ABC):
     @abstractmethod
     def training_step(self, x: torch.Tensor, t: torch.Tensor, tools: StepTools) -> dict[str, torch.Tensor]:
         """One step on a batch (x: inputs, t: targets as the head shapes them): compute the losses,
-        tools.update(optimizer, loss) each one minimised, return them by name (loss_names)."""
+        tools.update(optimizer, loss) each one minimised, return them by name, the one a step
+        reports (the page's batch loss) first."""
 
     @abstractmethod
     def scores(self, x_all: torch.Tensor, t_all: torch.Tensor, y_all: torch.Tensor, n_train: int) -> torch.Tensor:
