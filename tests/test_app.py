@@ -575,3 +575,20 @@ def test_a_kernel_too_big_for_its_input_names_the_layer_and_the_sizes(at):
     assert not at.exception
     message = next(e.value for e in at.error if "kernel 7" in e.value)
     assert "model.layers.2" in message and "4×4 input" in message and "layer 3 (Conv)" in message
+
+
+def test_a_recurrent_preset_shows_its_shapes_and_steps_on_the_page(at):
+    at.selectbox(key="preset").set_value("adding-lstm").run()
+    assert not at.exception and not at.error, errors(at)
+    assert at.selectbox(key="model_family").value == "rnn"
+    assert at.number_input(key="data_sequence_length").value == 30
+    summary = next(c.value for c in at.caption if "sequence →" in c.value)
+    assert summary.startswith("30×2 sequence → 30×32 → 32 → 1 output")
+    assert any(c.value == "→ 30×32 · LSTM" for c in at.caption)  # the row's output shape
+    at.button(key="btn_step").click().run()
+    assert step_of(at) > 0 and not at.exception and not at.error, errors(at)
+    assert {"chart_loss"} <= set(charts(at))
+    for tab in ("Weights", "Gradients", "Neurons", "Evaluation"):  # the common charts of every tab
+        at.session_state["view_tab"] = tab
+        at.run()
+        assert not at.exception and not at.error, errors(at)

@@ -47,8 +47,10 @@ def test_generator_is_a_pure_function_of_its_rng(name):
     assert not np.array_equal(a[0], c[0])
     assert np.array_equal(np.random.get_state()[1], state), "generator touched numpy's global random state"
     X, y = a
-    image = GENERATORS[name].image_shape
-    assert X.shape == (200, int(np.prod(image)) if image else 1 if GENERATORS[name].geometry == "line" else 2)
+    image, g = GENERATORS[name].image_shape, GENERATORS[name]
+    width = (int(np.prod(image)) if image else g.sequence_length * len(g.sequence_features) if g.sequence_features
+             else 1 if g.geometry == "line" else 2)
+    assert X.shape == (200, width)
     assert y.shape == (200,)
     if GENERATORS[name].task == "regression":
         assert y.dtype == np.float64

@@ -334,6 +334,32 @@ IMAGE_LAYERS = _table(
     LAYERS["linear"],  # after the image layers: the image is flattened into a vector first
 )
 
+# --------------------------------------------------------------------------- recurrent layers (the RNN family)
+
+MAX_HIDDEN = 256
+_HIDDEN = Param("hidden", int, 32, "Size of the hidden state: the memory carried from one step to the next.",
+                1, MAX_HIDDEN, label="hidden size")
+_BIDIRECTIONAL = Param("bidirectional", bool, False, "Also read the sequence backwards, with weights of its own; "
+                       "each step's output joins both directions, so it is twice the hidden size.")
+
+RECURRENT_LAYERS = _table(
+    Option("rnn", "RNN", "A plain recurrent layer: each step mixes the input with the previous hidden state. "
+           "Its gradient shrinks (or grows) with every step back, so it forgets long ago.",
+           "hₜ = act(W·xₜ + U·hₜ₋₁ + b)",
+           (_HIDDEN, Param("activation", str, "tanh", "Non-linearity of the hidden state (torch's RNN takes "
+                           "tanh or relu).", choices=("tanh", "relu")), _BIDIRECTIONAL)),
+    Option("lstm", "LSTM", "Long short-term memory: a cell state that gates write, keep and read, so "
+           "information (and gradient) can last over many steps.",
+           "cₜ = f⊙cₜ₋₁ + i⊙g;  hₜ = o⊙tanh(cₜ)", (_HIDDEN, _BIDIRECTIONAL)),
+    Option("gru", "GRU", "Gated recurrent unit: an LSTM with fewer gates; an update gate blends the old "
+           "state with a new candidate.", "hₜ = (1-z)⊙hₜ₋₁ + z⊙h̃ₜ", (_HIDDEN, _BIDIRECTIONAL)),
+)
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # weight blocks per recurrent layer: torch stacks them in weight_ih/hh
+SEQUENCE_LAYERS = _table(
+    *RECURRENT_LAYERS.values(), LAYERS["dropout"],
+    LAYERS["linear"],  # after the recurrent layers: on the last step's output
+)
+
 # --------------------------------------------------------------------------- model families
 
 # The kinds of network a spec may ask for (model.family); families/ builds each. Named here,
@@ -343,8 +369,11 @@ FAMILIES = _table(
            "playground's network."),
     Option("cnn", "Convolutional network (CNN)", "Convolutions and pooling on images, then dense layers: "
            "filters that learn to find strokes and shapes wherever they are."),
+    Option("rnn", "Recurrent (RNN, LSTM, GRU)", "Layers that read a sequence step by step, carrying a hidden "
+           "state forward, then dense layers on the last step's output."),
 )
-FAMILY_LAYERS = {"mlp": LAYERS, "cnn": IMAGE_LAYERS}  # the layers each family's model.layers may hold
+# the layers each family's model.layers may hold
+FAMILY_LAYERS = {"mlp": LAYERS, "cnn": IMAGE_LAYERS, "rnn": SEQUENCE_LAYERS}
 _CONV = {"kind": "conv", "kernel": 3, "padding": 1, "activation": "relu"}
 # What a network of each family starts with when a spec names the family but no layers (a link,
 # `--set model.family=cnn`, the page's network-type menu). The MLP's: ModelSpec.layers.
@@ -352,5 +381,7 @@ FAMILY_DEFAULT_LAYERS: dict[str, tuple[dict[str, Any], ...]] = {
     # digits-cnn's layers: two conv + max-pool blocks (8 and 16 filters), then 32 dense units.
     "cnn": ({**_CONV, "channels": 8}, {"kind": "maxpool", "kernel": 2}, {**_CONV, "channels": 16},
             {"kind": "maxpool", "kernel": 2}, {"kind": "linear", "units": 32, "activation": "relu"}),
+    # an LSTM of 32 units, then 16 dense units on its last step
+    "rnn": ({"kind": "lstm", "hidden": 32}, {"kind": "linear", "units": 16, "activation": "relu"}),
 }
-ALL_LAYERS = {**LAYERS, **IMAGE_LAYERS}  # every layer kind of every family, by name
+ALL_LAYERS = {**LAYERS, **IMAGE_LAYERS, **SEQUENCE_LAYERS}  # every layer kind of every family, by name

@@ -29,6 +29,7 @@ MAX_SAMPLES = 20_000
 MAX_EPOCHS = 10_000
 MAX_BATCH = 4096
 MAX_PARAMETERS = 1_000_000  # checked when the model is built (needs the data's width)
+MAX_SEQUENCE_LENGTH = 200  # steps of a generated sequence
 
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 
@@ -125,6 +126,7 @@ class DataSpec(Section):
     label_column: str = ""
     standardize: bool = True
     image_shape: str = ""  # CSV only: "1x28x28" when each row is an image's pixels (empty: not images)
+    sequence_length: int = 0  # sequence sets only: steps a sequence (0: the task's own length)
 
     FIELDS: ClassVar[tuple[Param, ...]] = (
         Param("name", str, "circle", "Which data set: a generator, a scikit-learn set, or csv:<file>."),
@@ -145,6 +147,9 @@ class DataSpec(Section):
         Param("image_shape", str, "", "CSV only: when each row is an image's pixels (row by row), its shape as "
               "channels x height x width, e.g. 1x28x28; a convolutional network then sees images.",
               label="image shape"),
+        Param("sequence_length", int, 0, "Sequence sets only: the steps in each sequence, 2 to "
+              f"{MAX_SEQUENCE_LENGTH} (0: the task's own, e.g. 30 for adding). Longer sequences are harder "
+              "to remember across.", 0, MAX_SEQUENCE_LENGTH, label="sequence length"),
     )
 
     @classmethod
@@ -159,6 +164,9 @@ class DataSpec(Section):
         except SpecError as e:
             errors += e.errors
         name = spec.name if spec is not None else (values.get("name") if isinstance(values, Mapping) else None)
+        if spec is not None and spec.sequence_length == 1:
+            errors.append((join_path(path, "sequence_length"), f"1 step is not a sequence; give 2 to "
+                           f"{MAX_SEQUENCE_LENGTH} steps, or 0 for the task's own length"))
         if isinstance(name, str):
             try:
                 validate_data_name(name)
@@ -483,7 +491,7 @@ def _set_path(tree: dict, parts: list[str], value: Any) -> None:
     if tuple(parts[:-1]) in _CHOICE_TABLES:
         table_key = _CHOICE_TABLES[tuple(parts[:-1])]
     elif len(parts) == 4 and parts[:2] == ["model", "layers"]:
-        table_key = (catalog.LAYERS, "kind")
+        table_key = (catalog.ALL_LAYERS, "kind")
     if table_key and last == table_key[1]:
         table, key = table_key
         if isinstance(value, str) and value in table and node.get(key) != value:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..core.params import SpecError, excerpt
-from .generators import GENERATORS, RADIUS, generate
+from .generators import GENERATORS, RADIUS, generate, sequence_names
 from .imagefiles import IMAGE_FILES, load_image_file, pixel_names, read_image_npz
 from .tabular import NAME, SKLEARN_SETS, encode_labels, load_sklearn, parse_csv
 
@@ -57,6 +57,7 @@ class Dataset:
     featurize: Callable[[np.ndarray], np.ndarray]  # raw (M, 2|1|D) -> (M, F) float32, as for training
     description: str
     image_shape: tuple[int, int, int] | None = None  # (C, H, W): each row of x is an image, C*H*W = F
+    sequence_shape: tuple[int, int] | None = None  # (T, S): each row of x is T steps of S features, T*S = F
 
     @property
     def n_inputs(self) -> int:
@@ -78,6 +79,7 @@ class DatasetInfo:
     uses_n_samples: bool
     uses_classes: bool
     uses_features: bool
+    uses_sequence_length: bool = False
 
 
 # --------------------------------------------------------------------------- features
@@ -212,9 +214,10 @@ def dataset_catalog() -> dict[str, DatasetInfo]:
     then datasets/*.csv."""
     out: dict[str, DatasetInfo] = {}
     for name, g in GENERATORS.items():
-        out[name] = DatasetInfo(name, g.label, g.description, g.task, g.geometry, uses_noise=True,
+        out[name] = DatasetInfo(name, g.label, g.description, g.task, g.geometry, uses_noise=g.uses_noise,
                                 uses_n_samples=True, uses_classes=g.uses_classes,
-                                uses_features=g.geometry == "plane")
+                                uses_features=g.geometry == "plane",
+                                uses_sequence_length=bool(g.sequence_features))
     for name, t in SKLEARN_SETS.items():
         out[name] = DatasetInfo(name, t.label, t.description, t.task, "table", False, False, False, False)
     for name, f in IMAGE_FILES.items():
@@ -242,6 +245,7 @@ class _Raw:
     description: str
     generated: bool = False
     image_shape: tuple[int, int, int] | None = None  # (C, H, W) when the D columns are an image's pixels
+    sequence_shape: tuple[int, int] | None = None  # (T, S) when the D columns are T steps of S features
 
 
 def load_dataset(spec: Any, uploads: Mapping[str, bytes] | None = None, allow_paths: bool = True) -> Dataset:
@@ -297,18 +301,23 @@ def _with_image_shape(raw: _Raw, text: str) -> _Raw:
 
 def _generated(spec: Any, rng: np.random.Generator) -> _Raw:
     g = GENERATORS[spec.name]
-    X, y = generate(spec.name, spec.n_samples, spec.noise, rng, classes=spec.classes)
+    X, y = generate(spec.name, spec.n_samples, spec.noise, rng, classes=spec.classes,
+                    length=spec.sequence_length)
     classes = g.class_names
     task = g.task
     if g.uses_classes:
         classes = tuple(f"class {i}" for i in range(spec.classes))
         task = "binary" if spec.classes == 2 else "multiclass"
+    sequence = None
     if g.image_shape is not None:
         columns = pixel_names(*g.image_shape[1:])
+    elif g.sequence_features:
+        sequence = (X.shape[1] // len(g.sequence_features), len(g.sequence_features))
+        columns = sequence_names(sequence[0], g.sequence_features)
     else:
         columns = ("x",) if g.geometry == "line" else ("x1", "x2")
     return _Raw(task, X, y, columns, classes, g.geometry, g.description, generated=True,
-                image_shape=g.image_shape)
+                image_shape=g.image_shape, sequence_shape=sequence)
 
 
 def _from_file(data: bytes | Path, file: str, spec: Any) -> _Raw:
@@ -419,4 +428,5 @@ def _assemble(name: str, raw: _Raw, spec: Any, rng: np.random.Generator) -> Data
         feature_names=tuple(feature_names), class_names=tuple(raw.class_names) if raw.task != "regression" else (),
         geometry=raw.geometry, points_train=points_train, points_test=points_test, extent=extent,
         featurize=featurizer, description=raw.description, image_shape=raw.image_shape,
+        sequence_shape=raw.sequence_shape,
     )

@@ -1,5 +1,5 @@
 """Pure toy-data generators: f(n, noise, rng) -> (X, y), in the TF playground's -6..6 square,
-and one of small images (shapes).
+one of small images (shapes), and sequence tasks (sine-next, adding, parity).
 
 Every generator draws all its randomness from the `numpy.random.Generator` passed in,
 so one seed rebuilds the same points. `noise` is in [0, 1]: 0 is clean, 0.5 is about
@@ -10,7 +10,8 @@ is the TF playground's positive (blue) class and class 0 its negative (orange) o
 Regression sets return float targets roughly in [-1.2, 1.2].
 
     X: (n, 2) float64 for plane sets, (n, 1) for the 1-D line set,
-       (n, C*H*W) for an image set (its GeneratorInfo.image_shape; rows are row-major pixels)
+       (n, C*H*W) for an image set (its GeneratorInfo.image_shape; rows are row-major pixels),
+       (n, T*F) for a sequence set (T steps of F features, step by step: t1's F values first)
     y: (n,) int64 for classification, float64 for regression
 """
 
@@ -197,6 +198,52 @@ def shapes(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, 
     return X, y
 
 
+# --------------------------------------------------------------------------- sequences
+# f(n, noise, rng, length) -> X (n, T*F) with T = length, y (n,). Each row is one sequence, its
+# steps in order and each step's F features together, so X.reshape(n, T, F) is (batch, time, feature).
+
+def sine_next(n: int, noise: float, rng: np.random.Generator, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """T samples of sin(ω·t + φ), t = 0..T-1, each with N(0, (0.5·noise)²) added; the target is the
+    clean next sample, at t = T. ω (radians a step) is drawn in 0.15..0.6 (periods of about 10 to 42
+    steps) and φ in 0..2π, per sequence, so the network must read both off the samples. F = 1."""
+    omega = rng.uniform(0.15, 0.6, (n, 1))
+    phase = rng.uniform(0.0, 2 * np.pi, (n, 1))
+    wave = np.sin(omega * np.arange(length + 1)[None, :] + phase)  # (n, T+1)
+    X = wave[:, :length] + rng.normal(0.0, 0.5 * noise, (n, length))  # (n, T)
+    return X, wave[:, length]
+
+
+def adding(n: int, noise: float, rng: np.random.Generator, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem (Hochreiter & Schmidhuber 1997): T steps of (value, marker), values uniform
+    in 0..1, markers 0 but for two 1s, one in the first half of the sequence and one in the second;
+    the target is the sum of the two marked values. F = 2. Predicting the mean (1.0) leaves a
+    variance of 1/6; to beat it the network must remember a value across up to T steps."""
+    values = rng.uniform(0.0, 1.0, (n, length))
+    half = length // 2
+    first = rng.integers(0, half, n)  # in steps 0..T/2-1
+    second = rng.integers(half, length, n)  # in steps T/2..T-1
+    markers = np.zeros((n, length))
+    rows = np.arange(n)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    X = np.stack([values, markers], axis=2).reshape(n, 2 * length)  # (n, T, 2) -> (n, T*2)
+    return X, values[rows, first] + values[rows, second]
+
+
+def parity(n: int, noise: float, rng: np.random.Generator, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """T random bits (0 or 1); the class is their parity (1: an odd number of ones). F = 1.
+    Flipping any one bit flips the class, so no single step says anything on its own."""
+    bits = rng.integers(0, 2, (n, length))
+    return bits.astype(np.float64), (bits.sum(axis=1) % 2).astype(np.int64)
+
+
+def sequence_names(length: int, features: tuple[str, ...]) -> tuple[str, ...]:
+    """Column names of a sequence set's rows: ('t1', 't2', ...) or ('t1 value', 't1 marker', ...)."""
+    if len(features) == 1:
+        return tuple(f"t{t + 1}" for t in range(length))
+    return tuple(f"t{t + 1} {f}" for t in range(length) for f in features)
+
+
 # --------------------------------------------------------------------------- registry
 
 @dataclass(frozen=True)
@@ -209,6 +256,9 @@ class GeneratorInfo:
     class_names: tuple[str, ...] = field(default=())
     uses_classes: bool = False
     image_shape: tuple[int, int, int] | None = None  # (C, H, W) of an image set's rows
+    sequence_features: tuple[str, ...] = ()  # a sequence set's F features per step (empty: not sequences)
+    sequence_length: int = 0  # a sequence set's T when data.sequence_length is 0
+    uses_noise: bool = True
 
 
 GENERATORS: dict[str, GeneratorInfo] = {
@@ -236,13 +286,25 @@ GENERATORS: dict[str, GeneratorInfo] = {
                             "cross or ring at random sizes, places and angles; noise adds pixel noise.",
                             "multiclass", geometry="table", class_names=SHAPE_NAMES,
                             image_shape=(1, SHAPE_SIZE, SHAPE_SIZE)),
+    "sine-next": GeneratorInfo(sine_next, "Sine, next value (sequences)", "Noisy samples of a sine wave of random "
+                               "phase and frequency: predict the next value.", "regression", geometry="table",
+                               sequence_features=("x",), sequence_length=20),
+    "adding": GeneratorInfo(adding, "Adding problem (sequences)", "Steps of a value and a marker: the target is "
+                            "the sum of the two marked values, however far back they were.", "regression",
+                            geometry="table", sequence_features=("value", "marker"), sequence_length=30,
+                            uses_noise=False),
+    "parity": GeneratorInfo(parity, "Parity (sequences)", "A sequence of random bits: is the number of ones odd?",
+                            "binary", geometry="table", class_names=("even", "odd"), sequence_features=("bit",),
+                            sequence_length=8, uses_noise=False),
 }
 
 
-def generate(name: str, n: int, noise: float, rng: np.random.Generator, classes: int = 3
+def generate(name: str, n: int, noise: float, rng: np.random.Generator, classes: int = 3, length: int = 0
              ) -> tuple[np.ndarray, np.ndarray]:
-    """Run generator `name`; only blobs takes `classes`."""
+    """Run generator `name`; only blobs takes `classes`, only a sequence set `length` (0: its own)."""
     info = GENERATORS[name]
+    if info.sequence_features:
+        return info.fn(n, noise, rng, length=length or info.sequence_length)
     if info.uses_classes:
         return info.fn(n, noise, rng, classes=classes)
     return info.fn(n, noise, rng)

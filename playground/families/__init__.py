@@ -1,5 +1,5 @@
-"""Model families: each kind of network the playground trains (today the MLP; next CNNs,
-recurrent networks, transformers, GANs, autoencoders) behind one seam.
+"""Model families: each kind of network the playground trains (the MLP, CNNs, recurrent
+networks; next transformers, GANs, autoencoders) behind one seam.
 
 A family says how a model spec becomes a plan (train/plan.py: shapes, parameter counts, problems),
 a built network, and the system that trains it (train/system.py: networks, optimizers, the
@@ -7,7 +7,7 @@ training step); the trainer, the runner and the pages reach a family only throug
 `family_of(spec)`, never by its name. `model.family` in the spec picks one ("mlp" unless
 given, so every older spec, preset and link means what it meant).
 
-network.py holds the Network every family builds; each family is a folder (mlp/, cnn/).
+network.py holds the Network every family builds; each family is a folder (mlp/, cnn/, rnn/).
 Imports: core/, data/, and from train/ only plan.py, telemetry.py, heads.py and system.py
 (cnn/charts.py also draws with charts/).
 """
@@ -25,7 +25,7 @@ from ..data.datasets import Dataset
 from ..train.heads import Head
 from ..train.plan import Plan
 from ..train.system import SupervisedSystem, System
-from . import cnn, mlp
+from . import cnn, mlp, rnn
 from .cnn import views as cnn_views
 from .network import Network
 
@@ -52,6 +52,7 @@ FAMILIES: dict[str, Family] = {
     "mlp": Family("mlp", plan=mlp.plan, build=mlp.build, inputs=mlp.inputs, default_layers=mlp.DEFAULT_LAYERS),
     "cnn": Family("cnn", plan=cnn.plan, build=cnn.build, inputs=cnn.inputs, default_layers=cnn.DEFAULT_LAYERS,
                   views=cnn_views.image_views),
+    "rnn": Family("rnn", plan=rnn.plan, build=rnn.build, inputs=rnn.inputs, default_layers=rnn.DEFAULT_LAYERS),
 }
 assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
 

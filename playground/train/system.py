@@ -5,7 +5,7 @@ trainer (trainer.py) keeps what every family shares: batching, zero_grad/backwar
 penalties, clipping, the optimizer step and its schedule, early stopping, divergence, records
 and pacing.
 
-The MLP and CNN families are a `SupervisedSystem`: one network, one optimizer ("model"), the task
+The MLP, CNN and recurrent families are a `SupervisedSystem`: one network, one optimizer ("model"), the task
 head's loss. A GAN (two networks, two optimizers, discriminator steps per generator step) or an
 autoencoder (targets are the inputs, a KL term) is a system of its own, and reports its extra
 numbers (a GAN's two losses) as named scalars in every record (`extra_names`).
@@ -96,7 +96,7 @@ class System(ABC):
 
 
 class SupervisedSystem(System):
-    """One network trained on inputs and targets with the head's loss (MLP, CNN)."""
+    """One network trained on inputs and targets with the head's loss (MLP, CNN, RNN)."""
 
     def __init__(self, module: nn.Module, head: Head):
         self.modules = {"model": module}

@@ -144,6 +144,11 @@ def data_settings(choice: DataChoice, dataset: Dataset | None,
                  format_func=FEATURE_LABELS.get, help=_FIELD["features"].help +
                  " Extra features (squares, product, sines) let even a network without hidden layers "
                  "draw curved boundaries.")
+    if info is not None and info.uses_sequence_length:
+        param_widget(_FIELD["sequence_length"], state.data_key("sequence_length"), label="Sequence length")
+        if dataset is not None and dataset.sequence_shape is not None:
+            steps, features = dataset.sequence_shape
+            st.caption(f"{steps} steps of {features} feature{'s' * (features != 1)}")
     if info is not None and info.uses_classes:
         key = state.data_key("classes")
         st.session_state.setdefault(key, DataSpec.classes)

@@ -1,8 +1,9 @@
 """The layer list: one row of widgets per hidden layer (kind, size, activation) with a menu
 to move or remove it (and a conv layer's kernel, stride and padding), and a button to add one.
 Input and output widths follow the data and the loss, so they are shown, not edited. The
-kinds on offer are the network type's (catalog.FAMILY_LAYERS); for a CNN each row also says
-the shape it outputs (channels x height x width), from the same plan the trainer builds."""
+kinds on offer are the network type's (catalog.FAMILY_LAYERS); for a CNN or a recurrent network
+each row also says the shape it outputs (channels x height x width; steps x width), from the same
+plan the trainer builds."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from .widgets import KEEP, full_run_only, options_help, param_widget
 _COLUMNS = [1.5, 0.95, 0.5]
 _ACTIVATION_HELP = options_help("The non-linearity applied to each unit's weighted sum.", catalog.ACTIVATIONS)
 _SIZE_HELP = ("Dense: the number of units (neurons). Conv: the number of filters. Pool: the window size. "
-              "Dropout: the probability p of dropping each value.")
-_SIZE_PARAMS = {"units": "Units", "channels": "Filters", "kernel": "Window", "p": "Dropout p"}  # the size column
-_MENU_PARAMS = ("kernel", "stride", "padding")  # a conv layer's other settings, in its ⋮ menu
+              "RNN, LSTM, GRU: the hidden size. Dropout: the probability p of dropping each value.")
+_SIZE_PARAMS = {"units": "Units", "channels": "Filters", "hidden": "Hidden size", "kernel": "Window",
+                "p": "Dropout p"}  # the size column
+# Other settings, in the row's ⋮ menu: a conv layer's; a recurrent layer's direction.
+_MENU_PARAMS = ("kernel", "stride", "padding", "bidirectional")
 
 
 def _family() -> str:
@@ -80,8 +83,8 @@ def _row(layer_id: int, position: int, count: int, shape: tuple[int, ...] | None
             st.selectbox(f"Kind of layer {n}", kinds, key=kind_key, help=options_help("What this layer does.", menu),
                          format_func=lambda k: catalog.ALL_LAYERS[k].label, persist_state=KEEP)
             st.caption(option.description)
-            if kind == "conv":
-                for name in _MENU_PARAMS:
+            for name in _MENU_PARAMS:
+                if name in params and name != size:  # a pool's kernel is its size
                     param_widget(params[name], state.layer_key(layer_id, name), explain_in=below)
             with st.container(horizontal=True, gap="small"):
                 st.button("Up", icon=":material/arrow_upward:", key=f"btn_layer_up_{layer_id}",
@@ -106,6 +109,9 @@ def _what(layer_id: int, kind: str) -> str:
     line in a projector's sidebar)."""
     if kind == "linear":
         return " · dense"
+    if kind in catalog.RECURRENT_LAYERS:
+        both = state.layer_values(layer_id)["bidirectional"]
+        return f" · {catalog.RECURRENT_LAYERS[kind].label}{', both ways' if both else ''}"
     if kind != "conv":
         return ""
     v = state.layer_values(layer_id)
@@ -119,9 +125,10 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 def network_summary(plan: Plan) -> str:
     """MLP: '2 inputs → 4 → 2 → 1 output · 17 parameters'. CNN: '1×8×8 image → 8×8×8 → 8×4×4 →
-    ... → 64 → 32 → 10 outputs · 3,658 parameters' (the shape after each layer that changes it)."""
+    ... → 64 → 32 → 10 outputs · 3,658 parameters' (the shape after each layer that changes it);
+    a recurrent network likewise: '30×2 sequence → 30×32 → 32 → 1 output · ...'."""
     outputs = f"{plan.outputs} output{'s' * (plan.outputs != 1)}"
-    if len(plan.inputs) != 3:  # a vector of features
+    if len(plan.inputs) == 1:  # a vector of features
         widths = plan.widths
         middle = "".join(f" → {w}" for w in widths[1:-1])
         text = f"{widths[0]} input{'s' * (widths[0] != 1)}{middle} → {outputs}"
@@ -131,5 +138,6 @@ def network_summary(plan: Plan) -> str:
             if step.shape != last:
                 shapes.append(shape_text(step.shape))
             last = step.shape
-        text = " → ".join([f"{shape_text(plan.inputs)} image", *shapes, outputs])
+        what = "image" if len(plan.inputs) == 3 else "sequence"
+        text = " → ".join([f"{shape_text(plan.inputs)} {what}", *shapes, outputs])
     return text + f" · **{plan.parameters:,}** parameters"
