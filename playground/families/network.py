@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
+from ..core import catalog
+from ..train.plan import LayerPlan
 from ..train.telemetry import ParameterGroup, parameter_groups
 
 
@@ -61,3 +63,14 @@ class Network:
         """Node counts per column of the network diagram: inputs, each dense layer."""
         layers = self.dense_layers
         return [layers[0].in_features] + [layer.out_features for layer in layers]
+
+
+def planned_dense(layer: LayerPlan, width_in: int) -> tuple[list[nn.Module], str]:
+    """A planned dense layer (a hidden one, or the output) as modules: nn.Linear(width_in, units)
+    and, unless it is the output, its activation. Returns (modules, activation name); the output's
+    is "identity". The CNN and recurrent families build their dense heads with it."""
+    activation = layer["activation"] if layer.label != "output" else "identity"
+    modules: list[nn.Module] = [nn.Linear(width_in, layer.shape[0])]
+    if layer.label != "output":
+        modules.append(catalog.ACTIVATIONS[activation].build())
+    return modules, activation

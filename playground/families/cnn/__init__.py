@@ -15,7 +15,7 @@ from ...core.rng import GLOBAL_RNG_LOCK
 from ...core.spec import Choice, ModelSpec
 from ...data.datasets import Dataset
 from ...train.plan import LayerPlan, Plan, Problem, size_problems
-from ..network import Network, NonDenseLayer
+from ..network import Network, NonDenseLayer, planned_dense
 
 IMAGE_KINDS = ("conv", "maxpool", "avgpool")  # the layers that need an image (C, H, W)
 DEFAULT_LAYERS = tuple(Choice.parse(item, catalog.IMAGE_LAYERS, "layer", key="kind")
@@ -121,10 +121,8 @@ def build(model: ModelSpec, plan: Plan, seed: int) -> Network:
             elif layer.kind == "dropout":
                 modules.append(nn.Dropout(layer["p"]))
             else:  # linear: a hidden layer with its activation, or the output layer
-                activation = layer["activation"] if layer.label != "output" else "identity"
-                modules.append(nn.Linear(shape[0], layer.shape[0]))
-                if layer.label != "output":
-                    modules.append(catalog.ACTIVATIONS[activation].build())
+                built, activation = planned_dense(layer, shape[0])
+                modules.extend(built)
                 dense_names.append(name)
                 activations.append(activation)
                 initialised.append((name, activation))

@@ -18,7 +18,7 @@ from ...core import catalog
 from ...core.rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # torch's CPU generator is process-global
 from ...core.spec import ModelSpec
 from ...train.plan import Plan
-from ..network import Network, NonDenseLayer
+from ..network import Network, NonDenseLayer, planned_dense
 
 
 class RNN(nn.RNN):
@@ -73,10 +73,8 @@ def build_network(model: ModelSpec, plan: Plan, seed: int) -> Network:
             elif layer.kind == "dropout":
                 modules.append(nn.Dropout(layer["p"]))
             else:  # linear: a hidden layer with its activation, or the output layer
-                activation = layer["activation"] if layer.label != "output" else "identity"
-                modules.append(nn.Linear(shape[0], layer.shape[0]))
-                if layer.label != "output":
-                    modules.append(catalog.ACTIVATIONS[activation].build())
+                built, activation = planned_dense(layer, shape[0])
+                modules.extend(built)
                 dense_names.append(name)
                 activations.append(activation)
                 measured[name] = layer.label
