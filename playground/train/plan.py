@@ -72,3 +72,13 @@ def size_problems(parameters: int) -> tuple[Problem, ...]:
         return ()
     return (("model.layers", f"this network would have {parameters:,} parameters; the limit is "
                              f"{MAX_PARAMETERS:,}. Use fewer or narrower layers"),)
+
+
+def plan_with_output(family: str, inputs: tuple[int, ...], outputs: int, layers: list[LayerPlan], width: int,
+                     problems: tuple[Problem, ...] | list[Problem] = ()) -> Plan:
+    """Every family's plan ends the same way: the output layer (a dense layer from the last
+    vector of `width` to `outputs`), then the parameter count's bound on top of the family's
+    own problems."""
+    layers = [*layers, LayerPlan("output", "linear", (outputs,), width * outputs + outputs)]
+    total = sum(layer.parameters for layer in layers)
+    return Plan(family, inputs, outputs, tuple(layers), tuple(problems) + size_problems(total))

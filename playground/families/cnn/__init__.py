@@ -14,7 +14,7 @@ from ...core import catalog
 from ...core.rng import GLOBAL_RNG_LOCK
 from ...core.spec import Choice, ModelSpec
 from ...data.datasets import Dataset
-from ...train.plan import LayerPlan, Plan, Problem, size_problems
+from ...train.plan import LayerPlan, Plan, Problem, plan_with_output
 from ..network import Network, NonDenseLayer, planned_dense
 
 IMAGE_KINDS = ("conv", "maxpool", "avgpool")  # the layers that need an image (C, H, W)
@@ -67,9 +67,7 @@ def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:
             layers.append(LayerPlan(layer.name, layer.name, shape, parameters, settings, i))
     if len(shape) == 3:
         shape = _flatten(layers, shape)
-    layers.append(LayerPlan("output", "linear", (outputs,), shape[0] * outputs + outputs))
-    total = sum(layer.parameters for layer in layers)
-    return Plan("cnn", inputs, outputs, tuple(layers), tuple(problems) + size_problems(total))
+    return plan_with_output("cnn", inputs, outputs, layers, shape[0], problems)
 
 
 def _flatten(layers: list[LayerPlan], shape: tuple[int, ...]) -> tuple[int]:

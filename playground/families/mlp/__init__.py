@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...core.spec import ModelSpec
 from ...data.datasets import Dataset
-from ...train.plan import LayerPlan, Plan, size_problems
+from ...train.plan import LayerPlan, Plan, plan_with_output
 from ..network import Network
 from .model import build_network
 
@@ -34,9 +34,7 @@ def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:
             norm = layer.name in ("batchnorm", "layernorm")  # a scale and a shift per unit
             layers.append(LayerPlan(layer.name, layer.name, (width,), 2 * width if norm else 0,
                                     tuple(layer.params.items()), i))
-    layers.append(LayerPlan("output", "linear", (outputs,), width * outputs + outputs))
-    total = sum(layer.parameters for layer in layers)
-    return Plan("mlp", inputs, outputs, tuple(layers), size_problems(total))
+    return plan_with_output("mlp", inputs, outputs, layers, width)
 
 
 def build(model: ModelSpec, plan: Plan, seed: int) -> Network:

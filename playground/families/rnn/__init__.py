@@ -13,7 +13,7 @@ from __future__ import annotations
 from ...core import catalog
 from ...core.spec import Choice, ModelSpec
 from ...data.datasets import Dataset
-from ...train.plan import LayerPlan, Plan, Problem, size_problems
+from ...train.plan import LayerPlan, Plan, Problem, plan_with_output
 from ..network import Network
 from .model import build_network
 
@@ -74,9 +74,7 @@ def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:
                                          "(each layer's ⋮ menu changes its kind), or choose a dense network"))
     if len(shape) == 2:
         shape = _last_step(layers, shape)
-    layers.append(LayerPlan("output", "linear", (outputs,), shape[0] * outputs + outputs))
-    total = sum(layer.parameters for layer in layers)
-    return Plan("rnn", inputs, outputs, tuple(layers), tuple(problems) + size_problems(total))
+    return plan_with_output("rnn", inputs, outputs, layers, shape[0], problems)
 
 
 def _last_step(layers: list[LayerPlan], shape: tuple[int, ...]) -> tuple[int]:
