@@ -331,6 +331,8 @@ def main() -> None:
     parser.add_argument("--pin", action="store_true",
                         help="server and Runner alone on CPU 0, Chromium on CPU 1 (needs two CPUs)")
     parser.add_argument("--server-arg", action="append", default=[], help="passed on to streamlit run")
+    parser.add_argument("--backend", choices=("thread", "process"), default=None,
+                        help="where the app's runs train (PLAYGROUND_BACKEND; default: the app's own, process)")
     parser.add_argument("--app-dir", type=Path, default=ROOT,
                         help="serve another checkout of the app (e.g. an older commit, to compare)")
     args = parser.parse_args()
@@ -338,6 +340,8 @@ def main() -> None:
     assert Runner(SPEC).steps_per_epoch == SPEC_STEPS_PER_EPOCH
     alone, watched, ratios, redraws, firsts, fast, clicks, memory = [], [], [], [], [], [], [], []
     server_ms, browser_ms = [], []
+    if args.backend:
+        os.environ["PLAYGROUND_BACKEND"] = args.backend  # the server started next inherits it
     if args.pin:
         os.sched_setaffinity(0, {0})  # the server started next, and the Runner alone, inherit CPU 0
     with serve_app(extra_args=tuple(args.server_arg), root=args.app_dir) as (url, server), \

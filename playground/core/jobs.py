@@ -218,12 +218,7 @@ class BackgroundTraining:
 
     def wait(self, until, timeout: float = 30.0) -> bool:
         """Block until `until(self.snapshot())` is true or timeout; for tests and scripts."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if until(self.snapshot()):
-                return True
-            time.sleep(0.01)
-        return until(self.snapshot())
+        return poll_until(self.snapshot, until, timeout)
 
     # ------------------------------------------------------------------ the thread
 
@@ -317,6 +312,16 @@ class BackgroundTraining:
         steps = min(steps + (now - then) * rate, max(1.0, rate * PACE_CATCH_UP_SECONDS))
         self._allowance = (steps, now)
         return max(0.0, (1 - steps) / rate, self._next_tick - now)
+
+
+def poll_until(read, until, timeout: float) -> bool:
+    """Whether `until(read())` became true within `timeout` seconds, looking every 10 ms."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if until(read()):
+            return True
+        time.sleep(0.01)
+    return until(read())
 
 
 def thread_ended_message(error: BaseException) -> str:

@@ -284,6 +284,10 @@ class BoundedHistory:
     def __init__(self, capacity: int):
         self.capacity = max(4, capacity)
         self.records: list[Record] = []
+        # Counts every change to records already held (thinning here, a histogram re-binning
+        # them in the trainer): a copy kept elsewhere that saw the same count needs only the
+        # records appended since (train/remote.py sends a worker's history that way).
+        self.rewrites = 0
 
     def append(self, record: Record) -> None:
         self.records.append(record)
@@ -291,6 +295,7 @@ class BoundedHistory:
             half = len(self.records) // 2
             older, newer = self.records[:half], self.records[half:]
             self.records = older[::2] + newer
+            self.rewrites += 1
 
     def __len__(self) -> int:
         return len(self.records)

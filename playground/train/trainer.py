@@ -371,6 +371,7 @@ class Trainer:
                 for i, hist in enumerate(hists):  # a range that just grew re-bins its past rows
                     if hist.needs_rebin:
                         hist.rebin([getattr(r, field)[i] for r in self.history.records])
+                        self.history.rewrites += 1
             self.history.append(record)
         if not np.isfinite(maxima).all():
             raise Diverged(self.step, self._divergence_message("a weight", float("nan")))

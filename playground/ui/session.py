@@ -1,5 +1,8 @@
 """One Runner per browser tab, and how a changed spec reaches it.
 
+The runner trains in a worker process (RemoteRunner) unless PLAYGROUND_BACKEND=thread
+(train/backends.py); the two take the same commands.
+
 `get_session()` is a session-scoped `st.cache_resource`: each browser tab gets its own
 PlaygroundSession, and Streamlit calls `close()` (on_release) when the tab disconnects or
 the cache is cleared, which stops the runner's thread. The runner is created lazily from
@@ -28,7 +31,14 @@ import streamlit as st
 
 from ..core.params import SpecError
 from ..core.spec import Spec
+from ..train.backends import backend_name, start_runner, worker_pool, workers_supported
+from ..train.remote import RemoteRunner
 from ..train.runner import Runner
+
+# The page's runs train in worker processes unless PLAYGROUND_BACKEND says otherwise
+# (train/backends.py): on a thread here, a run at Speed Max shared the interpreter with the
+# page's own redraws and trained at 0.74x its speed alone.
+APP_BACKEND = "process"
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ class RefusalMemory:
 
 class PlaygroundSession:
     def __init__(self) -> None:
-        self.runner: Runner | None = None
+        self.runner: Runner | RemoteRunner | None = None
         self.spec: Spec | None = None  # the spec last given to the runner
         self.upload_key = ""
         self.problems: tuple[tuple[str, str], ...] = ()  # why the sidebar's settings are not the run's
@@ -90,7 +100,7 @@ class PlaygroundSession:
 
     def _apply(self, spec: Spec, uploads: dict[str, bytes] | None, upload_key: str) -> Applied:
         if self.runner is None or upload_key != self.upload_key:
-            runner = Runner(spec, uploads=uploads)  # raises SpecError before anything is replaced
+            runner = start_runner(spec, uploads, default=APP_BACKEND)  # raises SpecError before anything is replaced
             old = self.runner
             self.runner, self.spec, self.upload_key = runner, spec, upload_key
             if old is None:
@@ -143,5 +153,16 @@ def _release(session: PlaygroundSession) -> None:
 
 @st.cache_resource(scope="session", on_release=_release, show_spinner=False)
 def get_session() -> PlaygroundSession:
-    """This browser tab's session; closed (thread stopped) when the tab goes away."""
+    """This browser tab's session; closed (its run ended) when the tab goes away."""
+    warm_up_workers()
     return PlaygroundSession()
+
+
+def warm_up_workers() -> None:
+    """Start the server's worker processes (they import torch in the background, ~2 s), so that
+    later visitors' runs start at once. A bad PLAYGROUND_BACKEND is reported by the first run."""
+    try:
+        if backend_name(APP_BACKEND) == "process" and workers_supported():
+            worker_pool().warm_up()
+    except ValueError:
+        pass
