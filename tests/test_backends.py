@@ -14,7 +14,7 @@ from playground.core.params import SpecError
 from playground.core.presets import get_preset
 from playground.core.server_share import ServerShare
 from playground.core.spec import Choice, Spec
-from playground.core.workers import WorkerGone, WorkerPool
+from playground.core.workers import WorkerGone
 from playground.train import backends
 from playground.train.remote import RemoteRunner
 from playground.train.runner import Runner
@@ -24,8 +24,7 @@ LONG = Spec().with_overrides(**{"train.epochs": 2000})
 
 @pytest.fixture(scope="module")
 def pool():
-    pool = WorkerPool(2, environment={"PLAYGROUND_TRAINING_SLOTS": "1",
-                                      "PLAYGROUND_MAX_RUNS": str(backends.WORKER_MAX_RUNS)})
+    pool = backends.make_worker_pool(2)
     pool.warm_up()
     yield pool
     pool.close()

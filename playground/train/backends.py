@@ -59,7 +59,11 @@ def worker_pool() -> WorkerPool:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = WorkerPool(SHARE.cores, environment={"PLAYGROUND_TRAINING_SLOTS": "1",
-                                                         "PLAYGROUND_MAX_RUNS": str(WORKER_MAX_RUNS)},
-                               preload=("playground.train.remote",))
+            _pool = make_worker_pool(SHARE.cores)
         return _pool
+
+
+def make_worker_pool(size: int) -> WorkerPool:
+    """A pool of `size` workers set up to host runs: one training slot each, no queue of their own."""
+    return WorkerPool(size, environment={"PLAYGROUND_TRAINING_SLOTS": "1", "PLAYGROUND_MAX_RUNS": str(WORKER_MAX_RUNS)},
+                      preload=("playground.train.remote",))
