@@ -1,4 +1,4 @@
-"""Headless runs: python -m playground {presets, spec, train, compare, paths}.
+"""Headless runs: python -m playground {presets, spec, train, compare, paths, sweep}.
 
     presets                                       list the named presets
     spec  [--preset NAME | --spec FILE] [--set k=v ...]
@@ -6,6 +6,8 @@
     train (--preset NAME | --spec FILE) [--set k=v ...] [--epochs N] [--device D]
           [--out DIR] [--quiet]                   train and write the run's files to DIR
     compare, paths                                the optimizer lab (see lab.py)
+    sweep                                         a spec trained over a grid or random samples of
+                                                  up to three settings (see sweep.py)
 
 Exit codes: 0 done (early stopping included), 2 invalid spec or arguments (the message
 names the field), 3 training diverged (the files recorded so far are still written),
@@ -19,7 +21,7 @@ import argparse
 from collections.abc import Sequence
 
 from ..core.params import SpecError
-from . import lab, train
+from . import lab, sweep, train
 from .common import EXIT_INVALID, print_errors
 from .train import histogram_frame  # noqa: F401 - the layers/histograms file format, for tests and notebooks
 
@@ -33,13 +35,15 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train.add_commands(commands)
     lab.add_commands(commands)
+    sweep.add_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)  # usage errors exit 2 here, as argparse does
     try:
-        return (lab if args.command in lab.COMMANDS else train).run(args)
+        command = lab if args.command in lab.COMMANDS else sweep if args.command in sweep.COMMANDS else train
+        return command.run(args)
     except SpecError as e:
         print_errors(e)
         return EXIT_INVALID

@@ -1,0 +1,233 @@
+"""Sweeps: one spec trained once for each combination of up to three settings' values.
+
+A sweep is a base spec and up to MAX_SETTINGS axes, each a setting's dotted key and its values:
+given as a list (a grid: every combination, in order, the last axis fastest) or drawn from a
+range (random samples, seeded: the same sweep draws the same values). At most MAX_VARIANTS
+variants. Every variant is checked before any trains: one that the spec refuses (a learning rate
+of -1) refuses the sweep, naming the key, the value and why.
+
+Each variant trains to its end (its epochs, or early stopping) and gives one row: its settings,
+how it ended (done / diverged / failed, with the message), and its final and best scores. A
+diverged variant is a result (too large a learning rate is worth knowing), not an error.
+
+Where variants train: one after another in this process (`thread`), or spread over worker
+processes, one variant per worker at a time (`process`, core/workers.py): a sweep of small
+networks then runs about as many times faster as there are cores. Both give the same numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core import untrusted
+from ..core.params import SpecError
+from ..core.spec import Spec
+
+MAX_VARIANTS = 256
+MAX_SETTINGS = 3
+MAX_SAMPLES = MAX_VARIANTS
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept setting: its dotted key and the values it takes, as given (text or numbers)."""
+
+    key: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Variant:
+    settings: dict[str, Any]  # key -> value, one per axis
+    spec: Spec
+
+
+@dataclass
+class VariantResult:
+    settings: dict[str, Any]
+    status: str  # "done" | "diverged" | "failed"
+    message: str = ""
+    steps: int = 0
+    epoch: float = 0.0
+    scores: dict[str, float] = field(default_factory=dict)  # final train/test loss and metric, best test loss
+    seconds: float = 0.0
+
+    def row(self) -> dict[str, Any]:
+        return {**self.settings, "status": self.status, "steps": self.steps, "epoch": round(self.epoch, 3),
+                **self.scores, "seconds": round(self.seconds, 3), "message": self.message}
+
+
+# --------------------------------------------------------------------------- axes
+
+def grid_axis(text: str) -> Axis:
+    """"train.optimizer.lr=0.001,0.01,0.1" -> Axis("train.optimizer.lr", ("0.001", "0.01", "0.1"))."""
+    key, values = _key_and_rest(text, "--grid", "train.optimizer.lr=0.001,0.01,0.1")
+    items = tuple(v.strip() for v in values.split(","))
+    if not all(items):
+        raise SpecError(f"{text!r} has an empty value; separate values with single commas", "--grid")
+    if len(set(items)) != len(items):
+        raise SpecError(f"{key} lists a value twice in {values!r}", "--grid")
+    return Axis(key, items)
+
+
+def random_axis(text: str, samples: int, rng: random.Random) -> Axis:
+    """"train.optimizer.lr=0.0001..1:log" -> `samples` values drawn from that range: uniformly, or
+    log-uniformly with ":log"; whole numbers if both ends are (a batch size)."""
+    key, rest = _key_and_rest(text, "--random", "train.optimizer.lr=0.0001..1:log")
+    spread, _, scale = rest.partition(":")
+    low_text, sep, high_text = spread.partition("..")
+    try:
+        low, high = float(low_text), float(high_text)
+    except ValueError:
+        low = high = math.nan
+    if not sep or not (math.isfinite(low) and math.isfinite(high)) or low >= high:
+        raise SpecError(f"{text!r}: write a range as LOW..HIGH with LOW < HIGH, e.g. "
+                        "train.optimizer.lr=0.0001..1:log", "--random")
+    if scale not in ("", "log"):
+        raise SpecError(f"{text!r}: the only scale is ':log' (log-uniform); leave it off for uniform", "--random")
+    if scale == "log" and low <= 0:
+        raise SpecError(f"{text!r}: a log-uniform range must be above 0", "--random")
+    whole = _is_int(low_text) and _is_int(high_text)
+    values = []
+    for _ in range(samples):
+        u = rng.random()
+        x = math.exp(math.log(low) + u * (math.log(high) - math.log(low))) if scale else low + u * (high - low)
+        values.append(int(round(x)) if whole else float(f"{x:.4g}"))
+    return Axis(key, tuple(values))
+
+
+def _key_and_rest(text: str, option: str, example: str) -> tuple[str, str]:
+    untrusted.check_text(text, option, what="a sweep axis")
+    key, sep, rest = text.partition("=")
+    if not sep or not key.strip() or not rest.strip():
+        raise SpecError(f"{text!r} is not KEY=VALUES; write e.g. {option} {example}", option)
+    return key.strip(), rest.strip()
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text.strip())
+        return True
+    except ValueError:
+        return False
+
+
+# --------------------------------------------------------------------------- variants
+
+def expand(base: Spec, axes: Sequence[Axis], paired: bool = False) -> list[Variant]:
+    """Every variant of `base` over `axes`: all combinations (a grid), or with `paired` the i-th
+    value of every axis together (random samples). Raises SpecError naming every refused variant."""
+    if not axes:
+        raise SpecError("name at least one setting to sweep, e.g. --grid train.optimizer.lr=0.01,0.1", "--grid")
+    if len(axes) > MAX_SETTINGS:
+        raise SpecError(f"{len(axes)} settings swept; at most {MAX_SETTINGS} (a heatmap shows two, "
+                        "parallel coordinates three)", "--grid")
+    keys = [a.key for a in axes]
+    if len(set(keys)) != len(keys):
+        raise SpecError(f"a setting is swept twice: {', '.join(keys)}", "--grid")
+    combos = list(zip(*(a.values for a in axes))) if paired else list(itertools.product(*(a.values for a in axes)))
+    if len(combos) > MAX_VARIANTS:
+        raise SpecError(f"{len(combos)} variants; a sweep trains at most {MAX_VARIANTS}: fewer values, or fewer "
+                        "settings", "--grid")
+    variants, errors = [], []
+    for combo in combos:
+        settings = dict(zip(keys, combo))
+        try:
+            variants.append(Variant(settings, Spec.from_flat(settings, base=base)))
+        except SpecError as e:
+            where = ", ".join(f"{k}={v}" for k, v in settings.items())
+            errors += [(f"variant {where}", f"{f}: {m}" if f else m) for f, m in e.errors]
+    if errors:
+        raise SpecError(errors[:20])
+    return variants
+
+
+# --------------------------------------------------------------------------- training
+
+def train_variant(spec: Spec, settings: dict[str, Any] | None = None) -> VariantResult:
+    """Train `spec` to its end here; how it ended is the result, whatever happens."""
+    from ..train.trainer import Diverged, Trainer
+
+    settings = dict(settings or {})
+    start = time.perf_counter()
+    trainer = None
+    try:
+        trainer = Trainer(spec)
+        while not trainer.finished:
+            trainer.run(1 << 30)
+        status, message = "done", trainer.stop_reason
+    except Diverged as e:
+        status, message = "diverged", str(e)
+    except Exception as e:  # noqa: BLE001 - one variant's failure is its row, the sweep goes on
+        status, message = "failed", f"{type(e).__name__}: {e}"
+    seconds = time.perf_counter() - start
+    if trainer is None:
+        return VariantResult(settings, status, message, seconds=seconds)
+    trainer.record_if_new()  # the scores of where it ended
+    records = trainer.history.records
+    last, metric = records[-1], trainer.head.metric_name
+    finite = [r for r in records if math.isfinite(r.test_loss)]
+    best = min(finite, key=lambda r: r.test_loss) if finite else last
+    scores = {"train_loss": last.train_loss, "test_loss": last.test_loss, f"train_{metric}": last.train_metric,
+              f"test_{metric}": last.test_metric, "best_test_loss": best.test_loss, "best_epoch": best.epoch}
+    return VariantResult(settings, status, message, trainer.step, trainer.epoch, scores, seconds)
+
+
+class VariantJob:
+    """A worker's side of one variant (core/workers.py builds it there)."""
+
+    def __init__(self, spec: Spec, settings: dict[str, Any]):
+        self.spec, self.settings = spec, settings
+
+    def run(self) -> VariantResult:
+        return train_variant(self.spec, self.settings)
+
+
+def run_sweep(variants: Sequence[Variant], backend: str = "process", workers: int | None = None,
+              on_result: Callable[[int, VariantResult], None] | None = None) -> list[VariantResult]:
+    """Train every variant; results in the variants' order. `on_result(index, result)` is called as
+    each finishes (in finishing order). backend "process": at most `workers` at once (default:
+    one per core), each in a worker process; "thread": one after another here."""
+    results: list[VariantResult | None] = [None] * len(variants)
+
+    def done(i: int, result: VariantResult) -> None:
+        results[i] = result
+        if on_result is not None:
+            on_result(i, result)
+
+    if backend == "thread":
+        for i, v in enumerate(variants):
+            done(i, train_variant(v.spec, v.settings))
+        return results  # type: ignore[return-value]
+    from ..core.server_share import cpu_count
+    from ..core.workers import WorkerGone
+    from ..train.backends import make_worker_pool
+
+    size = max(1, min(workers or cpu_count(), len(variants)))
+    pool = make_worker_pool(size)
+
+    def remote(v: Variant) -> VariantResult:
+        try:
+            job = pool.place("playground.lab.sweep:VariantJob", v.spec, v.settings)
+            try:
+                return job.call("run")
+            finally:
+                job.close()
+        except WorkerGone as gone:
+            return VariantResult(dict(v.settings), "failed", str(gone))
+
+    try:
+        with ThreadPoolExecutor(size, thread_name_prefix="playground-sweep") as threads:
+            futures = {threads.submit(remote, v): i for i, v in enumerate(variants)}
+            for future in as_completed(futures):
+                done(futures[future], future.result())
+    finally:
+        pool.close()
+    return results  # type: ignore[return-value]

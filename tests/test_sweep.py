@@ -1,0 +1,118 @@
+"""Sweeps (lab/sweep.py, cli/sweep.py): axes, variants, and the same results on both backends."""
+
+import json
+import math
+import random
+
+import pandas as pd
+import pytest
+
+from playground.cli import main as cli
+from playground.core.params import SpecError
+from playground.core.spec import Spec
+from playground.lab.sweep import MAX_VARIANTS, Axis, expand, grid_axis, random_axis, run_sweep
+
+# Diverges at lr 10 (MSE on a plane with ReLU), trains at 0.01.
+PLANE = Spec().with_overrides(**{"data.name": "plane", "train.loss": "mse", "train.epochs": 3,
+                                 "model.layers.0.activation": "relu", "model.layers.1.activation": "relu"})
+
+
+def test_a_grid_axis_is_a_key_and_its_values():
+    assert grid_axis("train.optimizer.lr=0.001, 0.01,0.1") == Axis("train.optimizer.lr", ("0.001", "0.01", "0.1"))
+    for bad, says in (("train.optimizer.lr", "KEY=VALUES"), ("train.optimizer.lr=0.1,,1", "empty value"),
+                      ("train.optimizer.lr=0.1,0.1", "twice"), ("=1,2", "KEY=VALUES")):
+        with pytest.raises(SpecError, match=says) as refused:
+            grid_axis(bad)
+        assert refused.value.errors[0][0] == "--grid"
+
+
+def test_random_samples_stay_in_their_range_and_repeat_with_the_seed():
+    axis = random_axis("train.optimizer.lr=0.0001..1:log", 200, random.Random(3))
+    assert len(axis.values) == 200 and all(1e-4 <= v <= 1 for v in axis.values)
+    logs = [math.log10(v) for v in axis.values]
+    assert sum(v < -2 for v in logs) > 60  # log-uniform: half the draws below 0.01, not 1%
+    assert random_axis("train.optimizer.lr=0.0001..1:log", 200, random.Random(3)) == axis
+    sizes = random_axis("train.batch_size=1..64", 50, random.Random(0)).values
+    assert all(isinstance(v, int) and 1 <= v <= 64 for v in sizes)
+    for bad, says in (("train.optimizer.lr=1..0.1", "LOW < HIGH"), ("train.optimizer.lr=0..1:log", "above 0"),
+                      ("train.optimizer.lr=0.1..1:sqrt", "only scale"), ("train.optimizer.lr=a..b", "LOW..HIGH")):
+        with pytest.raises(SpecError, match=says):
+            random_axis(bad, 4, random.Random(0))
+
+
+def test_variants_are_every_combination_last_axis_fastest_or_paired_samples():
+    grid = expand(Spec(), [grid_axis("train.optimizer.lr=0.01,0.1"), grid_axis("train.batch_size=10,20,50")])
+    assert [(v.spec.train.optimizer["lr"], v.spec.train.batch_size) for v in grid] == [
+        (0.01, 10), (0.01, 20), (0.01, 50), (0.1, 10), (0.1, 20), (0.1, 50)]
+    assert grid[4].settings == {"train.optimizer.lr": "0.1", "train.batch_size": "20"}
+    paired = expand(Spec(), [Axis("train.optimizer.lr", (0.01, 0.2)), Axis("train.batch_size", (5, 7))], paired=True)
+    assert [(v.spec.train.optimizer["lr"], v.spec.train.batch_size) for v in paired] == [(0.01, 5), (0.2, 7)]
+
+
+def test_a_sweep_too_big_too_wide_or_with_a_refused_variant_is_refused_saying_why():
+    many = [Axis("train.optimizer.lr", tuple(range(1, 20))), Axis("train.batch_size", tuple(range(1, 20)))]
+    with pytest.raises(SpecError, match=f"361 variants; a sweep trains at most {MAX_VARIANTS}"):
+        expand(Spec(), many)
+    with pytest.raises(SpecError, match="at most 3"):
+        expand(Spec(), [Axis(k, (1,)) for k in ("train.epochs", "train.batch_size", "data.seed", "train.seed")])
+    with pytest.raises(SpecError, match="swept twice"):
+        expand(Spec(), [Axis("train.epochs", (1,)), Axis("train.epochs", (2,))])
+    with pytest.raises(SpecError) as refused:
+        expand(Spec(), [grid_axis("train.optimizer.lr=0.1,-1")])
+    (field, message), = refused.value.errors
+    assert field == "variant train.optimizer.lr=-1" and "train.optimizer.lr" in message and "range" in message
+
+
+def test_both_backends_give_the_same_results_in_the_sweeps_order_a_divergence_included():
+    variants = expand(PLANE, [grid_axis("train.optimizer.lr=0.01,10"), grid_axis("train.seed=0,1")])
+    seen = []
+    here = run_sweep(variants, "thread")
+    there = run_sweep(variants, "process", workers=2, on_result=lambda i, r: seen.append(i))
+    assert sorted(seen) == [0, 1, 2, 3]
+    for a, b, v in zip(here, there, variants, strict=True):
+        assert a.settings == b.settings == v.settings
+        assert (a.status, a.steps, a.message) == (b.status, b.steps, b.message)
+        assert a.scores.keys() == b.scores.keys()
+        assert all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a.scores.values(), b.scores.values()))
+    assert [r.status for r in here] == ["done", "done", "diverged", "diverged"]
+    assert "diverged" in here[2].message.lower() and "learning rate" in here[2].message.lower()
+    assert here[0].steps == 3 * 25 and here[0].scores["test_loss"] < here[0].scores["best_test_loss"] + 1e-12
+
+
+def test_the_cli_writes_one_row_per_variant(tmp_path, capsys):
+    out = tmp_path / "sweep"
+    code = cli(["sweep", "--preset", "circle", "--epochs", "2", "--grid", "train.optimizer.lr=0.01,0.3",
+                "--grid", "model.layers.0.units=2,4,8", "--backend", "thread", "--quiet", "--out", str(out)])
+    assert code == 0
+    table = pd.read_csv(out / "results.csv")
+    assert len(table) == 6 and list(table.columns[:3]) == ["train.optimizer.lr", "model.layers.0.units", "status"]
+    assert set(table["status"]) == {"done"} and (table["epoch"] == 2).all()
+    assert {"test_loss", "test_acc", "best_test_loss", "seconds"} <= set(table.columns)
+    meta = json.loads((out / "sweep.json").read_text())
+    assert meta["settings"]["model.layers.0.units"] == ["2", "4", "8"] and meta["variants"] == 6
+    assert json.loads((out / "spec.json").read_text())["train"]["epochs"] == 2
+    printed = capsys.readouterr().out
+    assert "6 variants" in printed and "train.optimizer.lr" in printed
+
+
+def test_the_cli_draws_random_samples_with_its_seed(tmp_path):
+    runs = []
+    for name in ("a", "b"):
+        assert cli(["sweep", "--preset", "circle", "--epochs", "1", "--random", "train.optimizer.lr=0.001..1:log",
+                    "--samples", "3", "--seed", "7", "--backend", "thread", "--quiet", "--out",
+                    str(tmp_path / name)]) == 0
+        runs.append(pd.read_csv(tmp_path / name / "results.csv"))
+    assert len(runs[0]) == 3 and runs[0]["train.optimizer.lr"].tolist() == runs[1]["train.optimizer.lr"].tolist()
+
+
+@pytest.mark.parametrize("args, field", [
+    (["--grid", "train.optimizer.lr=0.1,-1"], "variant train.optimizer.lr=-1"),
+    (["--grid", "train.optimizer.lr=0.1", "--random", "train.batch_size=1..9"], "--random"),
+    (["--random", "train.optimizer.lr=0.1..1", "--samples", "0"], "--samples"),
+    ([], "--grid"),
+])
+def test_the_cli_refuses_a_bad_sweep_naming_what_to_fix(tmp_path, capsys, args, field):
+    code = cli(["sweep", "--preset", "circle", "--backend", "thread", "--out", str(tmp_path / "x"), *args])
+    assert code == 2
+    assert f"error: {field}" in capsys.readouterr().err
+    assert not (tmp_path / "x" / "results.csv").exists()
