@@ -2,9 +2,9 @@
 
     streamlit run app.py
 
-Two pages: the playground (one network, trained live) and the optimizer lab (races, paths on
-test functions, loss landscapes). Thin on purpose: the panels live in playground/ui/, the
-engine in playground/.
+Three pages: the playground (one network, trained live), the optimizer lab (races, paths on
+test functions, loss landscapes) and sweeps (the playground's settings over a grid of values).
+Thin on purpose: the panels live in playground/ui/, the engine in playground/.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from playground.ui import controls, gc_tuning, panels, share, sidebar, state, st
 from playground.ui.data_panel import upload_digest
 from playground.ui.lab import lab_page
 from playground.ui.session import get_session
+from playground.ui.sweep_page import sweep_page
 
 
 def main() -> None:
@@ -25,9 +26,16 @@ def main() -> None:
     st.set_page_config(page_title="Neural network playground", page_icon=":material/hub:", layout="wide",
                        initial_sidebar_state=340)
     style.apply_style()
+    home = st.Page(playground_page, title="Playground", icon=":material/hub:", default=True)
+
+    def sweeps_page() -> None:
+        """A spec trained over a grid of settings; a result opens in the Playground."""
+        sweep_page(home)
+
     page = st.navigation([
-        st.Page(playground_page, title="Playground", icon=":material/hub:", default=True),
+        home,
         st.Page(lab_page, title="Optimizer lab", icon=":material/science:", url_path="lab"),
+        st.Page(sweeps_page, title="Sweeps", icon=":material/grid_on:", url_path="sweeps"),
     ])
     page.run()
 

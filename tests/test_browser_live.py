@@ -120,3 +120,24 @@ def test_a_cnn_draws_its_filters_feature_maps_and_gallery(page, app_url):
     maps = page.locator(".st-key-chart_feature_maps .js-plotly-plot").first
     assert "conv 2" in maps.inner_text()  # every conv layer's band is named
     assert not errors, f"browser errors: {errors}"
+
+
+def test_a_sweep_runs_in_the_browser_and_fills_its_heatmap(page, app_url):
+    """The sweeps page in Chromium: the default grid (4 learning rates x 3 batch sizes) at 3 epochs
+    a variant runs in the server's workers, and every cell of the heatmap gets its score."""
+    errors = _listen_for_errors(page, app_url)
+    page.goto(app_url)  # (loaded at /sweeps, Streamlit first asks /sweeps/_stcore/health: two 404s of its own)
+    page.wait_for_selector(".st-key-chart_network .js-plotly-plot", timeout=60_000)
+    page.get_by_role("link", name="Sweeps").click()
+    page.wait_for_selector(".st-key-sweep_start", timeout=60_000)
+    epochs = page.locator(".st-key-sweep_epochs input")
+    epochs.fill("3")
+    epochs.press("Enter")
+    wait_until(lambda: page.locator(".st-key-sweep_epochs input").input_value() == "3", timeout=10)
+    time.sleep(0.5)
+    page.locator(".st-key-sweep_start button").click()
+    page.wait_for_selector("text=12 of 12 variants", timeout=120_000)
+    cells = page.locator(".st-key-chart_sweep .js-plotly-plot .heatmaplayer text")
+    wait_until(lambda: cells.count() == 12 and "…" not in " ".join(cells.all_text_contents()), timeout=20)
+    assert all(float(t) >= 0 for t in cells.all_text_contents())
+    assert not errors, f"browser errors: {errors}"

@@ -3,6 +3,7 @@
 import json
 import math
 import random
+import time
 
 import pandas as pd
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from playground.cli import main as cli
 from playground.core.params import SpecError
 from playground.core.spec import Spec
-from playground.lab.sweep import MAX_VARIANTS, Axis, expand, grid_axis, random_axis, run_sweep
+from playground.lab.sweep import MAX_VARIANTS, Axis, SweepRun, expand, grid_axis, random_axis, run_sweep
 
 # Diverges at lr 10 (MSE on a plane with ReLU), trains at 0.01.
 PLANE = Spec().with_overrides(**{"data.name": "plane", "train.loss": "mse", "train.epochs": 3,
@@ -116,3 +117,19 @@ def test_the_cli_refuses_a_bad_sweep_naming_what_to_fix(tmp_path, capsys, args, 
     assert code == 2
     assert f"error: {field}" in capsys.readouterr().err
     assert not (tmp_path / "x" / "results.csv").exists()
+
+
+@pytest.mark.parametrize("backend", ["thread", "process"])
+def test_a_cancelled_sweep_starts_no_further_variant_and_keeps_what_finished(backend):
+    variants = expand(Spec().with_overrides(**{"train.epochs": 150}),
+                      [grid_axis("train.optimizer.lr=0.01,0.02,0.03,0.04,0.05,0.06,0.07,0.08")])
+    run = SweepRun(variants, backend)
+    deadline = time.monotonic() + 60
+    while run.finished == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    run.cancel()
+    assert run.wait(60)
+    assert run.status == "cancelled" and 1 <= run.finished < len(variants)
+    kept = [r for r in run.results if r is not None]
+    assert all(r.status == "done" and r.epoch == 150 for r in kept)
+    assert run.results[-1] is None  # never started

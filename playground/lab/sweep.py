@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -28,7 +29,10 @@ from typing import Any
 
 from ..core import untrusted
 from ..core.params import SpecError
+from ..core.server_share import cpu_count
 from ..core.spec import Spec
+from ..core.workers import WorkerGone, WorkerPool
+from ..train.backends import make_worker_pool
 
 MAX_VARIANTS = 256
 MAX_SETTINGS = 3
@@ -121,6 +125,13 @@ def _is_int(text: str) -> bool:
 
 # --------------------------------------------------------------------------- variants
 
+def combinations(axes: Sequence[Axis], paired: bool = False) -> list[tuple[Any, ...]]:
+    """The variants' values in the sweep's order: every combination, the last axis fastest (a grid),
+    or with `paired` the i-th value of every axis together (random samples)."""
+    values = [a.values for a in axes]
+    return list(zip(*values)) if paired else list(itertools.product(*values))
+
+
 def expand(base: Spec, axes: Sequence[Axis], paired: bool = False) -> list[Variant]:
     """Every variant of `base` over `axes`: all combinations (a grid), or with `paired` the i-th
     value of every axis together (random samples). Raises SpecError naming every refused variant."""
@@ -132,7 +143,7 @@ def expand(base: Spec, axes: Sequence[Axis], paired: bool = False) -> list[Varia
     keys = [a.key for a in axes]
     if len(set(keys)) != len(keys):
         raise SpecError(f"a setting is swept twice: {', '.join(keys)}", "--grid")
-    combos = list(zip(*(a.values for a in axes))) if paired else list(itertools.product(*(a.values for a in axes)))
+    combos = combinations(axes, paired)
     if len(combos) > MAX_VARIANTS:
         raise SpecError(f"{len(combos)} variants; a sweep trains at most {MAX_VARIANTS}: fewer values, or fewer "
                         "settings", "--grid")
@@ -191,10 +202,14 @@ class VariantJob:
 
 
 def run_sweep(variants: Sequence[Variant], backend: str = "process", workers: int | None = None,
-              on_result: Callable[[int, VariantResult], None] | None = None) -> list[VariantResult]:
+              on_result: Callable[[int, VariantResult], None] | None = None,
+              pool: WorkerPool | None = None,
+              cancelled: Callable[[], bool] = lambda: False) -> list[VariantResult | None]:
     """Train every variant; results in the variants' order. `on_result(index, result)` is called as
-    each finishes (in finishing order). backend "process": at most `workers` at once (default:
-    one per core), each in a worker process; "thread": one after another here."""
+    each finishes (in finishing order). backend "process": at most `workers` at once (default: one
+    per core), each in a worker of `pool` (default: a pool of its own, closed at the end);
+    "thread": one after another here. Once `cancelled()` is true no further variant starts (those
+    training finish) and the ones never started stay None."""
     results: list[VariantResult | None] = [None] * len(variants)
 
     def done(i: int, result: VariantResult) -> None:
@@ -204,16 +219,17 @@ def run_sweep(variants: Sequence[Variant], backend: str = "process", workers: in
 
     if backend == "thread":
         for i, v in enumerate(variants):
+            if cancelled():
+                break
             done(i, train_variant(v.spec, v.settings))
-        return results  # type: ignore[return-value]
-    from ..core.server_share import cpu_count
-    from ..core.workers import WorkerGone
-    from ..train.backends import make_worker_pool
+        return results
+    own_pool = pool is None
+    size = max(1, min(workers or (pool.size if pool else cpu_count()), len(variants)))
+    pool = pool or make_worker_pool(size)
 
-    size = max(1, min(workers or cpu_count(), len(variants)))
-    pool = make_worker_pool(size)
-
-    def remote(v: Variant) -> VariantResult:
+    def remote(v: Variant) -> VariantResult | None:
+        if cancelled():
+            return None
         try:
             job = pool.place("playground.lab.sweep:VariantJob", v.spec, v.settings)
             try:
@@ -227,7 +243,48 @@ def run_sweep(variants: Sequence[Variant], backend: str = "process", workers: in
         with ThreadPoolExecutor(size, thread_name_prefix="playground-sweep") as threads:
             futures = {threads.submit(remote, v): i for i, v in enumerate(variants)}
             for future in as_completed(futures):
-                done(futures[future], future.result())
+                result = future.result()
+                if result is not None:
+                    done(futures[future], result)
     finally:
-        pool.close()
-    return results  # type: ignore[return-value]
+        if own_pool:
+            pool.close()
+    return results
+
+
+class SweepRun:
+    """A sweep training on a thread of its own (for a page): results fill in as variants finish."""
+
+    def __init__(self, variants: Sequence[Variant], backend: str, pool: WorkerPool | None = None):
+        self.variants = list(variants)
+        self.results: list[VariantResult | None] = [None] * len(self.variants)
+        self.status = "running"  # "running" | "done" | "cancelled" | "failed"
+        self.message = ""
+        self.started = time.perf_counter()
+        self.seconds = 0.0
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(backend, pool), name="playground-sweep", daemon=True)
+        self._thread.start()
+
+    def _run(self, backend: str, pool: WorkerPool | None) -> None:
+        def record(i: int, result: VariantResult) -> None:
+            self.results[i] = result
+
+        try:
+            run_sweep(self.variants, backend, on_result=record, pool=pool, cancelled=self._cancel.is_set)
+            self.status = "cancelled" if self._cancel.is_set() else "done"
+        except Exception as e:  # noqa: BLE001 - the page shows it; the results so far stay
+            self.status, self.message = "failed", f"{type(e).__name__}: {e}"
+        self.seconds = time.perf_counter() - self.started
+
+    @property
+    def finished(self) -> int:
+        return sum(r is not None for r in self.results)
+
+    def cancel(self) -> None:
+        """Start no further variant; those training finish."""
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()

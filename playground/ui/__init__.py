@@ -8,4 +8,6 @@
     controls.py  the top row (Train/Pause, Step, Reset, Freeze) and the live status line
     panels.py    the live charts: network + decision surface, then tabs of curves and internals
     share.py     the URL query parameters: read a shared link, keep the address bar a link
+    lab.py       the optimizer lab page (its modules are lab_*.py)
+    sweep_page.py  the sweeps page: the playground's settings over a grid, in worker processes
 """

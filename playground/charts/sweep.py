@@ -1,0 +1,114 @@
+"""A sweep's results as a picture: one setting -> a line of the metric over its values; two -> a
+heatmap, a cell per variant, filling in as variants finish; three -> parallel coordinates.
+
+Values are placed as categories in the order the sweep gave them (a learning rate of 0.001, 0.01,
+0.1 reads evenly, as a log axis would), or, for random samples, as numbers. A diverged or failed
+variant is a grey cell marked with its status: it has no score, but it is a result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ..lab.sweep import Axis, VariantResult, combinations
+from .figure import Figure, trace
+from .style import COLORBAR_MARGIN, GUIDE, POSITIVE, base_layout
+
+# Lower is better for losses: dark blue is the best cell either way.
+LOSS_SCALE = [[0.0, POSITIVE], [1.0, "#f3f5f7"]]
+SCORE_SCALE = [[0.0, "#f3f5f7"], [1.0, POSITIVE]]
+FAILED = "#cfd8dc"
+
+
+def metric_label(metric: str) -> str:
+    return {"test_loss": "test loss", "train_loss": "train loss", "best_test_loss": "best test loss",
+            "test_acc": "test accuracy", "train_acc": "train accuracy", "test_r2": "test R²",
+            "train_r2": "train R²"}.get(metric, metric)
+
+
+def score(result: VariantResult | None, metric: str) -> float | None:
+    """The variant's `metric`; None while it has not finished, NaN when it has no score (diverged)."""
+    if result is None:
+        return None
+    value = result.scores.get(metric, math.nan)
+    return value if result.status == "done" and math.isfinite(value) else math.nan
+
+
+def sweep_figure(axes: Sequence[Axis], results: Sequence[VariantResult | None], metric: str,
+                 height: int = 420, paired: bool = False) -> Figure:
+    """results: in the order of lab.sweep.expand (the last axis fastest), None while training."""
+    if paired or len(axes) == 3:
+        return _parallel(axes, results, metric, height, paired)
+    if len(axes) == 1:
+        return _line(axes[0], results, metric, height)
+    return _heatmap(axes, results, metric, height)
+
+
+def _text(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _heatmap(axes: Sequence[Axis], results: Sequence[VariantResult | None], metric: str, height: int) -> Figure:
+    rows, cols = axes
+    ys, xs = [_text(v) for v in rows.values], [_text(v) for v in cols.values]
+    scores = [[score(results[i * len(xs) + j], metric) for j in range(len(xs))] for i in range(len(ys))]
+    # Finished variants without a score (diverged, failed) sit on a grey layer under the scores.
+    gone = [[0 if v is not None and math.isnan(v) else None for v in row] for row in scores]
+    z = [[None if v is None or math.isnan(v) else v for v in row] for row in scores]
+    text = [["…" if v is None else results[i * len(xs) + j].status if math.isnan(v) else f"{v:.3g}"
+             for j, v in enumerate(row)] for i, row in enumerate(scores)]
+    lower_is_better = "loss" in metric
+    fig = Figure()
+    fig.add_trace(trace("heatmap", x=xs, y=ys, z=gone, colorscale=[[0, FAILED], [1, FAILED]], showscale=False,
+                        hoverinfo="skip", xgap=2, ygap=2))
+    fig.add_trace(trace("heatmap", x=xs, y=ys, z=z, text=text, texttemplate="%{text}", textfont=dict(size=13),
+                        colorscale=LOSS_SCALE if lower_is_better else SCORE_SCALE, xgap=2, ygap=2,
+                        colorbar=dict(title=dict(text=metric_label(metric), side="right"), thickness=14),
+                        hovertemplate=f"{cols.key}=%{{x}}<br>{rows.key}=%{{y}}<br>{metric_label(metric)}: "
+                                      "%{text}<extra></extra>"))
+    fig.update_xaxes(type="category", title_text=cols.key, showgrid=False)
+    fig.update_yaxes(type="category", title_text=rows.key, showgrid=False)
+    fig = base_layout(fig, None, height, uirevision=f"sweep-{rows.key}-{cols.key}", legend=False)
+    fig.update_layout(margin=dict(r=COLORBAR_MARGIN))
+    return fig
+
+
+def _line(axis: Axis, results: Sequence[VariantResult | None], metric: str, height: int) -> Figure:
+    xs = [_text(v) for v in axis.values]
+    values = [score(r, metric) for r in results]
+    ys = [None if v is None or math.isnan(v) else v for v in values]
+    fig = Figure(trace("scatter", x=xs, y=ys, mode="lines+markers", line=dict(color=POSITIVE, width=2),
+                       marker=dict(size=9), name=metric_label(metric), connectgaps=False))
+    marks = [(x, r.status) for x, r, v in zip(xs, results, values) if r is not None and v is not None and math.isnan(v)]
+    if marks:
+        fig.add_trace(trace("scatter", x=[x for x, _ in marks], y=[None] * len(marks), mode="markers",
+                            name="no score"))
+        for x, status in marks:
+            fig.add_annotation(x=x, y=0, yref="paper", text=status, showarrow=False, font=dict(color=GUIDE))
+    fig.update_xaxes(type="category", title_text=axis.key)
+    fig.update_yaxes(title_text=metric_label(metric))
+    return base_layout(fig, None, height, uirevision=f"sweep-{axis.key}", legend=False)
+
+
+def _parallel(axes: Sequence[Axis], results: Sequence[VariantResult | None], metric: str, height: int,
+              paired: bool) -> Figure:
+    """One line per finished variant with a score, through each setting's value and the metric."""
+    combos = combinations(axes, paired)
+    kept = [(c, score(r, metric)) for c, r in zip(combos, results) if r is not None]
+    kept = [(c, v) for c, v in kept if v is not None and not math.isnan(v)]
+    dimensions = []
+    for k, axis in enumerate(axes):
+        labels = [_text(v) for v in axis.values]
+        numeric = all(isinstance(v, (int, float)) for v in axis.values)
+        if numeric:
+            dimensions.append(dict(label=axis.key, values=[float(c[k]) for c, _ in kept]))
+        else:
+            dimensions.append(dict(label=axis.key, values=[labels.index(_text(c[k])) for c, _ in kept],
+                                   tickvals=list(range(len(labels))), ticktext=labels))
+    dimensions.append(dict(label=metric_label(metric), values=[v for _, v in kept]))
+    fig = Figure(trace("parcoords", dimensions=dimensions,
+                       line=dict(color=[v for _, v in kept], colorscale=LOSS_SCALE if "loss" in metric else SCORE_SCALE,
+                                 showscale=True)))
+    return base_layout(fig, None, height, uirevision="sweep-parallel", legend=False)

@@ -1,0 +1,70 @@
+"""The sweeps page, driven without a browser (AppTest): a sweep runs in workers and fills in its
+heatmap and table, a bad value is refused by name, and a picked row opens in the Playground."""
+
+from __future__ import annotations
+
+import pytest
+from apptest_support import charts, run_until, started
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 60
+
+
+def _script() -> None:
+    import streamlit as st
+
+    from playground.ui.sweep_page import sweep_page
+
+    def home_page() -> None:
+        st.markdown("HOME: the Playground")
+
+    home = st.Page(home_page, title="Playground", url_path="home")
+
+    def sweeps() -> None:
+        sweep_page(home)
+
+    st.navigation([st.Page(sweeps, title="Sweeps", default=True), home]).run()
+
+
+@pytest.fixture
+def at():
+    yield from started(AppTest.from_function(_script, default_timeout=TIMEOUT), ("playground-sweep",))
+
+
+def status(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "variants" in m.value)
+
+
+def test_a_sweep_fills_its_heatmap_and_a_picked_row_opens_in_the_playground(at):
+    at.number_input(key="sweep_epochs").set_value(3).run()
+    at.text_input(key="sweep_values_0_train.optimizer.lr").set_value("0.01, 1").run()
+    at.text_input(key="sweep_values_1_train.batch_size").set_value("10, 25, 50").run()
+    at.button(key="sweep_start").click().run()
+    assert not at.exception
+    assert run_until(at, lambda a: "Done" in status(a), timeout=120), status(at)
+    assert "6 of 6 variants" in status(at)
+    heatmap = charts(at)["chart_sweep"]["data"][1]
+    assert heatmap["y"] == ["0.01", "1"] and heatmap["x"] == ["10", "25", "50"]
+    assert all(isinstance(v, float) for row in heatmap["z"] for v in row)  # every cell scored
+    assert heatmap["text"][1][0] != "…"
+    table = at.dataframe[0].value
+    assert len(table) == 6 and set(table["status"]) == {"done"} and (table["epoch"] == 3).all()
+    # A higher learning rate trains the circle further in 3 epochs: the heatmap says which is better.
+    assert table.loc[table["train.optimizer.lr"] == "1", "test_loss"].min() < \
+        table.loc[table["train.optimizer.lr"] == "0.01", "test_loss"].min()
+
+    at.session_state["sweep_table"] = {"selection": {"rows": [4], "columns": []}}
+    at.run()
+    open_button = at.button(key="sweep_open")
+    assert "learning rate 1" in open_button.label and "batch size 25" in open_button.label
+    open_button.click().run()
+    assert any("HOME" in m.value for m in at.markdown)  # on the Playground page now
+    assert at.session_state["train_batch_size"] == 25 and at.session_state["train_epochs"] == 3
+
+
+def test_a_refused_value_names_the_variant_and_the_setting(at):
+    at.text_input(key="sweep_values_0_train.optimizer.lr").set_value("0.1, -2").run()
+    at.button(key="sweep_start").click().run()
+    errors = [e.value for e in at.error]
+    assert any("train.optimizer.lr=-2" in e and "out of range" in e for e in errors), errors
+    assert any("Pick up to three settings" in i.value for i in at.info)  # nothing started
