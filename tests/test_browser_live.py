@@ -137,7 +137,17 @@ def test_a_sweep_runs_in_the_browser_and_fills_its_heatmap(page, app_url):
     time.sleep(0.5)
     page.locator(".st-key-sweep_start button").click()
     page.wait_for_selector("text=12 of 12 variants", timeout=120_000)
-    cells = page.locator(".st-key-chart_sweep .js-plotly-plot .heatmaplayer text")
+    cells = page.locator(".st-key-sweep_pick_chart .js-plotly-plot .heatmaplayer text")
     wait_until(lambda: cells.count() == 12 and "…" not in " ".join(cells.all_text_contents()), timeout=20)
     assert all(float(t) >= 0 for t in cells.all_text_contents())
+    # A click on a cell (learning rate 1, batch size 50: the top right) opens that variant in the Playground.
+    box = page.locator(".st-key-sweep_pick_chart .js-plotly-plot .nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 5 / 6, box["y"] + box["height"] / 8)
+    open_button = page.locator(".st-key-sweep_open button")
+    open_button.wait_for(timeout=20_000)
+    assert "learning rate 1, batch size 50" in open_button.inner_text()
+    open_button.click()
+    page.wait_for_selector(".st-key-chart_network .js-plotly-plot", timeout=60_000)
+    wait_until(lambda: "Ready" in visible(page, "status_line").inner_text(), timeout=30)
+    assert page.locator(".st-key-train_batch_size input").first.input_value() == "50"
     assert not errors, f"browser errors: {errors}"

@@ -133,3 +133,19 @@ def test_a_cancelled_sweep_starts_no_further_variant_and_keeps_what_finished(bac
     kept = [r for r in run.results if r is not None]
     assert all(r.status == "done" and r.epoch == 150 for r in kept)
     assert run.results[-1] is None  # never started
+
+
+def test_a_click_on_a_cell_picks_its_variant():
+    from playground.charts.sweep import PICK, picked_variant, sweep_figure
+
+    axes = [grid_axis("train.optimizer.lr=0.01,1"), grid_axis("train.batch_size=10,25,50")]
+    figure = sweep_figure(axes, [None] * 6, "test_loss")
+    pick = [t.get("name") for t in figure.data].index(PICK)
+    cells = figure.data[pick]
+    assert list(zip(cells["y"], cells["x"])) == [("0.01", "10"), ("0.01", "25"), ("0.01", "50"),
+                                                 ("1", "10"), ("1", "25"), ("1", "50")]  # the variants' order
+    assert picked_variant(figure, [{"curve_number": pick, "point_index": 5}]) == 5
+    assert picked_variant(figure, [{"curve_number": 0, "point_index": 2}]) is None  # not a cell's marker
+    assert picked_variant(figure, []) is None
+    line = sweep_figure(axes[:1], [None, None], "test_loss")
+    assert picked_variant(line, [{"curve_number": 1, "point_index": 1}]) == 1

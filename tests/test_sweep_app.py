@@ -43,7 +43,7 @@ def test_a_sweep_fills_its_heatmap_and_a_picked_row_opens_in_the_playground(at):
     assert not at.exception
     assert run_until(at, lambda a: "Done" in status(a), timeout=120), status(at)
     assert "6 of 6 variants" in status(at)
-    heatmap = charts(at)["chart_sweep"]["data"][1]
+    heatmap = charts(at)["sweep_pick_chart"]["data"][1]  # still: a plotly chart whose cells can be clicked
     assert heatmap["y"] == ["0.01", "1"] and heatmap["x"] == ["10", "25", "50"]
     assert all(isinstance(v, float) for row in heatmap["z"] for v in row)  # every cell scored
     assert heatmap["text"][1][0] != "…"
@@ -53,6 +53,12 @@ def test_a_sweep_fills_its_heatmap_and_a_picked_row_opens_in_the_playground(at):
     assert table.loc[table["train.optimizer.lr"] == "1", "test_loss"].min() < \
         table.loc[table["train.optimizer.lr"] == "0.01", "test_loss"].min()
 
+    at.session_state["sweep_pick_chart"] = {"selection": {"points": [{"curve_number": 2, "point_index": 4}],
+                                                          "point_indices": [4], "box": [], "lasso": []}}
+    at.run()
+    open_button = at.button(key="sweep_open")
+    assert "learning rate 1" in open_button.label and "batch size 25" in open_button.label  # the clicked cell
+    at.session_state["sweep_pick_chart"] = {"selection": {"points": [], "point_indices": [], "box": [], "lasso": []}}
     at.session_state["sweep_table"] = {"selection": {"rows": [4], "columns": []}}
     at.run()
     open_button = at.button(key="sweep_open")

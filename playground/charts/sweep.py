@@ -20,6 +20,7 @@ from .style import COLORBAR_MARGIN, GUIDE, POSITIVE, base_layout
 LOSS_SCALE = [[0.0, POSITIVE], [1.0, "#f3f5f7"]]
 SCORE_SCALE = [[0.0, "#f3f5f7"], [1.0, POSITIVE]]
 FAILED = "#cfd8dc"
+PICK = "pick"  # the trace whose point i is variant i, where a chart can be clicked (picked_variant)
 
 
 def metric_label(metric: str) -> str:
@@ -68,6 +69,10 @@ def _heatmap(axes: Sequence[Axis], results: Sequence[VariantResult | None], metr
                         colorbar=dict(title=dict(text=metric_label(metric), side="right"), thickness=14),
                         hovertemplate=f"{cols.key}=%{{x}}<br>{rows.key}=%{{y}}<br>{metric_label(metric)}: "
                                       "%{text}<extra></extra>"))
+    # Every cell's centre as an invisible marker: a click on a cell selects variant `point_index`
+    # of this trace (the page opens it in the Playground; a heatmap itself reports no selection).
+    fig.add_trace(trace("scatter", x=[x for _ in ys for x in xs], y=[y for y in ys for _ in xs], mode="markers",
+                        marker=dict(size=30, opacity=0, symbol="square"), hoverinfo="none", name=PICK))
     fig.update_xaxes(type="category", title_text=cols.key, showgrid=False)
     fig.update_yaxes(type="category", title_text=rows.key, showgrid=False)
     fig = base_layout(fig, None, height, uirevision=f"sweep-{rows.key}-{cols.key}", legend=False)
@@ -81,6 +86,8 @@ def _line(axis: Axis, results: Sequence[VariantResult | None], metric: str, heig
     ys = [None if v is None or math.isnan(v) else v for v in values]
     fig = Figure(trace("scatter", x=xs, y=ys, mode="lines+markers", line=dict(color=POSITIVE, width=2),
                        marker=dict(size=9), name=metric_label(metric), connectgaps=False))
+    fig.add_trace(trace("scatter", x=xs, y=[v if v is not None else 0 for v in ys], mode="markers",
+                        marker=dict(size=24, opacity=0), hoverinfo="none", name=PICK))
     marks = [(x, r.status) for x, r, v in zip(xs, results, values) if r is not None and v is not None and math.isnan(v)]
     if marks:
         fig.add_trace(trace("scatter", x=[x for x, _ in marks], y=[None] * len(marks), mode="markers",
@@ -112,3 +119,14 @@ def _parallel(axes: Sequence[Axis], results: Sequence[VariantResult | None], met
                        line=dict(color=[v for _, v in kept], colorscale=LOSS_SCALE if "loss" in metric else SCORE_SCALE,
                                  showscale=True)))
     return base_layout(fig, None, height, uirevision="sweep-parallel", legend=False)
+
+
+def picked_variant(figure: Figure, points: list[dict]) -> int | None:
+    """The variant a click selected: `points` as Streamlit's plotly selection gives them
+    (curve_number, point_index). None when the click was on something else."""
+    names = [t.get("name") for t in figure.data]
+    if PICK not in names:
+        return None
+    pick = names.index(PICK)
+    chosen = [p["point_index"] for p in points if p.get("curve_number") == pick and "point_index" in p]
+    return chosen[-1] if chosen else None

@@ -6,8 +6,9 @@ settings' values, in worker processes, with the results filling in a heatmap as 
 The base is the spec the Playground's run was last built from (its data, network, optimizer, ...);
 the sidebar picks the settings to sweep and their values. One sweep per browser tab, kept in a
 session-scoped cache_resource and cancelled when the tab goes away. The page redraws itself
-every REFRESH_SECONDS while the sweep runs (one fragment); a row picked in the results table
-opens that variant in the Playground, as its settings.
+every REFRESH_SECONDS while the sweep runs (one fragment); once it stands still, a cell clicked in
+the heatmap (or a row picked in the results table) opens that variant in the Playground, as its
+settings.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from ..charts.sweep import metric_label, sweep_figure
+from ..charts.sweep import metric_label, picked_variant, sweep_figure
 from ..core.params import SpecError
 from ..core.spec import Spec
 from ..lab.sweep import MAX_VARIANTS, Axis, SweepRun, Variant, expand, grid_axis
@@ -28,6 +29,7 @@ from .session import APP_BACKEND, get_session
 from .widgets import KEEP, show_errors
 
 REFRESH_SECONDS = 0.5
+CONFIG = {"displaylogo": False, "displayModeBar": False}
 ROWS = 3
 NONE = "(none)"
 # Settings a sweep offers, with the values it starts from: the ones whose effect a class asks about.
@@ -72,7 +74,7 @@ def sweep_page(home) -> None:
     st.markdown("#### :material/grid_on: Sweeps")
     st.caption(f"Trains the Playground's settings ({_describe(base)}) once for each combination of the values "
                f"in the sidebar, at most {MAX_VARIANTS} variants, several at a time in worker processes. "
-               "Pick a row of the results to open that variant in the Playground.")
+               "Click a cell (or pick a row of the results) to open that variant in the Playground.")
     with st.sidebar:
         st.markdown("#### :material/grid_on: Sweep setup")
         axes = _axes_setup()
@@ -149,15 +151,22 @@ def _results(sweep: SweepState, home) -> None:
     if metric == "test_metric":
         metric = next((k for r in run.results if r for k in r.scores if k.startswith("test_") and k != "test_loss"),
                       "test_acc")
-    live_chart(sweep_figure(sweep.axes, run.results, metric), key="chart_sweep",
-               config={"displaylogo": False, "displayModeBar": False})
+    figure = sweep_figure(sweep.axes, run.results, metric)
+    picks = []
+    if run.status == "running":  # redrawn in place as cells fill in
+        live_chart(figure, key="chart_sweep", config=CONFIG)
+    else:  # still: a click on a cell picks that variant
+        clicked = st.plotly_chart(figure.to_plotly(), key="sweep_pick_chart", on_select="rerun",
+                                  selection_mode="points", config=CONFIG)
+        picks.append(picked_variant(figure, list(clicked["selection"]["points"]) if clicked else []))
     table = pd.DataFrame([r.row() if r is not None else {**v.settings, "status": "…"}
                           for v, r in zip(run.variants, run.results)])
     picked = st.dataframe(table, key="sweep_table", on_select="rerun", selection_mode="single-row",
                           hide_index=True, width="stretch")
-    rows = picked.selection.rows if picked is not None else []
-    if rows:
-        variant = run.variants[rows[0]]
+    picks.extend(picked["selection"]["rows"] if picked else [])
+    picks = [i for i in picks if i is not None]
+    if picks:
+        variant = run.variants[picks[-1]]
         st.button(f"Open {_settings_text(variant)} in the Playground", icon=":material/open_in_new:",
                   key="sweep_open", on_click=_open, args=(variant,))
     if st.session_state.pop("sweep_go_home", False):
