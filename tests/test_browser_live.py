@@ -140,6 +140,9 @@ def test_a_sweep_runs_in_the_browser_and_fills_its_heatmap(page, app_url):
     cells = page.locator(".st-key-sweep_pick_chart .js-plotly-plot .heatmaplayer text")
     wait_until(lambda: cells.count() == 12 and "…" not in " ".join(cells.all_text_contents()), timeout=20)
     assert all(float(t) >= 0 for t in cells.all_text_contents())
+    # A sweep that ended gives the buttons back by itself (a full rerun stops the redraw timer).
+    wait_until(lambda: visible(page, "sweep_start").locator("button").first.is_enabled()
+               and visible(page, "sweep_cancel").locator("button").first.is_disabled(), timeout=10)
     # A click on a cell (learning rate 1, batch size 50: the top right) opens that variant in the Playground.
     box = page.locator(".st-key-sweep_pick_chart .js-plotly-plot .nsewdrag").first.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 5 / 6, box["y"] + box["height"] / 8)

@@ -96,11 +96,11 @@ def sweep_page(home) -> None:
             sweep.run.cancel()
     show_errors(sweep.problems)
     every = REFRESH_SECONDS if sweep.run is not None and sweep.run.status == "running" else None
-    st.fragment(run_every=every)(_results)(sweep, home)
+    st.fragment(run_every=every)(_results)(sweep, home, every is not None)
 
 
-def _axes_setup() -> list[str | None]:
-    """The rows of the sidebar: (key, values text) per picked setting."""
+def _axes_setup() -> list[str]:
+    """The rows of the sidebar: "key=values" per picked setting (as --grid takes them)."""
     rows = []
     for i in range(ROWS):
         key = st.selectbox(f"Setting {i + 1}", [NONE, *SETTINGS], key=f"sweep_key_{i}", persist_state=KEEP,
@@ -131,8 +131,12 @@ def _start(sweep: SweepState, base: Spec, rows: list[str], epochs: int) -> None:
     sweep.run = SweepRun(variants, "process" if process else "thread", pool=worker_pool() if process else None)
 
 
-def _results(sweep: SweepState, home) -> None:
+def _results(sweep: SweepState, home, timed: bool) -> None:
+    """timed: the page was drawn while the sweep ran, so this redraws on a timer; once the sweep has
+    ended, a full rerun stops the timer and gives the buttons back (Run sweep enabled again)."""
     run = sweep.run
+    if timed and run is not None and run.status != "running":
+        st.rerun()
     if run is None:
         st.info("Pick up to three settings and their values in the sidebar, then press **Run sweep**.",
                 icon=":material/info:")
