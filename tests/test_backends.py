@@ -270,3 +270,14 @@ def test_a_worker_does_not_run_the_servers_main_script(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["ready"]
     assert marker.read_text() == "ran\n"
+
+
+def test_an_argument_that_does_not_pickle_is_refused_and_the_worker_goes_on(pool):
+    job = pool.place("playground.train.remote:RunnerHost", LONG)
+    try:
+        with pytest.raises(Exception, match="pickle"):
+            job.call("command", "set_pace", lambda: 1.0)
+        assert job.call("state")[0] == "ready"  # the connection is still in step
+        assert not job.worker._pending
+    finally:
+        job.close()

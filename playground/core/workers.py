@@ -99,9 +99,9 @@ class Worker:
             self._pending[number] = future
             try:
                 self._conn.send((number, job, method, args, kwargs))
-            except (OSError, ValueError) as error:  # the pipe is closed, or an argument would not pickle
+            except Exception as error:  # the connection is closed, or an argument would not pickle
                 del self._pending[number]
-                if isinstance(error, ValueError) or self.alive:
+                if not isinstance(error, OSError) or self.alive:
                     raise
                 raise WorkerGone(self._how_it_ended()) from error
         return future.result()
