@@ -332,7 +332,7 @@ def main() -> None:
                         help="server and Runner alone on CPU 0, Chromium on CPU 1 (needs two CPUs)")
     parser.add_argument("--server-arg", action="append", default=[], help="passed on to streamlit run")
     parser.add_argument("--backend", choices=("thread", "process"), default=None,
-                        help="where the app's runs train (PLAYGROUND_BACKEND; default: the app's own, process)")
+                        help="where the app's runs train (PLAYGROUND_BACKEND; default: the app's own, thread)")
     parser.add_argument("--app-dir", type=Path, default=ROOT,
                         help="serve another checkout of the app (e.g. an older commit, to compare)")
     args = parser.parse_args()

@@ -592,3 +592,28 @@ def test_a_recurrent_preset_shows_its_shapes_and_steps_on_the_page(at):
         at.session_state["view_tab"] = tab
         at.run()
         assert not at.exception and not at.error, errors(at)
+
+
+def test_the_page_trains_in_a_worker_process_with_playground_backend_process(monkeypatch):
+    """PLAYGROUND_BACKEND=process: the same page, its run in a worker; Train, Pause, Step and a
+    changed setting behave as on a thread."""
+    from playground.train import backends
+
+    monkeypatch.setenv("PLAYGROUND_BACKEND", "process")
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.query_params["train.epochs"] = "2000"
+    app.run()
+    try:
+        assert not app.exception
+        assert sum(w.jobs for w in backends.worker_pool().workers) >= 1  # the page's run lives in a worker
+        app.button(key="btn_train").click().run()
+        assert run_until(app, lambda a: "Training" in status(a) and step_of(a) > 0)
+        app.button(key="btn_train").click().run()  # Pause
+        assert "Paused" in status(app)
+        held = step_of(app)
+        app.button(key="btn_step").click().run()
+        assert step_of(app) == held + 1
+        app.selectbox(key="train_optimizer").set_value("adam").run()  # live, no reset
+        assert step_of(app) == held + 1 and not app.exception
+    finally:
+        st.cache_resource.clear()

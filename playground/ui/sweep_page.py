@@ -25,10 +25,11 @@ from ..lab.sweep import MAX_VARIANTS, Axis, SweepRun, Variant, expand, grid_axis
 from ..train.backends import backend_name, worker_pool, workers_supported
 from . import state
 from .live_chart import live_chart
-from .session import APP_BACKEND, get_session
+from .session import get_session
 from .widgets import KEEP, show_errors
 
 REFRESH_SECONDS = 0.5
+SWEEP_BACKEND = "process"  # variants in the server's workers unless PLAYGROUND_BACKEND=thread
 CONFIG = {"displaylogo": False, "displayModeBar": False}
 ROWS = 3
 NONE = "(none)"
@@ -126,7 +127,7 @@ def _start(sweep: SweepState, base: Spec, rows: list[str], epochs: int) -> None:
         return
     if sweep.run is not None:
         sweep.run.cancel()
-    process = backend_name(APP_BACKEND) == "process" and workers_supported()
+    process = backend_name(SWEEP_BACKEND) == "process" and workers_supported()
     sweep.axes = axes
     sweep.run = SweepRun(variants, "process" if process else "thread", pool=worker_pool() if process else None)
 
