@@ -19,11 +19,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from ..core.params import SpecError
+from ..train.backends import ENVIRONMENT_VARIABLE
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_spec_options, output_dir, resolve_spec
 
 COMMANDS = ("sweep",)
 FILES = ("spec.json", "sweep.json", "results.csv")
-BACKEND_VARIABLE = "PLAYGROUND_BACKEND"
 
 
 def add_commands(commands) -> None:
@@ -42,7 +42,7 @@ def add_commands(commands) -> None:
     sweep.add_argument("--seed", type=int, default=0, help="seed of the --random draws (default 0)")
     sweep.add_argument("--epochs", type=int, metavar="N", help="shorthand for --set train.epochs=N")
     sweep.add_argument("--backend", choices=("process", "thread"), default=None,
-                       help=f"where variants train: worker processes (default, or ${BACKEND_VARIABLE}) or one "
+                       help=f"where variants train: worker processes (default, or ${ENVIRONMENT_VARIABLE}) or one "
                             "after another in this process")
     sweep.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
     sweep.add_argument("--out", metavar="DIR", help="output folder (default: runs/<name>-sweep-<timestamp>)")
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         backend = args.backend or backend_name("process")
     except ValueError as e:
-        raise SpecError(str(e), BACKEND_VARIABLE) from None
+        raise SpecError(str(e), ENVIRONMENT_VARIABLE) from None
     draws = random.Random(args.seed)
     axes = [grid_axis(g) for g in args.grid] or [random_axis(r, args.samples, draws) for r in args.random]
     variants = expand(base, axes, paired=bool(args.random))

@@ -146,8 +146,7 @@ class BackgroundTraining:
     def set_pace(self, epochs_per_second: float | None) -> None:
         """Train at most this many epochs a second while running (None: as fast as it goes).
         Applies from the next chunk on; Step is never slowed down."""
-        if epochs_per_second is not None and not (0 < epochs_per_second < float("inf")):
-            raise ValueError(f"A pace must be a positive number of epochs a second, or None; got {epochs_per_second}.")
+        check_pace(epochs_per_second)
         with self._cond:
             self._pace = epochs_per_second
             self._allowance = (1.0, time.perf_counter())
@@ -312,6 +311,12 @@ class BackgroundTraining:
         steps = min(steps + (now - then) * rate, max(1.0, rate * PACE_CATCH_UP_SECONDS))
         self._allowance = (steps, now)
         return max(0.0, (1 - steps) / rate, self._next_tick - now)
+
+
+def check_pace(epochs_per_second: float | None) -> None:
+    """Raise ValueError unless the pace is a positive number of epochs a second, or None."""
+    if epochs_per_second is not None and not (0 < epochs_per_second < float("inf")):
+        raise ValueError(f"A pace must be a positive number of epochs a second, or None; got {epochs_per_second}.")
 
 
 def poll_until(read, until, timeout: float) -> bool:

@@ -171,8 +171,7 @@ def train_variant(spec: Spec, settings: dict[str, Any] | None = None) -> Variant
     trainer = None
     try:
         trainer = Trainer(spec)
-        while not trainer.finished:
-            trainer.run(1 << 30)
+        trainer.run(trainer.total_steps)  # to the end, or early stopping
         status, message = "done", trainer.stop_reason
     except Diverged as e:
         status, message = "diverged", str(e)

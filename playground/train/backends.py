@@ -40,9 +40,14 @@ def backend_name(default: str = "thread") -> str:
 
 def start_runner(spec: Spec, uploads=None, default: str = "thread") -> Runner | RemoteRunner:
     """A run of `spec` on the chosen backend, built now (raises SpecError for a bad spec)."""
-    if backend_name(default) == "process" and workers_supported():
+    if use_workers(default):
         return RemoteRunner(spec, uploads=uploads)
     return Runner(spec, uploads=uploads)
+
+
+def use_workers(default: str) -> bool:
+    """Whether the chosen backend (PLAYGROUND_BACKEND, else `default`) is process, and can be."""
+    return backend_name(default) == "process" and workers_supported()
 
 
 def workers_supported() -> bool:

@@ -22,7 +22,7 @@ import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..core.jobs import QUEUE_POLL_SECONDS, poll_until
+from ..core.jobs import QUEUE_POLL_SECONDS, check_pace, poll_until
 from ..core.server_share import SHARE, ServerShare
 from ..core.spec import Choice, Spec
 from ..core.workers import WorkerGone, WorkerPool
@@ -187,9 +187,7 @@ class RemoteRunner:
         self._follow()
 
     def pause(self) -> None:
-        with self._lock:
-            self._queued = 0
-        self._share.admission.leave(self._ticket)
+        self._leave_queue()
         self._command("pause")
 
     def toggle(self) -> None:
@@ -214,8 +212,7 @@ class RemoteRunner:
         self._command("step", batches)
 
     def set_pace(self, epochs_per_second: float | None) -> None:
-        if epochs_per_second is not None and not (0 < epochs_per_second < float("inf")):
-            raise ValueError(f"A pace must be a positive number of epochs a second, or None; got {epochs_per_second}.")
+        check_pace(epochs_per_second)
         self._pace = epochs_per_second
         self._command("set_pace", epochs_per_second)
 
@@ -234,7 +231,7 @@ class RemoteRunner:
         """Start over from step 0 with `spec` (default: the current one). Raises SpecError for a bad
         spec, leaving the current run as it was. A run whose worker has gone starts on a new one."""
         spec = spec or self._spec
-        self.pause_quietly()
+        self._leave_queue()
         if self._failure:
             uploads = self._uploads if uploads is None else uploads
             job = self._pool.place(HOST, spec, uploads)  # raises SpecError before anything is replaced
@@ -251,8 +248,8 @@ class RemoteRunner:
         if self._pace is not None:
             self._command("set_pace", self._pace)  # a new worker's run starts flat out otherwise
 
-    def pause_quietly(self) -> None:
-        """Leave the server's queue and its admitted runs (the worker's run is reset or closed next)."""
+    def _leave_queue(self) -> None:
+        """Leave the server's queue and its admitted runs (the worker's run pauses, resets or closes next)."""
         with self._lock:
             self._queued = 0
         self._share.admission.leave(self._ticket)
@@ -261,7 +258,7 @@ class RemoteRunner:
         """End the run and free its place in the worker. Safe to call twice; the object cannot
         be used afterwards."""
         self._closed = True
-        self.pause_quietly()
+        self._leave_queue()
         self._job.close()
 
     # ------------------------------------------------------------------ state

@@ -31,7 +31,7 @@ import streamlit as st
 
 from ..core.params import SpecError
 from ..core.spec import Spec
-from ..train.backends import backend_name, start_runner, worker_pool, workers_supported
+from ..train.backends import start_runner, use_workers, worker_pool
 from ..train.remote import RemoteRunner
 from ..train.runner import Runner
 
@@ -164,7 +164,7 @@ def warm_up_workers() -> None:
     """Start the server's worker processes (they import torch in the background, ~2 s), so that
     later visitors' runs start at once. A bad PLAYGROUND_BACKEND is reported by the first run."""
     try:
-        if backend_name(APP_BACKEND) == "process" and workers_supported():
+        if use_workers(APP_BACKEND):
             worker_pool().warm_up()
     except ValueError:
         pass

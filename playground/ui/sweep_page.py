@@ -22,7 +22,7 @@ from ..charts.sweep import metric_label, picked_variant, sweep_figure
 from ..core.params import SpecError
 from ..core.spec import Spec
 from ..lab.sweep import MAX_VARIANTS, Axis, SweepRun, Variant, expand, grid_axis
-from ..train.backends import backend_name, worker_pool, workers_supported
+from ..train.backends import use_workers, worker_pool
 from . import state
 from .live_chart import live_chart
 from .session import get_session
@@ -127,7 +127,7 @@ def _start(sweep: SweepState, base: Spec, rows: list[str], epochs: int) -> None:
         return
     if sweep.run is not None:
         sweep.run.cancel()
-    process = backend_name(SWEEP_BACKEND) == "process" and workers_supported()
+    process = use_workers(SWEEP_BACKEND)
     sweep.axes = axes
     sweep.run = SweepRun(variants, "process" if process else "thread", pool=worker_pool() if process else None)
 
