@@ -74,3 +74,11 @@ def test_a_refused_value_names_the_variant_and_the_setting(at):
     errors = [e.value for e in at.error]
     assert any("train.optimizer.lr=-2" in e and "out of range" in e for e in errors), errors
     assert any("Pick up to three settings" in i.value for i in at.info)  # nothing started
+
+
+def test_a_bad_backend_variable_is_said_not_raised(at, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_BACKEND", "gpu-cluster")
+    at.button(key="sweep_start").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("PLAYGROUND_BACKEND" in e and "use one of thread, process" in e for e in errors), errors

@@ -22,7 +22,7 @@ from ..charts.sweep import metric_label, picked_variant, sweep_figure
 from ..core.params import SpecError
 from ..core.spec import Spec
 from ..lab.sweep import MAX_VARIANTS, Axis, SweepRun, Variant, expand, grid_axis
-from ..train.backends import use_workers, worker_pool
+from ..train.backends import ENVIRONMENT_VARIABLE, use_workers, worker_pool
 from . import state
 from .live_chart import live_chart
 from .session import get_session
@@ -125,9 +125,13 @@ def _start(sweep: SweepState, base: Spec, rows: list[str], epochs: int) -> None:
     except SpecError as e:
         sweep.problems = list(e.errors)
         return
+    try:
+        process = use_workers(SWEEP_BACKEND)
+    except ValueError as e:  # PLAYGROUND_BACKEND names no backend: say so, as for a bad value
+        sweep.problems = [(ENVIRONMENT_VARIABLE, str(e))]
+        return
     if sweep.run is not None:
         sweep.run.cancel()
-    process = use_workers(SWEEP_BACKEND)
     sweep.axes = axes
     sweep.run = SweepRun(variants, "process" if process else "thread", pool=worker_pool() if process else None)
 
