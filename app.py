@@ -75,7 +75,7 @@ def _first_run() -> None:
     state.load_spec(spec or Spec())
     preset = st.query_params.get("preset")
     if spec is not None and preset in PRESETS:
-        st.session_state["loaded_preset"] = preset
+        sidebar.show_preset_loaded(preset)
         state.load_view(PRESETS[preset])
     st.session_state["link_problems"] = problems
     st.session_state["initialized"] = True

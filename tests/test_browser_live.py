@@ -12,7 +12,6 @@ Run with:  pytest -m browser tests/test_browser_live.py
 from __future__ import annotations
 
 import time
-import warnings
 
 import pytest
 
@@ -65,19 +64,12 @@ def _status(page) -> str:
 
 def _pick_preset(page, name: str) -> None:
     """Pick preset `name` and wait until it is loaded, and not undone by a timed redraw that
-    brought the browser's older settings. A pick the page never answered is picked once more,
-    with a warning that says what the sidebar showed: CI lost one pick in about ten runs (never
-    reproduced by hand in 100 picks), and the warning is how the next one tells what happened."""
-    for attempt in (1, 2):
-        choose(page, "preset", name)
-        try:
-            wait_until(lambda: _caption(name) in _sidebar(page), timeout=15 if attempt == 1 else 60,
-                  what=lambda: f"{name!r} not loaded; sidebar: {_sidebar(page)[:300]!r}")
-            return
-        except pytest.fail.Exception as lost:
-            if attempt == 2:
-                raise
-            warnings.warn(f"preset pick lost, picked again: {lost}; status: {_status(page)!r}")
+    brought the browser's older settings. Picked once: a lost pick is what this test is for.
+    Under load, 2 picks in 16 were lost while the menu's change came with a timer tick before
+    the full rerun it asked for (playground/ui/drawn_values.py)."""
+    choose(page, "preset", name)
+    wait_until(lambda: _caption(name) in _sidebar(page), timeout=30,
+               what=lambda: f"{name!r} not loaded; sidebar: {_sidebar(page)[:300]!r}; status: {_status(page)!r}")
 
 
 def test_presets_in_a_row_while_training_keep_the_page_drawn(page, app_url):

@@ -31,16 +31,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from .. import charts
 from ..core.server_share import SHARE
 from ..train.snapshot import Snapshot
-from . import cnn_panel, controls, state
+from . import cnn_panel, controls, drawn_values
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
-from .widgets import KEEP
+from .widgets import KEEP, in_fragment_run
 
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 TOP_HEIGHT = 390
@@ -53,7 +52,7 @@ def live_view(session: PlaygroundSession) -> None:
     """The fragment, redrawn every REFRESH_SECONDS while training runs (the status line too, so it
     ticks on while the charts are frozen). Called last by a full run."""
     controls.note_status(session)
-    _commit_settings()
+    drawn_values.commit(st.session_state)
     every = SHARE.redraw_period(REFRESH_SECONDS) if controls.is_running(session) else None
     st.session_state[_EVERY] = every
     with st.container(key="live"):
@@ -61,7 +60,8 @@ def live_view(session: PlaygroundSession) -> None:
 
 
 def _live(session: PlaygroundSession) -> None:
-    _keep_settings()
+    if in_fragment_run():  # a full run's values are the new ones
+        drawn_values.keep(st.session_state)
     runner = session.runner
     snap = runner.snapshot() if runner is not None else None
     controls.status_line(snap, st.session_state.get(_EVERY))
@@ -90,9 +90,15 @@ def _rerun_when_redraw_period_changed(snap: Snapshot | None) -> None:
 
 
 def _shown(snap: Snapshot) -> Snapshot:
-    """The frozen snapshot while the view is frozen, else the fresh one."""
-    frozen = st.session_state.get("frozen_snapshot") if st.session_state.get("freeze") else None
-    return frozen or snap
+    """The frozen snapshot while the view is frozen, else the fresh one. The freeze toggle's
+    callback takes the frozen snapshot; where it never ran (the toggle's change came with a timed
+    redraw first: drawn_values.py), the view freezes on the snapshot it is drawing now."""
+    ss = st.session_state
+    if not ss.get("freeze"):
+        return snap
+    if ss.get("frozen_snapshot") is None:
+        ss["frozen_snapshot"] = snap
+    return ss["frozen_snapshot"]
 
 
 def _network_slowdown(snap: Snapshot) -> int:
@@ -124,39 +130,6 @@ def _tabs_panel(snap: Snapshot) -> None:
         if tab.open is not False:
             with tab:
                 TABS[name](snap)
-
-
-# --------------------------------------------------------------------------- timed redraws change no settings
-
-# Every rerun the browser asks for carries the values of all the page's widgets as the browser
-# has them, a timed one too. A browser that has not yet drawn the full run the server just made
-# (a preset loaded: dozens of settings written by the server) sends its older values with the
-# timer's next tick, and Streamlit takes them: seen in Chromium, presets loaded while a run
-# trained came back half undone or not at all (4 of 21). So a timed redraw puts back the values
-# the last full run drew for every widget outside the live view. A change the user made is not
-# lost by that: it comes again with the full rerun its widget asks for.
-_COMMITTED = "_settings_drawn"  # session-state key: {key: value} as the last full run left them
-_GUARDED = ("preset", "freeze")  # besides the settings (state.is_setting): widgets with callbacks
-_PLAIN = (bool, int, float, str, type(None), list, tuple)  # the values such widgets hold
-
-
-def _guarded(key: str) -> bool:
-    return key in _GUARDED or state.is_setting(key)
-
-
-def _commit_settings() -> None:
-    ss = st.session_state
-    ss[_COMMITTED] = {key: ss[key] for key in ss if _guarded(key) and isinstance(ss[key], _PLAIN)}
-
-
-def _keep_settings() -> None:
-    ctx = get_script_run_ctx()
-    if ctx is None or not ctx.fragment_ids_this_run:  # a full run: its values are the new ones
-        return
-    ss = st.session_state
-    for key, value in ss.get(_COMMITTED, {}).items():
-        if key in ss and ss[key] != value:
-            ss[key] = value
 
 
 # --------------------------------------------------------------------------- drawing, rebuilt only when needed

@@ -21,6 +21,7 @@ from .data_panel import DataChoice, data_menu, data_settings, try_load
 from .layers import layer_rows, network_summary
 from .training_panel import training_settings
 from .widgets import (
+    KEEP,
     clear_field_problems,
     describe_option,
     field_problems,
@@ -55,6 +56,7 @@ class _Checked:
 
 def sidebar() -> Settings:
     clear_field_problems()
+    _act_on_picks()
     with st.sidebar:
         st.markdown("#### :material/hub: Neural network playground")
         preset_note = _preset_menu()
@@ -133,12 +135,7 @@ def _family_setting() -> None:
     CNN's conv layers mean nothing to an MLP, and the other way round)."""
     param_widget(ModelSpec.FAMILY_PARAM, "model_family", label="Network type",
                  format_func=lambda f: catalog.FAMILIES[f].label,
-                 help=options_help(ModelSpec.FAMILY_PARAM.help, catalog.FAMILIES),
-                 on_change=full_run_only(_switch_family))
-
-
-def _switch_family() -> None:
-    state.set_layers(default_layers(st.session_state["model_family"]))
+                 help=options_help(ModelSpec.FAMILY_PARAM.help, catalog.FAMILIES))
 
 
 def _init_settings() -> None:
@@ -155,32 +152,65 @@ def _init_settings() -> None:
     st.caption(describe_option(catalog.INITS[init]))
 
 
-# --------------------------------------------------------------------------- presets
+# --------------------------------------------------------------------------- picks
+
+# A preset picked and a network type switched are acted on here, at the start of a full run, by
+# comparing with what the last full run drew, not in the widgets' callbacks. A pick can reach the
+# server first with a timed redraw of the live view (drawn_values.py tells how), where no preset
+# can load: the page around the live view is not redrawn. Streamlit then sees no change in the
+# full rerun that follows, so the callback never ran: seen in Chromium under load, 2 picks in 16
+# lost, and picking the same preset again did nothing either. The timed redraw does not ask for
+# a full rerun of its own: the browser's full rerun always follows, carrying the settings as the
+# browser had them before the load, and they would undo a load made before it (tried: 4 runs of
+# the browser test in 8 failed that way).
+MENU_DRAWN = "preset_menu_drawn"  # session-state key: the preset menu's value as last drawn
+
+
+def _act_on_picks() -> None:
+    """Load a preset picked since the last full run, or start the layers afresh for a network
+    type picked since then. Call before any setting is drawn."""
+    ss = st.session_state
+    picked = ss.get("preset")
+    if picked in PRESETS and picked != ss.get(MENU_DRAWN):
+        _load_preset(picked)
+    family = ss.get("model_family")
+    if family is not None and family != ss.get(state.LAYERS_FAMILY):
+        # a CNN's conv layers mean nothing to an MLP, and the other way round
+        state.set_layers(default_layers(family), family)
+
+
+def _load_preset(name: str) -> None:
+    state.load_spec(get_preset(name))
+    state.load_view(PRESETS[name])
+    st.session_state["loaded_preset"] = name
+
+
+def show_preset_loaded(name: str) -> None:
+    """Say that preset `name` is loaded (by a link) without loading it again: the menu shows it
+    and the note under it is about it. Call before the sidebar is drawn."""
+    ss = st.session_state
+    ss["loaded_preset"] = ss["preset"] = ss[MENU_DRAWN] = name
+
 
 def _preset_menu():
-    """The preset menu; returns the slot for a caption about the loaded preset."""
+    """The preset menu, showing the preset last loaded; returns the slot for a note about it."""
     lines = ["Load a ready-made experiment: it sets every control below.", ""]
     lines += [f"- **{p.name}**: {p.description}" for p in PRESETS.values()]
-    st.selectbox("Preset", list(PRESETS), index=None, key="preset", placeholder="Load a preset…",
-                 on_change=full_run_only(_load_preset), help="\n".join(lines))
-    return st.empty()
+    st.session_state[MENU_DRAWN] = st.selectbox(
+        "Preset", list(PRESETS), index=None, key="preset", placeholder="Load a preset…",
+        persist_state=KEEP, help="\n".join(lines))
+    return st.container()
 
 
 def _preset_caption(slot, spec: Spec | None) -> None:
     loaded = st.session_state.get("loaded_preset")
     if loaded not in PRESETS:
         return
-    if spec == PRESETS[loaded].spec:
-        slot.caption(f"**{loaded}**: {PRESETS[loaded].description}")
-    else:
-        slot.caption(f"Started from preset **{loaded}**, since changed.")
-
-
-def _load_preset() -> None:
-    name = st.session_state.get("preset")
-    if name in PRESETS:
-        state.load_spec(get_preset(name))
-        state.load_view(PRESETS[name])
-        st.session_state["loaded_preset"] = name
-    st.session_state["preset"] = None  # the menu is an action: picking the same preset again reloads it
-
+    with slot:
+        if spec == PRESETS[loaded].spec:
+            st.caption(f"**{loaded}**: {PRESETS[loaded].description}")
+        else:
+            st.caption(f"Started from preset **{loaded}**, since changed.")
+            st.button(f"Back to {loaded}", key="btn_reload_preset", type="tertiary",
+                      icon=":material/undo:", on_click=full_run_only(_load_preset), args=(loaded,),
+                      help=f"Load preset {loaded} again: every setting as it has it.")

@@ -27,6 +27,7 @@ UPLOAD = "upload"  # the data-set menu entry that shows the CSV uploader
 UPLOAD_KEY = "data_upload"  # the file_uploader (its value cannot be set from code)
 LAYER_IDS = "layer_ids"
 NEXT_LAYER_ID = "next_layer_id"
+LAYERS_FAMILY = "layers_family"  # the network type (model_family) the layer rows were made for
 
 VIEW_KEYS = {"loss_log": "loss_log"}  # presets.VIEW_OPTIONS name -> the widget key that shows it
 _PREFIXES = ("data_", "model_", "train_", "telemetry_", "opt_", "sched_", "layer_")
@@ -96,7 +97,7 @@ def load_spec(spec: Spec) -> None:
     for key in [k for k in ss if isinstance(k, str) and _managed(k)]:
         del ss[key]
     ss.update(spec_to_state(spec))
-    set_layers(spec.model.layers)
+    set_layers(spec.model.layers, spec.model.family)
 
 
 def load_view(preset: Preset) -> None:
@@ -144,9 +145,11 @@ def layer_state(layer_id: int, choice: Choice) -> dict[str, Any]:
     return state
 
 
-def set_layers(layers: Iterable[Choice]) -> None:
-    """Replace the layer rows with `layers`, each under a fresh id."""
+def set_layers(layers: Iterable[Choice], family: str) -> None:
+    """Replace the layer rows with `layers` (made for the network type `family`), each under a
+    fresh id."""
     ss = st.session_state
+    ss[LAYERS_FAMILY] = family
     next_id = ss.get(NEXT_LAYER_ID, 0)
     ids = []
     for choice in layers:

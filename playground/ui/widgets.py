@@ -122,18 +122,26 @@ def field_problems() -> dict[str, str]:
     return st.session_state.get(PROBLEMS, {})
 
 
+def in_fragment_run() -> bool:
+    """Whether this script run redraws fragments only (a timed redraw), not the whole page."""
+    ctx = get_script_run_ctx()
+    return ctx is not None and bool(ctx.fragment_ids_this_run)
+
+
 def full_run_only(callback: Callable[..., None]) -> Callable[..., None]:
-    """Wrap the callback of a widget drawn outside every fragment, so one click acts once.
+    """Wrap the callback of a button drawn outside every fragment, so one click acts once.
 
     Seen in a real browser with Streamlit 1.67: while live fragments redraw, a click on a
     button outside them can reach the server twice, first with a fragment rerun that was
     on its way, then with the full rerun the click asked for (Pause, then an immediate
     resume). Such a button's own clicks always come with a full rerun, so a call during a
-    fragment rerun is that echo and is skipped.
+    fragment rerun is that echo and is skipped. (A widget with a value is different: its
+    change can come first with the fragment rerun and then look unchanged to the full one,
+    so such a change is acted on by comparing with what the last full run drew; see
+    sidebar.py's picks.)
     """
     def run(*args: Any, **kwargs: Any) -> None:
-        ctx = get_script_run_ctx()
-        if ctx is not None and ctx.fragment_ids_this_run:
+        if in_fragment_run():
             return
         callback(*args, **kwargs)
     return run
