@@ -619,18 +619,26 @@ def test_a_recurrent_preset_shows_its_shapes_and_steps_on_the_page(at):
         assert not at.exception and not at.error, errors(at)
 
 
-def test_the_page_trains_in_a_worker_process_with_playground_backend_process(monkeypatch):
-    """PLAYGROUND_BACKEND=process: the same page, its run in a worker; Train, Pause, Step and a
-    changed setting behave as on a thread."""
+@pytest.mark.parametrize("backend", ["process", "thread"])
+def test_the_page_trains_in_a_worker_by_default_and_on_a_thread_when_asked(monkeypatch, backend):
+    """The app's default (no PLAYGROUND_BACKEND) runs the page's run in a worker process;
+    PLAYGROUND_BACKEND=thread on a thread of the server. Train, Pause, Step and a changed setting
+    behave the same on both."""
     from playground.train import backends
 
-    monkeypatch.setenv("PLAYGROUND_BACKEND", "process")
+    if backend == "thread":
+        monkeypatch.setenv("PLAYGROUND_BACKEND", "thread")
+    else:
+        monkeypatch.delenv("PLAYGROUND_BACKEND", raising=False)
+    st.cache_resource.clear()  # earlier tests' pages end their runs now, not during this test
+    jobs_before = sum(w.jobs for w in backends.worker_pool().workers)
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
     app.query_params["train.epochs"] = "2000"
     app.run()
     try:
         assert not app.exception
-        assert sum(w.jobs for w in backends.worker_pool().workers) >= 1  # the page's run lives in a worker
+        jobs = sum(w.jobs for w in backends.worker_pool().workers)
+        assert jobs == jobs_before + (1 if backend == "process" else 0)  # the page's run: in a worker or not
         app.button(key="btn_train").click().run()
         assert run_until(app, lambda a: "Training" in status(a) and step_of(a) > 0)
         app.button(key="btn_train").click().run()  # Pause

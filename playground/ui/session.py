@@ -1,7 +1,7 @@
 """One Runner per browser tab, and how a changed spec reaches it.
 
-The runner trains on a thread here (Runner), or in a worker process (RemoteRunner) with
-PLAYGROUND_BACKEND=process (train/backends.py); the two take the same commands.
+The runner trains in a worker process (RemoteRunner), or on a thread here (Runner) with
+PLAYGROUND_BACKEND=thread (train/backends.py); the two take the same commands.
 
 `get_session()` is a session-scoped `st.cache_resource`: each browser tab gets its own
 PlaygroundSession, and Streamlit calls `close()` (on_release) when the tab disconnects or
@@ -35,12 +35,10 @@ from ..train.backends import start_runner, use_workers, worker_pool
 from ..train.remote import RemoteRunner
 from ..train.runner import Runner
 
-# Where the page's run trains unless PLAYGROUND_BACKEND says otherwise (train/backends.py).
-# "process" gives each run an interpreter of its own (a watched run at Max: 0.96x its speed
-# alone with the browser on its own core, 0.90x on a thread; many runs scale with the cores), but
-# it stays opt-in for now: with it, tests/test_browser_live.py's presets-in-a-row test lost a
-# preset pick for good in about 1 run of 3 (on threads a lost pick comes back when picked again).
-APP_BACKEND = "thread"
+# Where the page's run trains unless PLAYGROUND_BACKEND says otherwise (train/backends.py):
+# each run in an interpreter of its own (a watched run at Max: 0.96x its speed alone with the
+# browser on its own core, 0.90x on a thread; many runs scale with the cores).
+APP_BACKEND = "process"
 
 
 @dataclass(frozen=True)
