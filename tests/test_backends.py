@@ -281,3 +281,46 @@ def test_an_argument_that_does_not_pickle_is_refused_and_the_worker_goes_on(pool
         assert not job.worker._pending
     finally:
         job.close()
+
+
+def _threads_of(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+
+
+def _children() -> set[int]:
+    """This process's child processes (Linux: /proc/<pid>/task/<tid>/children)."""
+    kids: set[int] = set()
+    for tid in os.listdir(f"/proc/{os.getpid()}/task"):
+        try:
+            with open(f"/proc/{os.getpid()}/task/{tid}/children") as f:
+                kids.update(int(p) for p in f.read().split())
+        except FileNotFoundError:  # that thread has ended since
+            pass
+    return kids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads and children through /proc")
+def test_200_start_stop_cycles_leave_no_processes_or_threads_behind(pool):
+    import threading
+
+    def cycles(n: int) -> None:
+        share = ServerShare()
+        for _ in range(n):
+            r = RemoteRunner(LONG, pool=pool, share=share)
+            r.start()
+            r.pause()
+            r.close()
+
+    cycles(10)  # the request threads on both sides exist now (each side keeps a few for later calls)
+    here, kids = threading.active_count(), _children()
+    there = {w.process.pid: _threads_of(w.process.pid) for w in pool.workers}
+    cycles(200)
+    deadline = time.monotonic() + 10  # a closed run's threads end a moment after close() returns
+    while time.monotonic() < deadline and (threading.active_count() > here + 2 or any(
+            _threads_of(pid) > n + 2 for pid, n in there.items())):
+        time.sleep(0.1)
+    assert threading.active_count() <= here + 2
+    assert {pid: _threads_of(pid) for pid in there} == pytest.approx(there, abs=2)
+    assert _children() == kids  # no worker started or left behind
+    assert all(w.held_jobs() == 0 for w in pool.workers)  # every run closed in its worker too

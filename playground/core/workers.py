@@ -89,6 +89,10 @@ class Worker:
     def pid(self) -> int:
         return self.process.pid
 
+    def held_jobs(self) -> int:
+        """How many jobs the worker process holds, as it counts them (`jobs` is the server's count)."""
+        return self.call(0, "__held__")
+
     def call(self, job: int, method: str, *args: Any, **kwargs: Any) -> Any:
         """`method(*args, **kwargs)` of job `job` in the worker; its result, or what it raised."""
         future: Future = Future()
@@ -256,6 +260,8 @@ def serve(fd: int, preload: tuple[str, ...]) -> None:
                 factory, factory_args, factory_kwargs = args
                 jobs[job] = _import(factory)(*factory_args, **factory_kwargs)
                 reply = (number, True, None)
+            elif method == "__held__":
+                reply = (number, True, len(jobs))
             elif method == "__drop__":
                 dropped = jobs.pop(job, None)
                 if dropped is not None and hasattr(dropped, "close"):
