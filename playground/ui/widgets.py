@@ -137,8 +137,10 @@ def full_run_only(callback: Callable[..., None]) -> Callable[..., None]:
     resume). Such a button's own clicks always come with a full rerun, so a call during a
     fragment rerun is that echo and is skipped. (A widget with a value is different: its
     change can come first with the fragment rerun and then look unchanged to the full one,
-    so such a change is acted on by comparing with what the last full run drew; see
-    sidebar.py's picks.)
+    so its callback may never run. The preset menu and the network type are therefore acted
+    on by comparing with what the last full run drew (sidebar.py's picks); the freeze toggle
+    keeps this wrapper because the view freezes by itself where its callback was lost:
+    panels._shown.)
     """
     def run(*args: Any, **kwargs: Any) -> None:
         if in_fragment_run():
