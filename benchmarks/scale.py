@@ -12,14 +12,14 @@ same process:
 
     .venv/bin/python benchmarks/scale.py [--seconds 6] [--epochs 10] [--quick]
 
-The race and the sweep train one after another in this process or spread over the workers; no
-batching of many networks into one (vmap) yet, so on a machine of C cores figures 2 and 3 are
-bounded by about 4/1 (race) and C (sweep). Noisy on a shared VM: run it when the machine is quiet.
+The race is measured stacked (its four networks trained as one, train/stacked.py) and one by one.
+Noisy on a shared VM: run it when the machine is quiet.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -39,6 +39,7 @@ from playground.train.runner import Runner  # noqa: E402
 from playground.train.trainer import Trainer  # noqa: E402
 
 LONG = Spec().with_overrides(**{"train.epochs": 10_000})
+REPEATS = 5
 RACERS = "sgd,momentum,adam:lr=0.01,rmsprop:lr=0.01"
 SWEEP_AXES = ("train.optimizer.lr=0.003,0.01,0.03,0.1", "train.batch_size=5,10,25,50",
               "model.layers.0.units=2,4,8,16")
@@ -62,17 +63,38 @@ def two_sessions(seconds: float, pool) -> None:
 
 
 def race_of_four(epochs: int) -> None:
+    """The race stacked (one network of 4 rows, train/stacked.py) and one by one, against the
+    default run alone and against the mean of the four contestants each run alone."""
     spec = Spec().with_overrides(**{"train.epochs": epochs})
+    contestants = parse_contestants(RACERS)
+    solo = [spec.with_overrides(**{"train.optimizer": c.optimizer.to_dict()}) for c in contestants]
+
+    def race(stacked: bool) -> None:
+        r = Race(spec, contestants)
+        if not stacked:
+            r.stacked = None  # the one-by-one path, which races that cannot stack take
+        r.run(10**9)
+
+    Trainer(spec).run(10**9)  # warm-up: first calls into torch are slow
+    times: dict[str, list[float]] = {"one": [], "alone": [], "one by one": [], "stacked": []}
+    for _ in range(REPEATS):  # interleaved, so that a noisy spell hits every kind alike
+        times["one"].append(_seconds(lambda: Trainer(spec).run(10**9)))
+        times["alone"].append(sum(_seconds(lambda s=s: Trainer(s).run(10**9)) for s in solo) / len(solo))
+        times["one by one"].append(_seconds(lambda: race(False)))
+        times["stacked"].append(_seconds(lambda: race(True)))
+    one, mean_alone = statistics.median(times["one"]), statistics.median(times["alone"])
+    print(f"2. race of 4 ({RACERS}), {epochs} epochs, median of {REPEATS}: one default run alone {one:.3f} s, "
+          f"the four contestants alone {mean_alone:.3f} s on average")
+    for kind in ("one by one", "stacked"):
+        four = statistics.median(times[kind])
+        print(f"   {kind:10s}: {four:.3f} s = {four / one:.2f}x the default run, {four / mean_alone:.2f}x the "
+              f"contestants' mean   (target <= 1.5x)")
+
+
+def _seconds(work) -> float:
     start = time.perf_counter()
-    Trainer(spec).run(10**9)
-    one = time.perf_counter() - start
-    race = Race(spec, parse_contestants(RACERS))
-    start = time.perf_counter()
-    while not race.finished:
-        race.run(race.total_steps)
-    four = time.perf_counter() - start
-    print(f"2. race of 4 ({RACERS}), {epochs} epochs: {four:.2f} s vs one run {one:.2f} s "
-          f"= {four / one:.2f}x   (target <= 1.5x)")
+    work()
+    return time.perf_counter() - start
 
 
 def sweep_of_64(epochs: int, pool) -> None:

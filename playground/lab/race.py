@@ -12,6 +12,10 @@ sequence of mini-batches (tests/test_race.py checks both). Dropout masks come fr
 Trainer's private copy of torch's generator, seeded with `train.seed` too (core/rng.py), so with
 dropout the masks are identical as well.
 
+Contestants of one dense network (no dropout or batch norm) train as one stacked network
+(train/stacked.py): one forward and one backward pass a round serve them all, and each steps its
+own optimizer; their numbers equal separate runs within float tolerance. Others step one by one.
+
 A contestant whose loss or weights become NaN/inf is marked `diverged` (with the message and
 step) and the race goes on without it. `RaceRunner` runs a Race in its own thread with the
 same commands and semantics as runner.Runner.
@@ -39,6 +43,7 @@ from ..core.server_share import ServerShare
 from ..core.spec import Choice, Spec
 from ..data.datasets import Dataset
 from ..train.snapshot import Snapshot, take_snapshot
+from ..train.stacked import StackedTrainers, why_not_stackable
 from ..train.telemetry import BoundedHistory
 from ..train.trainer import Diverged, Trainer, Visuals, repeat_steps
 from .landscape import LossProbe, flat_parameters
@@ -248,6 +253,10 @@ class Race:
             dataset = trainer.dataset  # loaded once, shared (datasets are immutable)
             entries.append(Entry(c.label, c.optimizer, i, trainer))
         self.entries = entries
+        # Contestants of one dense network train as one stacked network (train/stacked.py):
+        # one forward and backward pass a round for all of them; others step one by one.
+        trainers = [e.trainer for e in entries]
+        self.stacked = StackedTrainers(trainers) if not why_not_stackable(trainers) else None
         first = entries[0].trainer
         self.probe = LossProbe.from_trainer(first)
         self.initial_parameters = flat_parameters(first.module)
@@ -302,26 +311,40 @@ class Race:
 
     def step_all(self) -> int:
         """One round: every running contestant takes one batch. Returns how many stepped."""
-        stepped = 0
-        for e in self.entries:
-            if e.status != "running":
-                continue
-            trainer = e.trainer
+        running = [i for i, e in enumerate(self.entries) if e.status == "running"]
+        if not running:
+            return 0
+        if self.stacked is not None:
+            started = time.perf_counter()
+            diverged = self.stacked.step(running)
+            share = (time.perf_counter() - started) / len(running)  # a stacked round's time, shared
+            for i in running:
+                self._after_step(self.entries[i], diverged.get(i), share)
+            return len(running)
+        for i in running:
+            e = self.entries[i]
             started = time.perf_counter()
             try:
-                trainer.train_step()
-            except Diverged as err:
-                with self.lock:
-                    e.status, e.message, e.diverged_step = "diverged", str(err), err.step
-            e.seconds += time.perf_counter() - started
-            e.timed_steps += 1
-            stepped += 1
-            if e.status == "running" and trainer.finished:
-                with self.lock:
-                    e.status, e.message = "done", trainer.stop_reason or "Finished all epochs."
-            if e.status != "diverged" and trainer.history.records[-1].step == trainer.step:
-                self._keep_weights(e)
-        return stepped
+                e.trainer.train_step()
+                err = None
+            except Diverged as caught:
+                err = caught
+            self._after_step(e, err, time.perf_counter() - started)
+        return len(running)
+
+    def _after_step(self, e: Entry, diverged: Diverged | None, seconds: float) -> None:
+        """A contestant's bookkeeping after its step: time, status, the weights kept for paths."""
+        trainer = e.trainer
+        if diverged is not None:
+            with self.lock:
+                e.status, e.message, e.diverged_step = "diverged", str(diverged), diverged.step
+        e.seconds += seconds
+        e.timed_steps += 1
+        if e.status == "running" and trainer.finished:
+            with self.lock:
+                e.status, e.message = "done", trainer.stop_reason or "Finished all epochs."
+        if e.status != "diverged" and trainer.history.records[-1].step == trainer.step:
+            self._keep_weights(e)
 
     def run(self, max_rounds: int, deadline: float = math.inf, keep_going=None, record_last: bool = False) -> int:
         """Up to `max_rounds` rounds, until time.perf_counter() passes `deadline`, or until

@@ -119,7 +119,7 @@ class Trainer:
         groups = self.network.parameter_groups()  # what telemetry measures: the layers that hold weights
         # L1/L2 on the measured layers' weights, not biases: the dense layers, and a CNN's filters
         # (each optimizer's penalty covers those of them it updates).
-        self._measured_weights = [w for group in groups for w in group.weights]
+        self.measured_weights = [w for group in groups for w in group.weights]
 
         to = dict(device=self.device)
         self.x_train = torch.as_tensor(ds.x_train, **to)  # (N, F)
@@ -188,8 +188,16 @@ class Trainer:
                                                             self.steps_per_epoch, remaining)
         mine = {id(p) for p in plan.parameters}
         # (parameters it clips, measured weights it penalises)
-        self._updated[plan.name] = (plan.parameters, [w for w in self._measured_weights if id(w) in mine])
+        self._updated[plan.name] = (plan.parameters, [w for w in self.measured_weights if id(w) in mine])
         self._scheduled = [s for s in self.schedulers.values() if s is not None]  # stepped after every step
+
+    def optimize_instead(self, parameters: list[torch.Tensor]) -> None:
+        """Rebuild the first optimizer, with its settings and a fresh schedule, over `parameters`:
+        tensors that hold the model's weights in another layout (stacked.py: one flat row per
+        network). Its L1/L2 penalty is then the caller's to add, for this trainer no longer knows
+        which of those entries are weights."""
+        plan = self.system.optimizers(self.optimizer_choice)[0]
+        self._build_optimizer(OptimizerPlan(plan.name, plan.choice, parameters))
 
     @property
     def optimizer(self) -> torch.optim.Optimizer:
@@ -246,39 +254,53 @@ class Trainer:
     def train_step(self) -> float:
         """One mini-batch update (the system's training step). Returns the batch's first loss;
         raises Diverged when any loss is NaN/inf."""
-        index = self._next_batch()
+        index, will_record = self.begin_step()
         xb, tb = self.x_train[index], self.t_train[index]  # (B, ...), (B, ...)
+        losses = self.system.training_step(xb, tb, self._tools)
+        return self.end_step({name: loss.item() for name, loss in losses.items()}, will_record)
+
+    # A step in three parts, so that stacked.py can run the forward and backward passes of many
+    # trainers as one and still leave each trainer's bookkeeping to the trainer:
+    # begin_step -> (backward; apply_update per optimizer) -> end_step.
+
+    def begin_step(self) -> tuple[torch.Tensor, bool]:
+        """The next batch's row indices (B,) and whether the step ends with a record."""
+        index = self._next_batch()
         after = self.step + 1
         will_record = after % self.record_every == 0 or after == self.total_steps
         # The update-to-weight ratio needs the weights from before this step's first update.
         self._copy_weights = will_record or self._watched
-        losses = self.system.training_step(xb, tb, self._tools)
+        return index, will_record
+
+    def end_step(self, losses: dict[str, float], will_record: bool) -> float:
+        """After the updates: schedules, the step count, the divergence check (raises Diverged
+        naming the first non-finite loss), and the record if one is due. Returns the first loss."""
         for scheduler in self._scheduled:
             scheduler.step()
         self.step += 1
-        first = None
-        for name, loss in losses.items():
-            value = loss.item()
+        for name, value in losses.items():
             if not math.isfinite(value):
                 raise Diverged(self.step, self._divergence_message(f"the {name.replace('_', ' ')}", value))
-            first = value if first is None else first
         if will_record:
             self.record()
-        return first
+        return next(iter(losses.values()))
 
     def _update(self, name: str, loss: torch.Tensor) -> None:
         """StepTools.update: one optimizer's step on `loss` (see system.py)."""
-        optimizer = self.optimizers[name]
-        clipped, penalized = self._updated[name]
-        optimizer.zero_grad(set_to_none=True)
-        objective = loss + self._penalty(penalized) if self._has_penalty else loss
+        self.optimizers[name].zero_grad(set_to_none=True)
+        objective = loss + self._penalty(self._updated[name][1]) if self._has_penalty else loss
         objective.backward()
+        self.apply_update(name)
+
+    def apply_update(self, name: str) -> None:
+        """Clip the gradients of optimizer `name`'s parameters, keep the weights from before the
+        step if a record will need them, and step. The gradients are in place already."""
         if self._grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(clipped, self._grad_clip)
+            torch.nn.utils.clip_grad_norm_(self._updated[name][0], self._grad_clip)
         if self._copy_weights:
             self._weights_before = self.probe.weights()
             self._copy_weights = False
-        optimizer.step()
+        self.optimizers[name].step()
 
     def _randomness(self):
         """StepTools.randomness: the run's own generator, where it has one (dropout, noise)."""

@@ -1,0 +1,207 @@
+"""K trainers of one network shape, trained as one network: a race's contestants, or a sweep's
+variants that differ only in settings that leave the shapes and the batches alone (the optimizer
+and its settings, L1/L2, clipping, the schedule, epochs, early stopping).
+
+Each of K small networks trained separately costs, every batch, a forward pass, a backward pass
+and an optimizer step, each a few dozen launches of tiny kernels: the time is Python and
+dispatch, not arithmetic (~0.5 ms a step for the default 2-4-2-1 network, whatever K). Stacked,
+the K networks' parameters are the rows of one (K, P) tensor, `flat`; one batched forward pass
+(batched matmuls over (K, B, width)) and one backward pass serve all K, and then each trainer's
+own torch.optim optimizer steps its own row, a single tensor, so a few launches each. A mix of
+optimizers (SGD, Adam, RMSprop, ...) is exact because each keeps its own state as it would alone.
+
+Everything else stays each trainer's own: batches (all draw the same ones, by construction),
+schedules, records, divergence, early stopping. The trainers are the same objects; their modules'
+parameters become views into `flat`'s rows (and their gradients views into its gradient), so
+records, visuals, snapshots and saved weights read them as before.
+
+What stacks (`why_not_stackable`): MLPs of dense layers, element-wise activations, LayerNorm and
+dropout of 0, with the same layer shapes, on the same data, batch size, seed, loss and device.
+Dropout masks, BatchNorm's batch statistics, CNN and recurrent layers are not stacked: such runs
+train separately. The numbers equal separate runs within float tolerance (a batched matmul sums
+in another order than a single one); tests/test_stacked.py compares them.
+
+Once stacked, step the trainers only through StackedTrainers.step.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional
+
+from ..core import catalog
+from .system import SupervisedSystem
+from .trainer import Diverged, Trainer
+
+# Each stacked leaf is a (K, *shape) view of a row-major (K, P) tensor, so it has gaps, and
+# autograd's in-place accumulation into its gradient view (the point: no copies) warns that the
+# gradient's layout is not the contiguous one it would have chosen. Expected here, and harmless.
+warnings.filterwarnings("ignore", message="grad and param do not obey the gradient layout contract")
+
+# Modules applied to a (K, B, width) stack as they are to (B, width): element-wise.
+ELEMENTWISE = tuple({type(option.build()) for option in catalog.ACTIVATIONS.values()})
+
+
+def why_not_stackable(trainers: Sequence[Trainer]) -> str:
+    """Why these trainers cannot train as one stacked network ("" when they can)."""
+    if len(trainers) < 2:
+        return "stacking needs at least two runs"
+    first = trainers[0]
+    for t in trainers:
+        if t.spec.model.family != "mlp" or type(t.system) is not SupervisedSystem:
+            return f"only dense networks (MLPs) stack, not {t.spec.model.family}"
+        for child in t.module.children():
+            if not _stacks(child):
+                return f"a {type(child).__name__} layer does not stack (dropout masks, batch statistics)"
+        if t.step != first.step or t.step != 0:
+            return "runs stack only from their first step"
+        same = (t.device == first.device and t.head == first.head and t.spec.data == first.spec.data
+                and t.spec.train.seed == first.spec.train.seed and t.batch_size == first.batch_size
+                and len(t.x_train) == len(first.x_train))
+        if not same:
+            return "stacked runs need the same data, seed, batch size, loss and device"
+        if [(n, p.shape) for n, p in t.module.named_parameters()] != \
+                [(n, p.shape) for n, p in first.module.named_parameters()]:
+            return "stacked runs need networks of the same shape"
+    return ""
+
+
+def _stacks(module: nn.Module) -> bool:
+    if isinstance(module, (nn.Linear, nn.LayerNorm)):
+        return True
+    if isinstance(module, nn.Dropout):
+        return module.p == 0
+    return type(module) in ELEMENTWISE
+
+
+class StackedTrainers:
+    """Trainers stepped together as one network of K rows (see the module's docstring).
+
+        group = StackedTrainers([Trainer(spec_a), Trainer(spec_b)])   # ValueError if they cannot
+        failures = group.step([0, 1])   # one update of trainers 0 and 1: {index: Diverged}
+    """
+
+    def __init__(self, trainers: Sequence[Trainer]):
+        reason = why_not_stackable(trainers)
+        if reason:
+            raise ValueError(reason)
+        self.trainers = list(trainers)
+        first = self.trainers[0]
+        self._layout: dict[str, tuple[int, int, torch.Size]] = {}  # name -> (start, end, shape) in a row
+        start = 0
+        for name, p in first.module.named_parameters():
+            self._layout[name] = (start, start + p.numel(), p.shape)
+            start += p.numel()
+        k = len(self.trainers)
+        values = torch.empty(k, start, device=first.device)  # (K, P): row k is trainer k's parameters
+        for row, t in zip(values, self.trainers):
+            torch.cat([p.detach().reshape(-1) for p in t.module.parameters()], out=row)
+        grads = torch.zeros_like(values)  # (K, P): row k is trainer k's gradient, zeroed in place each step
+        self.values, self.grads = values, grads
+        # Autograd's leaves: each parameter of all K networks as one (K, *shape) view of `values`,
+        # with its gradient a view of `grads`, into which backward accumulates in place. So the
+        # backward pass writes each row's gradient where that row's optimizer reads it, with no
+        # copies, while the forward pass sees one tensor per layer.
+        self._stacked: dict[str, torch.Tensor] = {}
+        self._grad_views: list[tuple[torch.Tensor, torch.Tensor]] = []  # (leaf, the view its .grad must stay)
+        for name, (a, b, shape) in self._layout.items():
+            leaf = values[:, a:b].view(k, *shape).requires_grad_()
+            leaf.grad = grads[:, a:b].view(k, *shape)
+            self._stacked[name] = leaf
+            self._grad_views.append((leaf, leaf.grad))
+        self._penalised = [name for name, p in first.module.named_parameters()
+                           if any(p is w for w in first.measured_weights)]
+        self._l1 = torch.tensor([t.spec.train.l1 for t in self.trainers], device=first.device)  # (K,)
+        self._l2 = torch.tensor([t.spec.train.l2 for t in self.trainers], device=first.device)  # (K,)
+        self._has_penalty = bool(self._l1.any() or self._l2.any())
+        for i, t in enumerate(self.trainers):
+            for name, p in t.module.named_parameters():
+                a, b, shape = self._layout[name]
+                p.data = values[i, a:b].view(shape)
+                p.grad = grads[i, a:b].view(shape)
+            row = values[i]
+            row.grad = grads[i]
+            t.optimize_instead([row])
+        self._optimizer_names = [next(iter(t.optimizers)) for t in self.trainers]
+        self._children = list(first.module.named_children())
+
+    def step(self, active: Sequence[int]) -> dict[int, Diverged]:
+        """One update of each trainer in `active` (indices, all at the same step) on their shared
+        next batch. Returns the trainers that diverged on it, by index; the others are unaffected
+        (rows never mix). Rows not in `active` are computed but neither trained nor advanced."""
+        trainers = [self.trainers[i] for i in active]
+        first = trainers[0]
+        if any(t.step != first.step for t in trainers):
+            raise ValueError("stacked trainers step together: these are at different steps")
+        starts = [t.begin_step() for t in trainers]  # every one draws the same batch (same seed)
+        index = starts[0][0]
+        xb, tb = first.x_train[index], first.t_train[index]  # (B, F), (B, ...)
+        losses = self._losses(self._forward(xb), tb)  # (K,)
+        chosen = list(active)
+        objective = losses[chosen].sum()
+        if self._has_penalty:
+            objective = objective + self._penalty(chosen)
+        self.grads.zero_()
+        # Each row's gradient is that of its own loss alone: no row's output depends on another's.
+        objective.backward()
+        for leaf, view in self._grad_views:
+            if leaf.grad is not view:  # autograd gave it a new tensor after all: put it where it is read
+                view.copy_(leaf.grad)
+                leaf.grad = view
+        values = losses.detach().tolist()  # one host sync for every run's loss
+        diverged: dict[int, Diverged] = {}
+        for i, t, (_, will_record) in zip(active, trainers, starts):
+            t.apply_update(self._optimizer_names[i])
+            try:
+                t.end_step({"loss": values[i]}, will_record)
+            except Diverged as err:
+                diverged[i] = err
+        return diverged
+
+    # ------------------------------------------------------------------ the batched network
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, F) -> (K, B, outputs): every network on the same batch."""
+        params = self._stacked
+        h = x.expand(len(self.trainers), *x.shape)  # (K, B, F), no copy
+        for name, child in self._children:
+            if isinstance(child, nn.Linear):
+                weight = params[f"{name}.weight"].transpose(1, 2)  # (K, in, out)
+                bias = params.get(f"{name}.bias")  # (K, out) or None
+                h = torch.bmm(h, weight) if bias is None else torch.baddbmm(bias.unsqueeze(1), h, weight)
+            elif isinstance(child, nn.LayerNorm):
+                h = functional.layer_norm(h, child.normalized_shape, None, None, child.eps)
+                if child.elementwise_affine:
+                    h = h * params[f"{name}.weight"].unsqueeze(1)
+                    if child.bias is not None:
+                        h = h + params[f"{name}.bias"].unsqueeze(1)
+            elif isinstance(child, nn.Dropout):
+                continue  # p == 0 (why_not_stackable)
+            else:
+                h = child(h)  # element-wise activation
+        return h
+
+    def _losses(self, out: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """(K,) each network's mean loss on the batch, as make_loss() gives it for one network."""
+        k, b = out.shape[:2]
+        head = self.trainers[0].head
+        rows = out.reshape(k * b, *out.shape[2:])  # the loss modules take (N, ...) rows
+        targets = t.expand(k, *t.shape).reshape(k * b, *t.shape[1:])
+        return head.loss_per_element(rows, targets).reshape(k, -1).mean(dim=1)
+
+    def _penalty(self, chosen: list[int]) -> torch.Tensor:
+        """Σ over the chosen rows of l1·Σ|w| + l2·Σw² over the measured weights, each row with
+        its own l1 and l2 (as Trainer._penalty gives for one network)."""
+        params = self._stacked
+        k = len(self.trainers)
+        l1_terms = torch.zeros(k, device=self.values.device)
+        l2_terms = torch.zeros(k, device=self.values.device)
+        for name in self._penalised:
+            w = params[name].reshape(k, -1)  # (K, n)
+            l1_terms = l1_terms + w.abs().sum(dim=1)
+            l2_terms = l2_terms + (w * w).sum(dim=1)
+        return (self._l1 * l1_terms + self._l2 * l2_terms)[chosen].sum()
