@@ -32,7 +32,7 @@ from backend_scaling import updates_per_second  # noqa: E402  (this folder: sys.
 from playground.core.server_share import ServerShare, cpu_count  # noqa: E402
 from playground.core.spec import Spec  # noqa: E402
 from playground.lab.race import Race, parse_contestants  # noqa: E402
-from playground.lab.sweep import expand, grid_axis, run_sweep  # noqa: E402
+from playground.lab.sweep import expand, grid_axis, run_sweep, stack_chunks  # noqa: E402
 from playground.train.backends import make_worker_pool  # noqa: E402
 from playground.train.remote import RemoteRunner  # noqa: E402
 from playground.train.runner import Runner  # noqa: E402
@@ -102,15 +102,21 @@ def sweep_of_64(epochs: int, pool) -> None:
     variants = expand(base, [grid_axis(text) for text in SWEEP_AXES])
     assert len(variants) == 64, len(variants)
     network_epochs = len(variants) * epochs
+    chunks = stack_chunks(variants)
     timings = {}
-    for backend in ("thread", "process"):
+    for label, backend, stack in (("alone", "thread", False), ("workers", "process", False),
+                                  ("stacked", "thread", True), ("stacked+workers", "process", True)):
         start = time.perf_counter()
-        run_sweep(variants, backend, pool=pool if backend == "process" else None)
-        timings[backend] = time.perf_counter() - start
-    sequential, pooled = timings["thread"], timings["process"]
-    print(f"3. sweep of 64 variants x {epochs} epochs: one after another {network_epochs / sequential:,.1f} "
-          f"network-epochs/s; {len(pool.workers)} workers {network_epochs / pooled:,.1f} = "
-          f"{sequential / pooled:.2f}x   (target >= 10x)")
+        run_sweep(variants, backend, pool=pool if backend == "process" else None, stack=stack)
+        timings[label] = time.perf_counter() - start
+    sequential = timings["alone"]
+    print(f"3. sweep of 64 variants x {epochs} epochs ({len(chunks)} stacked chunks of "
+          f"{'/'.join(sorted({str(len(c)) for c in chunks}))}); one after another, alone: "
+          f"{network_epochs / sequential:,.1f} network-epochs/s")
+    for label, seconds in timings.items():
+        if label != "alone":
+            print(f"   {label:16s}: {network_epochs / seconds:,.1f} network-epochs/s = {sequential / seconds:.2f}x"
+                  f"   (target >= 10x)")
 
 
 def main() -> None:

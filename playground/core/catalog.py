@@ -7,6 +7,7 @@ it has one, a formula, for the UI to show next to the control.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,8 +181,19 @@ def check_optimizer_params(name: str, params: dict[str, Any]) -> list[tuple[str,
     return []
 
 
-def build_optimizer(name: str, params: dict[str, Any], model_params) -> torch.optim.Optimizer:
-    return OPTIMIZERS[name].build(model_params, **optimizer_kwargs(params))
+def build_optimizer(name: str, params: dict[str, Any], model_params, fused: bool = False) -> torch.optim.Optimizer:
+    """fused: torch's one-kernel implementation where the optimizer has one for the parameters'
+    device (SGD, Adam, AdamW and Adagrad on the CPU and CUDA), else the usual one. The same update,
+    rounded differently, and on one small tensor ~40% cheaper a step (measured: torch 2.13, CPU);
+    train/stacked.py uses it, where optimizer steps are most of a round."""
+    kwargs = optimizer_kwargs(params)
+    build = OPTIMIZERS[name].build
+    if fused and "fused" in inspect.signature(build).parameters:
+        try:
+            return build(model_params, fused=True, **kwargs)
+        except (RuntimeError, ValueError):  # no fused kernel for this device or dtype
+            pass
+    return build(model_params, **kwargs)
 
 
 # --------------------------------------------------------------------------- learning-rate schedules

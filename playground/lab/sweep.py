@@ -10,13 +10,20 @@ Each variant trains to its end (its epochs, or early stopping) and gives one row
 how it ended (done / diverged / failed, with the message), and its final and best scores. A
 diverged variant is a result (too large a learning rate is worth knowing), not an error.
 
-Where variants train: one after another in this process (`thread`), or spread over worker
-processes, one variant per worker at a time (`process`, core/workers.py): a sweep of small
-networks then runs about as many times faster as there are cores. Both give the same numbers.
+Variants that differ only in settings that leave the network's shape and its batches alone (the
+optimizer and its settings, L1/L2, clipping, the schedule, epochs, early stopping: STACK_FREE)
+train together as one stacked network (train/stacked.py), in chunks of at most STACK_ROWS: one
+forward and backward pass a step for the whole chunk. The chunks do not depend on the backend or
+the worker count, so both backends give the same numbers; a stacked variant's numbers equal its
+separate run's within float tolerance (`stack=False` trains every variant alone).
+
+Where chunks train: one after another in this process (`thread`), or spread over worker
+processes, one chunk per worker at a time (`process`, core/workers.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import random
@@ -30,11 +37,17 @@ from typing import Any
 from ..core import untrusted
 from ..core.params import SpecError
 from ..core.server_share import cpu_count
-from ..core.spec import Spec
+from ..core.spec import Spec, TrainSpec
 from ..core.workers import WorkerGone, WorkerPool
 from ..train.backends import make_worker_pool
 
 MAX_VARIANTS = 256
+# The training settings a stacked chunk's rows may differ in: each row has its own optimizer,
+# penalty, clipping, schedule and length (train/stacked.py); everything else is shared.
+STACK_FREE = ("optimizer", "l1", "l2", "grad_clip", "epochs", "early_stopping_patience", "schedule")
+# Rows of one stacked chunk. A chunk costs about twice one run at 16 rows, and chunks of a big group
+# still spread over the workers.
+STACK_ROWS = 16
 MAX_SETTINGS = 3
 MAX_SAMPLES = MAX_VARIANTS
 
@@ -180,7 +193,55 @@ def train_variant(spec: Spec, settings: dict[str, Any] | None = None) -> Variant
     seconds = time.perf_counter() - start
     if trainer is None:
         return VariantResult(settings, status, message, seconds=seconds)
-    trainer.record_if_new()  # the scores of where it ended
+    return _result(trainer, settings, status, message, seconds)
+
+
+def train_chunk(specs: Sequence[Spec], settings: Sequence[dict[str, Any]]) -> list[VariantResult]:
+    """Train variants that stack (see stack_chunks) as one stacked network, to the end of the
+    longest; each variant's seconds are the chunk's time shared equally. Variants that turn out
+    not to stack, or whose trainers cannot be built, train one by one."""
+    from ..train.stacked import StackedTrainers, why_not_stackable
+    from ..train.trainer import Trainer
+
+    if len(specs) == 1:
+        return [train_variant(specs[0], settings[0])]
+    start = time.perf_counter()
+    try:
+        trainers: list[Trainer] = []
+        for spec in specs:  # the data set is loaded once and shared (data sets are immutable)
+            trainers.append(Trainer(spec, dataset=trainers[0].dataset if trainers else None))
+        group = StackedTrainers(trainers) if not why_not_stackable(trainers) else None
+    except Exception:  # noqa: BLE001 - alone, each variant says what is wrong with it
+        group = None
+    if group is None:
+        return [train_variant(spec, s) for spec, s in zip(specs, settings)]
+    diverged: dict[int, Exception] = {}
+    failure = ""
+    try:
+        while True:
+            active = [i for i, t in enumerate(trainers) if i not in diverged and not t.finished]
+            if not active:
+                break
+            diverged.update(group.step(active))
+    except Exception as e:  # noqa: BLE001 - the chunk's rows say it
+        failure = f"{type(e).__name__}: {e}"
+    seconds = (time.perf_counter() - start) / len(trainers)
+    results = []
+    for i, (trainer, own) in enumerate(zip(trainers, settings)):
+        status, message = (("failed", failure) if failure else ("diverged", str(diverged[i])) if i in diverged
+                           else ("done", trainer.stop_reason))
+        results.append(_result(trainer, dict(own), status, message, seconds))
+    return results
+
+
+def _result(trainer, settings: dict[str, Any], status: str, message: str, seconds: float) -> VariantResult:
+    """A trained variant's row: its final scores and its best test loss."""
+    from ..train.trainer import Diverged
+
+    try:
+        trainer.record_if_new()  # the scores of where it ended
+    except Diverged:  # NaN weights: the record is kept, and the status already says so
+        pass
     records = trainer.history.records
     last, metric = records[-1], trainer.head.metric_name
     finite = [r for r in records if math.isfinite(r.test_loss)]
@@ -190,61 +251,97 @@ def train_variant(spec: Spec, settings: dict[str, Any] | None = None) -> Variant
     return VariantResult(settings, status, message, trainer.step, trainer.epoch, scores, seconds)
 
 
+def stack_chunks(variants: Sequence[Variant], stack: bool = True) -> list[list[int]]:
+    """The variants' indices in the chunks they train in: variants whose specs are equal but for
+    STACK_FREE settings form a group (in the sweep's order), and a group is cut into near-equal
+    chunks of at most STACK_ROWS. Without `stack`, one chunk a variant."""
+    if not stack:
+        return [[i] for i in range(len(variants))]
+    groups: list[tuple[Spec, list[int]]] = []
+    for i, v in enumerate(variants):
+        key = _shared_part(v.spec)
+        for shared, members in groups:
+            if shared == key:
+                members.append(i)
+                break
+        else:
+            groups.append((key, [i]))
+    chunks = []
+    for _, members in groups:
+        parts = math.ceil(len(members) / STACK_ROWS)
+        size = math.ceil(len(members) / parts)
+        chunks += [members[j:j + size] for j in range(0, len(members), size)]
+    return chunks
+
+
+def _shared_part(spec: Spec) -> Spec:
+    """The spec with its STACK_FREE settings at their defaults: what a chunk's rows share."""
+    defaults = TrainSpec()
+    return dataclasses.replace(spec, train=dataclasses.replace(
+        spec.train, **{name: getattr(defaults, name) for name in STACK_FREE}))
+
+
 class VariantJob:
-    """A worker's side of one variant (core/workers.py builds it there)."""
+    """A worker's side of one chunk of variants (core/workers.py builds it there)."""
 
-    def __init__(self, spec: Spec, settings: dict[str, Any]):
-        self.spec, self.settings = spec, settings
+    def __init__(self, specs: Sequence[Spec], settings: Sequence[dict[str, Any]]):
+        self.specs, self.settings = list(specs), list(settings)
 
-    def run(self) -> VariantResult:
-        return train_variant(self.spec, self.settings)
+    def run(self) -> list[VariantResult]:
+        return train_chunk(self.specs, self.settings)
 
 
 def run_sweep(variants: Sequence[Variant], backend: str = "process", workers: int | None = None,
               on_result: Callable[[int, VariantResult], None] | None = None,
               pool: WorkerPool | None = None,
-              cancelled: Callable[[], bool] = lambda: False) -> list[VariantResult | None]:
+              cancelled: Callable[[], bool] = lambda: False, stack: bool = True) -> list[VariantResult | None]:
     """Train every variant; results in the variants' order. `on_result(index, result)` is called as
-    each finishes (in finishing order). backend "process": at most `workers` at once (default: one
-    per core), each in a worker of `pool` (default: a pool of its own, closed at the end);
-    "thread": one after another here. Once `cancelled()` is true no further variant starts (those
-    training finish) and the ones never started stay None."""
+    each finishes (in finishing order; a stacked chunk's all at once). backend "process": at most
+    `workers` chunks at once (default: one per core), each in a worker of `pool` (default: a pool
+    of its own, closed at the end); "thread": one after another here. stack: train variants that
+    stack as one network (stack_chunks). Once `cancelled()` is true no further chunk starts (those
+    training finish) and the variants never started stay None."""
     results: list[VariantResult | None] = [None] * len(variants)
+    chunks = stack_chunks(variants, stack)
 
-    def done(i: int, result: VariantResult) -> None:
-        results[i] = result
-        if on_result is not None:
-            on_result(i, result)
+    def done(chunk: list[int], chunk_results: list[VariantResult]) -> None:
+        for i, result in zip(chunk, chunk_results):
+            results[i] = result
+            if on_result is not None:
+                on_result(i, result)
+
+    def arguments(chunk: list[int]) -> tuple[list[Spec], list[dict[str, Any]]]:
+        return [variants[i].spec for i in chunk], [variants[i].settings for i in chunk]
 
     if backend == "thread":
-        for i, v in enumerate(variants):
+        for chunk in chunks:
             if cancelled():
                 break
-            done(i, train_variant(v.spec, v.settings))
+            done(chunk, train_chunk(*arguments(chunk)))
         return results
     own_pool = pool is None
-    size = max(1, min(workers or (pool.size if pool else cpu_count()), len(variants)))
+    size = max(1, min(workers or (pool.size if pool else cpu_count()), len(chunks)))
     pool = pool or make_worker_pool(size)
 
-    def remote(v: Variant) -> VariantResult | None:
+    def remote(chunk: list[int]) -> list[VariantResult] | None:
         if cancelled():
             return None
         try:
-            job = pool.place("playground.lab.sweep:VariantJob", v.spec, v.settings)
+            job = pool.place("playground.lab.sweep:VariantJob", *arguments(chunk))
             try:
                 return job.call("run")
             finally:
                 job.close()
         except WorkerGone as gone:
-            return VariantResult(dict(v.settings), "failed", str(gone))
+            return [VariantResult(dict(variants[i].settings), "failed", str(gone)) for i in chunk]
 
     try:
         with ThreadPoolExecutor(size, thread_name_prefix="playground-sweep") as threads:
-            futures = {threads.submit(remote, v): i for i, v in enumerate(variants)}
+            futures = {threads.submit(remote, chunk): chunk for chunk in chunks}
             for future in as_completed(futures):
-                result = future.result()
-                if result is not None:
-                    done(futures[future], result)
+                chunk_results = future.result()
+                if chunk_results is not None:
+                    done(futures[future], chunk_results)
     finally:
         if own_pool:
             pool.close()

@@ -7,8 +7,9 @@ and an optimizer step, each a few dozen launches of tiny kernels: the time is Py
 dispatch, not arithmetic (~0.5 ms a step for the default 2-4-2-1 network, whatever K). Stacked,
 the K networks' parameters are the rows of one (K, P) tensor, `flat`; one batched forward pass
 (batched matmuls over (K, B, width)) and one backward pass serve all K, and then each trainer's
-own torch.optim optimizer steps its own row, a single tensor, so a few launches each. A mix of
-optimizers (SGD, Adam, RMSprop, ...) is exact because each keeps its own state as it would alone.
+own torch.optim optimizer steps its own row, a single tensor, in torch's fused implementation where
+it has one (SGD, Adam, AdamW, Adagrad): a few launches each. A mix of optimizers (SGD, Adam,
+RMSprop, ...) is exact because each keeps its own state as it would alone.
 
 Everything else stays each trainer's own: batches (all draw the same ones, by construction),
 schedules, records, divergence, early stopping. The trainers are the same objects; their modules'
@@ -125,7 +126,7 @@ class StackedTrainers:
                 p.grad = grads[i, a:b].view(shape)
             row = values[i]
             row.grad = grads[i]
-            t.optimize_instead([row])
+            t.optimize_instead([row], fused=True)
         self._optimizer_names = [next(iter(t.optimizers)) for t in self.trainers]
         self._children = list(first.module.named_children())
 
@@ -142,7 +143,7 @@ class StackedTrainers:
         xb, tb = first.x_train[index], first.t_train[index]  # (B, F), (B, ...)
         losses = self._losses(self._forward(xb), tb)  # (K,)
         chosen = list(active)
-        objective = losses[chosen].sum()
+        objective = losses.sum() if len(chosen) == len(self.trainers) else losses[chosen].sum()
         if self._has_penalty:
             objective = objective + self._penalty(chosen)
         self.grads.zero_()
@@ -189,9 +190,10 @@ class StackedTrainers:
         """(K,) each network's mean loss on the batch, as make_loss() gives it for one network."""
         k, b = out.shape[:2]
         head = self.trainers[0].head
-        rows = out.reshape(k * b, *out.shape[2:])  # the loss modules take (N, ...) rows
-        targets = t.expand(k, *t.shape).reshape(k * b, *t.shape[1:])
-        return head.loss_per_element(rows, targets).reshape(k, -1).mean(dim=1)
+        if head.loss_name == "cross_entropy":  # takes (N, classes) rows and (N,) labels
+            rows = head.loss_per_element(out.reshape(k * b, -1), t.expand(k, b).reshape(k * b))  # (K*B,)
+            return rows.view(k, b).mean(dim=1)
+        return head.loss_per_element(out, t.expand(k, *t.shape)).flatten(1).mean(dim=1)  # (K, B, outputs) -> (K,)
 
     def _penalty(self, chosen: list[int]) -> torch.Tensor:
         """Σ over the chosen rows of l1·Σ|w| + l2·Σw² over the measured weights, each row with

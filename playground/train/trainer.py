@@ -179,8 +179,8 @@ class Trainer:
             self._build_optimizer(plan)
         self.optimizer_choice = choice
 
-    def _build_optimizer(self, plan: OptimizerPlan) -> None:
-        optimizer = catalog.build_optimizer(plan.choice.name, dict(plan.choice.params), plan.parameters)
+    def _build_optimizer(self, plan: OptimizerPlan, fused: bool = False) -> None:
+        optimizer = catalog.build_optimizer(plan.choice.name, dict(plan.choice.params), plan.parameters, fused)
         remaining = max(1, self.total_steps - self.step)
         schedule = self.spec.train.schedule
         self.optimizers[plan.name] = optimizer
@@ -191,13 +191,14 @@ class Trainer:
         self._updated[plan.name] = (plan.parameters, [w for w in self.measured_weights if id(w) in mine])
         self._scheduled = [s for s in self.schedulers.values() if s is not None]  # stepped after every step
 
-    def optimize_instead(self, parameters: list[torch.Tensor]) -> None:
+    def optimize_instead(self, parameters: list[torch.Tensor], fused: bool = False) -> None:
         """Rebuild the first optimizer, with its settings and a fresh schedule, over `parameters`:
         tensors that hold the model's weights in another layout (stacked.py: one flat row per
-        network). Its L1/L2 penalty is then the caller's to add, for this trainer no longer knows
-        which of those entries are weights."""
+        network), with torch's fused implementation where it has one (catalog.build_optimizer).
+        Its L1/L2 penalty is then the caller's to add, for this trainer no longer knows which of
+        those entries are weights."""
         plan = self.system.optimizers(self.optimizer_choice)[0]
-        self._build_optimizer(OptimizerPlan(plan.name, plan.choice, parameters))
+        self._build_optimizer(OptimizerPlan(plan.name, plan.choice, parameters), fused)
 
     @property
     def optimizer(self) -> torch.optim.Optimizer:
