@@ -150,11 +150,35 @@ def test_what_does_not_stack_says_why(overrides, reason):
         StackedTrainers(trainers)
 
 
-def test_different_shapes_or_batches_do_not_stack():
+def test_networks_of_other_widths_stack_padded_and_match_their_separate_runs():
+    # Sigmoid and softplus are not 0 at 0: a padded unit's output would leak without the zero
+    # weights out of it and the masked gradients that keep them zero.
+    layers = [{"kind": "linear", "units": 3, "activation": "sigmoid"}, {"kind": "linear", "units": 2,
+                                                                         "activation": "softplus"}]
+    base = specs_for("adam:lr=0.01", **{"model.layers": layers})[0]
+    specs = [base, base.with_overrides(**{"model.layers.0.units": 8, "train.optimizer.name": "sgd",
+                                          "train.optimizer.lr": 0.3}),
+             base.with_overrides(**{"model.layers.1.units": 5, "train.optimizer.name": "rmsprop",
+                                    "train.optimizer.lr": 0.01, "train.l2": 0.01})]
+    alone, stacked, errors = train_both(specs)
+    assert not errors
+    assert_same_runs(alone, stacked)
+    assert [tuple(t.module[0].weight.shape) for t in stacked] == [(3, 2), (8, 2), (3, 2)]
+    group = StackedTrainers([Trainer(s) for s in specs])
+    for _ in range(20):
+        group.step([0, 1, 2])
+    padding = group.values[group._mask == 0]
+    assert padding.numel() > 0 and torch.count_nonzero(padding) == 0
+
+
+def test_other_layers_layernorm_widths_or_batches_do_not_stack():
     a = Trainer(specs_for("sgd")[0])
-    wider = Trainer(specs_for("sgd", **{"model.layers.0.units": 8})[0])
+    deeper = Trainer(specs_for("sgd", **{"model.layers.2.units": 3})[0])
+    norm = [{"kind": "linear", "units": 4}, {"kind": "layernorm"}]
+    normed = [Trainer(specs_for("sgd", **{"model.layers": norm, "model.layers.0.units": u})[0]) for u in (4, 6)]
     other_batch = Trainer(specs_for("sgd", **{"train.batch_size": 20})[0])
-    assert "same shape" in why_not_stackable([a, wider])
+    assert "same layers" in why_not_stackable([a, deeper])
+    assert "LayerNorm" in why_not_stackable(normed)
     assert "batch size" in why_not_stackable([a, other_batch])
     assert "at least two" in why_not_stackable([a])
 

@@ -15,6 +15,7 @@ from playground.lab.sweep import (
     MAX_VARIANTS,
     Axis,
     SweepRun,
+    Variant,
     expand,
     grid_axis,
     random_axis,
@@ -160,21 +161,27 @@ def test_a_click_on_a_cell_picks_its_variant():
     assert picked_variant(line, [{"curve_number": 1, "point_index": 1}]) == 1
 
 
-def test_variants_that_differ_in_training_settings_only_stack_in_chunks_of_at_most_sixteen():
-    variants = expand(Spec(), [grid_axis("train.optimizer.lr=" + ",".join(f"0.0{i}" for i in range(1, 10))),
-                               grid_axis("train.optimizer.name=sgd,adam"), grid_axis("model.layers.0.units=4,8")])
+def test_variants_that_differ_in_training_settings_or_widths_stack_in_chunks_of_at_most_sixteen():
+    axes = [grid_axis("train.optimizer.lr=" + ",".join(f"0.0{i}" for i in range(1, 10))),
+            grid_axis("train.optimizer.name=sgd,adam"), grid_axis("model.layers.0.units=4,8")]
+    variants = expand(Spec(), axes)
     chunks = stack_chunks(variants)
     assert sorted(i for c in chunks for i in c) == list(range(36))
-    assert sorted(len(c) for c in chunks) == [9, 9, 9, 9]  # per width 18 variants, cut in two near-equal chunks
-    for chunk in chunks:
-        assert len({variants[i].spec.model.layers[0]["units"] for i in chunk}) == 1
+    assert [len(c) for c in chunks] == [12, 12, 12]  # one group of 36, cut into near-equal chunks
     assert stack_chunks(variants, stack=False) == [[i] for i in range(36)]
     seeds = expand(Spec(), [grid_axis("train.seed=0,1,2")])  # other batches: no stacking
     assert stack_chunks(seeds) == [[0], [1], [2]]
+    deeper = Spec().with_overrides(**{"model.layers.2.units": 3})  # another layer count: apart
+    assert stack_chunks([Variant({}, Spec()), Variant({}, deeper)]) == [[0], [1]]
+    norm = Spec().with_overrides(**{"model.layers": [{"kind": "linear", "units": 4}, {"kind": "layernorm"}]})
+    assert stack_chunks(expand(norm, [grid_axis("model.layers.0.units=4,6")])) == [[0], [1]]  # LayerNorm: same widths
+    assert stack_chunks(expand(norm, [grid_axis("train.optimizer.lr=0.1,0.2")])) == [[0, 1]]
+    dropout = Spec().with_overrides(**{"model.layers": [{"kind": "linear", "units": 4}, {"kind": "dropout", "p": 0.2}]})
+    assert stack_chunks(expand(dropout, [grid_axis("train.optimizer.lr=0.1,0.2")])) == [[0], [1]]
 
 
 def test_a_stacked_sweep_matches_variants_trained_alone_and_is_the_same_on_both_backends():
-    variants = expand(PLANE, [grid_axis("train.optimizer.name=sgd,adam,rmsprop"), grid_axis("train.l2=0,0.01"),
+    variants = expand(PLANE, [grid_axis("train.optimizer.name=sgd,adam,rmsprop"), grid_axis("model.layers.0.units=4,7"),
                              grid_axis("train.optimizer.lr=0.01,10")])
     assert len(stack_chunks(variants)) == 1
     stacked = run_sweep(variants, "thread")

@@ -10,9 +10,9 @@ Each variant trains to its end (its epochs, or early stopping) and gives one row
 how it ended (done / diverged / failed, with the message), and its final and best scores. A
 diverged variant is a result (too large a learning rate is worth knowing), not an error.
 
-Variants that differ only in settings that leave the network's shape and its batches alone (the
-optimizer and its settings, L1/L2, clipping, the schedule, epochs, early stopping: STACK_FREE)
-train together as one stacked network (train/stacked.py), in chunks of at most STACK_ROWS: one
+Variants of a dense network that differ only in settings that leave its batches alone (the
+optimizer and its settings, L1/L2, clipping, the schedule, epochs, early stopping: STACK_FREE, and
+the widths of its dense layers) train together as one stacked network (train/stacked.py), in chunks of at most STACK_ROWS: one
 forward and backward pass a step for the whole chunk. The chunks do not depend on the backend or
 the worker count, so both backends give the same numbers; a stacked variant's numbers equal its
 separate run's within float tolerance (`stack=False` trains every variant alone).
@@ -40,6 +40,7 @@ from ..core.server_share import cpu_count
 from ..core.spec import Spec, TrainSpec
 from ..core.workers import WorkerGone, WorkerPool
 from ..train.backends import make_worker_pool
+from ..train.stacked import spec_stacks
 
 MAX_VARIANTS = 256
 # The training settings a stacked chunk's rows may differ in: each row has its own optimizer,
@@ -253,13 +254,16 @@ def _result(trainer, settings: dict[str, Any], status: str, message: str, second
 
 def stack_chunks(variants: Sequence[Variant], stack: bool = True) -> list[list[int]]:
     """The variants' indices in the chunks they train in: variants whose specs are equal but for
-    STACK_FREE settings form a group (in the sweep's order), and a group is cut into near-equal
+    STACK_FREE settings and widths (_shared_part) form a group (in the sweep's order), and a group is cut into near-equal
     chunks of at most STACK_ROWS. Without `stack`, one chunk a variant."""
     if not stack:
         return [[i] for i in range(len(variants))]
-    groups: list[tuple[Spec, list[int]]] = []
+    groups: list[tuple[Spec | None, list[int]]] = []
     for i, v in enumerate(variants):
         key = _shared_part(v.spec)
+        if key is None:
+            groups.append((None, [i]))
+            continue
         for shared, members in groups:
             if shared == key:
                 members.append(i)
@@ -274,11 +278,19 @@ def stack_chunks(variants: Sequence[Variant], stack: bool = True) -> list[list[i
     return chunks
 
 
-def _shared_part(spec: Spec) -> Spec:
-    """The spec with its STACK_FREE settings at their defaults: what a chunk's rows share."""
+def _shared_part(spec: Spec) -> Spec | None:
+    """What a chunk's rows share: the spec with its STACK_FREE settings at their defaults and, where
+    the widths may differ (no LayerNorm, train/stacked.py), its dense layers' widths at 1. None for
+    a spec that does not stack (dropout, batch norm, a CNN): it trains alone."""
+    if not spec_stacks(spec):
+        return None
     defaults = TrainSpec()
-    return dataclasses.replace(spec, train=dataclasses.replace(
+    shared = dataclasses.replace(spec, train=dataclasses.replace(
         spec.train, **{name: getattr(defaults, name) for name in STACK_FREE}))
+    if all(layer.name != "layernorm" for layer in spec.model.layers):
+        shared = shared.with_overrides(**{f"model.layers.{i}.units": 1 for i, layer in enumerate(spec.model.layers)
+                                          if layer.name == "linear"})
+    return shared
 
 
 class VariantJob:

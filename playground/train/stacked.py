@@ -17,7 +17,12 @@ parameters become views into `flat`'s rows (and their gradients views into its g
 records, visuals, snapshots and saved weights read them as before.
 
 What stacks (`why_not_stackable`): MLPs of dense layers, element-wise activations, LayerNorm and
-dropout of 0, with the same layer shapes, on the same data, batch size, seed, loss and device.
+dropout of 0, on the same data, batch size, seed, loss and device, with the same layers but for
+their widths. Narrower networks are padded with zeros to the widest: a padded unit has zero
+weights in and out, so it adds exact zeros to every sum, and its gradients are masked to zero
+after every backward pass, so every optimizer leaves it at zero (SGD, Adam, RMSprop, ... all
+step 0 on a zero gradient with zero state); the narrow network computes what it computes alone.
+(LayerNorm averages over the padding too, so with it the widths must be equal.)
 Dropout masks, BatchNorm's batch statistics, CNN and recurrent layers are not stacked: such runs
 train separately. The numbers equal separate runs within float tolerance (a batched matmul sums
 in another order than a single one); tests/test_stacked.py compares them.
@@ -47,11 +52,20 @@ warnings.filterwarnings("ignore", message="grad and param do not obey the gradie
 ELEMENTWISE = tuple({type(option.build()) for option in catalog.ACTIVATIONS.values()})
 
 
+def spec_stacks(spec) -> bool:
+    """Whether runs of this spec can stack at all (a dense network of layers that stack)."""
+    return spec.model.family == "mlp" and all(
+        layer.name in ("linear", "layernorm") or (layer.name == "dropout" and layer["p"] == 0)
+        for layer in spec.model.layers)
+
+
 def why_not_stackable(trainers: Sequence[Trainer]) -> str:
     """Why these trainers cannot train as one stacked network ("" when they can)."""
     if len(trainers) < 2:
         return "stacking needs at least two runs"
     first = trainers[0]
+    kinds = [type(child) for child in first.module.children()]
+    names = [(n, p.dim()) for n, p in first.module.named_parameters()]
     for t in trainers:
         if t.spec.model.family != "mlp" or type(t.system) is not SupervisedSystem:
             return f"only dense networks (MLPs) stack, not {t.spec.model.family}"
@@ -65,9 +79,12 @@ def why_not_stackable(trainers: Sequence[Trainer]) -> str:
                 and len(t.x_train) == len(first.x_train))
         if not same:
             return "stacked runs need the same data, seed, batch size, loss and device"
-        if [(n, p.shape) for n, p in t.module.named_parameters()] != \
-                [(n, p.shape) for n, p in first.module.named_parameters()]:
-            return "stacked runs need networks of the same shape"
+        if [type(child) for child in t.module.children()] != kinds or \
+                [(n, p.dim()) for n, p in t.module.named_parameters()] != names:
+            return "stacked runs need the same layers (only their widths may differ)"
+        if nn.LayerNorm in kinds and [p.shape for p in t.module.parameters()] != \
+                [p.shape for p in first.module.parameters()]:
+            return "networks with LayerNorm stack only at the same widths"
     return ""
 
 
@@ -92,15 +109,29 @@ class StackedTrainers:
             raise ValueError(reason)
         self.trainers = list(trainers)
         first = self.trainers[0]
-        self._layout: dict[str, tuple[int, int, torch.Size]] = {}  # name -> (start, end, shape) in a row
+        # name -> (start, end, shape) in a row; a shape is the widest trainer's
+        self._layout: dict[str, tuple[int, int, torch.Size]] = {}
         start = 0
         for name, p in first.module.named_parameters():
-            self._layout[name] = (start, start + p.numel(), p.shape)
-            start += p.numel()
+            shape = torch.Size(max(sizes) for sizes in zip(*(t.module.get_parameter(name).shape
+                                                            for t in self.trainers)))
+            self._layout[name] = (start, start + shape.numel(), shape)
+            start += shape.numel()
         k = len(self.trainers)
-        values = torch.empty(k, start, device=first.device)  # (K, P): row k is trainer k's parameters
-        for row, t in zip(values, self.trainers):
-            torch.cat([p.detach().reshape(-1) for p in t.module.parameters()], out=row)
+        values = torch.zeros(k, start, device=first.device)  # (K, P): row k is trainer k's parameters
+        # Where each trainer's own parameter lies in its row: a corner of the widest shape.
+        self._blocks = [{name: values[i, a:b].view(shape)[tuple(slice(0, n) for n in p.shape)]
+                         for (name, p), (a, b, shape) in zip(t.module.named_parameters(), self._layout.values())}
+                        for i, t in enumerate(self.trainers)]
+        padded = any(block[name].shape != self._layout[name][2] for block in self._blocks for name in block)
+        self._mask = torch.zeros_like(values) if padded else None  # (K, P): 1 where a real parameter lies
+        with torch.no_grad():
+            for i, t in enumerate(self.trainers):
+                for name, p in t.module.named_parameters():
+                    self._blocks[i][name].copy_(p)
+                    if self._mask is not None:
+                        a, b, shape = self._layout[name]
+                        self._mask[i, a:b].view(shape)[tuple(slice(0, n) for n in p.shape)] = 1
         grads = torch.zeros_like(values)  # (K, P): row k is trainer k's gradient, zeroed in place each step
         self.values, self.grads = values, grads
         # Autograd's leaves: each parameter of all K networks as one (K, *shape) view of `values`,
@@ -122,8 +153,8 @@ class StackedTrainers:
         for i, t in enumerate(self.trainers):
             for name, p in t.module.named_parameters():
                 a, b, shape = self._layout[name]
-                p.data = values[i, a:b].view(shape)
-                p.grad = grads[i, a:b].view(shape)
+                p.data = self._blocks[i][name]
+                p.grad = grads[i, a:b].view(shape)[tuple(slice(0, n) for n in p.shape)]
             row = values[i]
             row.grad = grads[i]
             t.optimize_instead([row], fused=True)
@@ -153,6 +184,8 @@ class StackedTrainers:
             if leaf.grad is not view:  # autograd gave it a new tensor after all: put it where it is read
                 view.copy_(leaf.grad)
                 leaf.grad = view
+        if self._mask is not None:
+            self.grads.mul_(self._mask)  # padding stays exactly zero
         values = losses.detach().tolist()  # one host sync for every run's loss
         diverged: dict[int, Diverged] = {}
         for i, t, (_, will_record) in zip(active, trainers, starts):
