@@ -12,8 +12,8 @@ diverged variant is a result (too large a learning rate is worth knowing), not a
 
 Variants of a dense network that differ only in settings that leave its batches alone (the
 optimizer and its settings, L1/L2, clipping, the schedule, epochs, early stopping: STACK_FREE, and
-the widths of its dense layers) train together as one stacked network (train/stacked.py), in chunks of at most STACK_ROWS: one
-forward and backward pass a step for the whole chunk. The chunks do not depend on the backend or
+the widths of its dense layers) train together as one stacked network (train/stacked.py), in
+chunks of at most STACK_ROWS: one forward and backward pass a step for the whole chunk. The chunks do not depend on the backend or
 the worker count, so both backends give the same numbers; a stacked variant's numbers equal its
 separate run's within float tolerance (`stack=False` trains every variant alone).
 
@@ -254,8 +254,8 @@ def _result(trainer, settings: dict[str, Any], status: str, message: str, second
 
 def stack_chunks(variants: Sequence[Variant], stack: bool = True) -> list[list[int]]:
     """The variants' indices in the chunks they train in: variants whose specs are equal but for
-    STACK_FREE settings and widths (_shared_part) form a group (in the sweep's order), and a group is cut into near-equal
-    chunks of at most STACK_ROWS. Without `stack`, one chunk a variant."""
+    STACK_FREE settings and widths (_shared_part) form a group (in the sweep's order), and a group
+    is cut into near-equal chunks of at most STACK_ROWS. Without `stack`, one chunk a variant."""
     if not stack:
         return [[i] for i in range(len(variants))]
     groups: list[tuple[Spec | None, list[int]]] = []
