@@ -14,8 +14,9 @@ Variants of a dense network that differ only in settings that leave its batches 
 optimizer and its settings, L1/L2, clipping, the schedule, epochs, early stopping: STACK_FREE, and
 the widths of its dense layers) train together as one stacked network (train/stacked.py), in
 chunks of at most STACK_ROWS: one forward and backward pass a step for the whole chunk. The
-chunks do not depend on the backend or the worker count, so both backends give the same numbers; a stacked variant's numbers equal its
-separate run's within float tolerance (`stack=False` trains every variant alone).
+chunks do not depend on the backend or the worker count, so both backends give the same numbers;
+a stacked variant's numbers equal its separate run's within float tolerance (`stack=False` trains
+every variant alone).
 
 Where chunks train: one after another in this process (`thread`), or spread over worker
 processes, one chunk per worker at a time (`process`, core/workers.py).
