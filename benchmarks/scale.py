@@ -5,10 +5,11 @@ same process:
    as a multiple of one run alone, on threads of this process and in worker processes. Target:
    at least 1.7x.
 2. A race of 4 contestants (sgd, momentum, adam, rmsprop on the circle preset): its time as a
-   multiple of one run of the same spec alone. Target: at most 1.5x.
+   multiple of one run of the default spec alone, and of the contestants' mean time alone; one
+   by one and stacked (train/stacked.py). Target: at most 1.5x.
 3. A sweep of 64 small-MLP variants (learning rate x batch size x hidden units): network-epochs a
-   second in the worker pool, as a multiple of the same 64 trained one after another. Target:
-   at least 10x.
+   second in the worker pool, stacked, and both, as a multiple of the same 64 trained one after
+   another, each alone. Target: at least 10x.
 
     .venv/bin/python benchmarks/scale.py [--seconds 6] [--epochs 10] [--quick]
 

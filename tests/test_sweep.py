@@ -104,6 +104,15 @@ def test_the_cli_writes_one_row_per_variant(tmp_path, capsys):
     assert json.loads((out / "spec.json").read_text())["train"]["epochs"] == 2
     printed = capsys.readouterr().out
     assert "6 variants" in printed and "train.optimizer.lr" in printed
+    assert meta["stacked"] is True
+    # --no-stack trains each variant alone: the same scores within float rounding.
+    alone = tmp_path / "alone"
+    assert cli(["sweep", "--preset", "circle", "--epochs", "2", "--grid", "train.optimizer.lr=0.01,0.3",
+                "--grid", "model.layers.0.units=2,4,8", "--backend", "thread", "--quiet", "--no-stack",
+                "--out", str(alone)]) == 0
+    assert json.loads((alone / "sweep.json").read_text())["stacked"] is False
+    apart = pd.read_csv(alone / "results.csv")
+    assert apart["test_loss"].to_numpy() == pytest.approx(table["test_loss"].to_numpy(), rel=1e-4, abs=1e-5)
 
 
 def test_the_cli_draws_random_samples_with_its_seed(tmp_path):

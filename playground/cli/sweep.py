@@ -1,7 +1,8 @@
 """python -m playground sweep: train one spec for every combination of a few settings' values.
 
     sweep (--preset NAME | --spec FILE) [--set k=v ...] (--grid KEY=V1,V2,... | --random KEY=LO..HI[:log]) ...
-          [--samples N] [--seed S] [--epochs N] [--backend process|thread] [--workers N] [--out DIR] [--quiet]
+          [--samples N] [--seed S] [--epochs N] [--backend process|thread] [--workers N] [--no-stack]
+          [--out DIR] [--quiet]
 
 Writes spec.json (the base), sweep.json (the swept settings and their values) and results.csv
 (one row per variant, in the sweep's order: its settings, status, steps, final and best scores,
@@ -45,6 +46,9 @@ def add_commands(commands) -> None:
                        help=f"where variants train: worker processes (default, or ${ENVIRONMENT_VARIABLE}) or one "
                             "after another in this process")
     sweep.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
+    sweep.add_argument("--no-stack", dest="stack", action="store_false",
+                       help="train every variant alone, not stacked with those that share its batches (the same "
+                            "numbers within float rounding; slower)")
     sweep.add_argument("--out", metavar="DIR", help="output folder (default: runs/<name>-sweep-<timestamp>)")
     sweep.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -72,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     (out / "spec.json").write_text(base.to_json())
     (out / "sweep.json").write_text(json.dumps(
         {"kind": "random" if args.random else "grid", "seed": args.seed if args.random else None,
-         "settings": {a.key: list(a.values) for a in axes}, "variants": len(variants), "backend": backend}, indent=2))
+         "settings": {a.key: list(a.values) for a in axes}, "variants": len(variants), "backend": backend,
+         "stacked": args.stack}, indent=2))
 
     finished = 0
     started = time.perf_counter()
@@ -88,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
     code = EXIT_OK
     try:
-        results = run_sweep(variants, backend, workers=args.workers, on_result=progress)
+        results = run_sweep(variants, backend, workers=args.workers, on_result=progress, stack=args.stack)
     except KeyboardInterrupt:
         print("Interrupted: no results.csv written.", file=sys.stderr)
         return EXIT_INTERRUPTED
