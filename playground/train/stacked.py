@@ -1,11 +1,11 @@
-"""K trainers of one network shape, trained as one network: a race's contestants, or a sweep's
-variants that differ only in settings that leave the shapes and the batches alone (the optimizer
-and its settings, L1/L2, clipping, the schedule, epochs, early stopping).
+"""K trainers of one dense network, trained as one network: a race's contestants, or a sweep's
+variants that differ only in settings that leave the batches alone (the optimizer and its
+settings, L1/L2, clipping, the schedule, epochs, early stopping) and in their layers' widths.
 
 Each of K small networks trained separately costs, every batch, a forward pass, a backward pass
 and an optimizer step, each a few dozen launches of tiny kernels: the time is Python and
 dispatch, not arithmetic (~0.5 ms a step for the default 2-4-2-1 network, whatever K). Stacked,
-the K networks' parameters are the rows of one (K, P) tensor, `flat`; one batched forward pass
+the K networks' parameters are the rows of one (K, P) tensor, `values`; one batched forward pass
 (batched matmuls over (K, B, width)) and one backward pass serve all K, and then each trainer's
 own torch.optim optimizer steps its own row, a single tensor, in torch's fused implementation where
 it has one (SGD, Adam, AdamW, Adagrad): a few launches each. A mix of optimizers (SGD, Adam,
@@ -13,7 +13,7 @@ RMSprop, ...) is exact because each keeps its own state as it would alone.
 
 Everything else stays each trainer's own: batches (all draw the same ones, by construction),
 schedules, records, divergence, early stopping. The trainers are the same objects; their modules'
-parameters become views into `flat`'s rows (and their gradients views into its gradient), so
+parameters become views into `values`' rows (and their gradients views into `grads`' rows), so
 records, visuals, snapshots and saved weights read them as before.
 
 What stacks (`why_not_stackable`): MLPs of dense layers, element-wise activations, LayerNorm and
@@ -27,7 +27,8 @@ Dropout masks, BatchNorm's batch statistics, CNN and recurrent layers are not st
 train separately. The numbers equal separate runs within float tolerance (a batched matmul sums
 in another order than a single one); tests/test_stacked.py compares them.
 
-Once stacked, step the trainers only through StackedTrainers.step.
+Once stacked, step the trainers only through StackedTrainers.step, and do not change their
+optimizers (Trainer.set_optimizer would build one over the module's parameters, not the row).
 """
 
 from __future__ import annotations
