@@ -31,7 +31,7 @@ def results_panel(snapshot: Callable[[LabRace], RaceSnapshot], lab: LabRace) -> 
                            mime="text/csv", icon=":material/download:", key="lab_download", on_click="ignore",
                            help="One row per contestant: its settings, final and best losses and "
                                 f"{'accuracy' if snap.metric == 'acc' else 'R²'}, steps to the target loss, "
-                                "milliseconds per step, status.")
+                                "milliseconds per step (a stacked race's rounds shared equally), status.")
         st.download_button("Curves (CSV)", curves_csv(snap), file_name=f"race-{name}-curves.csv", mime="text/csv",
                            icon=":material/download:", key="lab_download_curves", on_click="ignore",
                            help="Every recorded point of every contestant's curves (one row per contestant and "
