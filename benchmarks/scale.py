@@ -104,6 +104,7 @@ def sweep_of_64(epochs: int, pool) -> None:
     assert len(variants) == 64, len(variants)
     network_epochs = len(variants) * epochs
     chunks = stack_chunks(variants)
+    run_sweep(variants[::16], "thread", stack=False)  # warm-up: the first runs in a process are slow
     timings = {}
     for label, backend, stack in (("alone", "thread", False), ("workers", "process", False),
                                   ("stacked", "thread", True), ("stacked+workers", "process", True)):

@@ -33,8 +33,8 @@ def weights(trainer: Trainer) -> torch.Tensor:
 
 
 def records(trainer: Trainer) -> np.ndarray:
-    """(R, 5 + 4G): step, the four scores and the layer statistics of every record."""
-    return np.array([(r.step, r.train_loss, r.test_loss, r.train_metric, r.test_metric, *r.layer_stats.ravel())
+    """(R, 6 + 4G): step, learning rate, the four scores and the layer statistics of every record."""
+    return np.array([(r.step, r.lr, r.train_loss, r.test_loss, r.train_metric, r.test_metric, *r.layer_stats.ravel())
                      for r in trainer.history.records])
 
 
@@ -74,6 +74,8 @@ def test_every_optimizer_in_a_stack_matches_its_separate_run():
     alone, stacked, errors = train_both(specs_for(ALL_OPTIMIZERS))
     assert not errors
     assert_same_runs(alone, stacked)
+    # sgd, momentum and nesterov share one SGD (a param group each); the others have their own.
+    assert len({id(t.optimizer) for t in stacked}) == 7
     # The runs really differ from each other (the test is not comparing one run nine times).
     finals = {round(t.history.records[-1].train_loss, 4) for t in stacked}
     assert len(finals) >= 8
@@ -94,7 +96,8 @@ def test_stacked_runs_match_separate_runs_with_each_training_setting(overrides):
 
 
 def test_each_row_keeps_its_own_penalty_and_epochs():
-    base = specs_for("sgd,sgd,sgd")
+    # Two Adam rows share one optimizer; the one that ends first must not move on with its momentum.
+    base = specs_for("sgd,adam:lr=0.01,adam:lr=0.03")
     specs = [base[0], base[1].with_overrides(**{"train.l2": 0.05}),
              base[2].with_overrides(**{"train.l1": 0.01, "train.epochs": 2})]
     alone, stacked, _ = train_both(specs)

@@ -524,3 +524,22 @@ def test_the_optimizer_helper_checks_settings_across_fields():
 
     with pytest.raises(SpecError, match="optimizer.nesterov: Nesterov needs momentum"):
         optimizer("sgd", nesterov=True)
+
+
+def test_records_without_layer_telemetry_hold_the_same_scores_and_still_catch_divergence():
+    spec = Spec().with_overrides(**{"train.epochs": 5})
+    full, scores_only = Trainer(spec), Trainer(spec, layer_telemetry=False)
+    full.run(10**9)
+    scores_only.run(10**9)
+    a, b = full.history.records, scores_only.history.records
+    assert [r.step for r in a] == [r.step for r in b]
+    for x, y in zip(a, b):  # training is the same: the layer measurements never touch it
+        assert (x.train_loss, x.test_loss, x.train_metric, x.test_metric) == \
+            (y.train_loss, y.test_loss, y.train_metric, y.test_metric)
+        assert np.isnan(y.layer_stats).all() and y.layer_stats.shape == x.layer_stats.shape
+    assert np.isfinite(a[-1].layer_stats).all()
+    # lr 10 on a regression blows up; the scores say so where no weight is read.
+    blows_up = Spec().with_overrides(**{"data.name": "sine", "train.optimizer.lr": 10, "train.epochs": 3,
+                                        "telemetry.every_steps": 1})
+    with pytest.raises(Diverged, match="Training diverged"):
+        Trainer(blows_up, layer_telemetry=False).run(10**9)

@@ -185,7 +185,7 @@ def train_variant(spec: Spec, settings: dict[str, Any] | None = None) -> Variant
     start = time.perf_counter()
     trainer = None
     try:
-        trainer = Trainer(spec)
+        trainer = Trainer(spec, layer_telemetry=False)  # a row needs the scores, not the layers
         trainer.run(trainer.total_steps)  # to the end, or early stopping
         status, message = "done", trainer.stop_reason
     except Diverged as e:
@@ -211,7 +211,7 @@ def train_chunk(specs: Sequence[Spec], settings: Sequence[dict[str, Any]]) -> li
     try:
         trainers: list[Trainer] = []
         for spec in specs:  # the data set is loaded once and shared (data sets are immutable)
-            trainers.append(Trainer(spec, dataset=trainers[0].dataset if trainers else None))
+            trainers.append(Trainer(spec, dataset=trainers[0].dataset if trainers else None, layer_telemetry=False))
         group = StackedTrainers(trainers) if not why_not_stackable(trainers) else None
     except Exception:  # noqa: BLE001 - alone, each variant says what is wrong with it
         group = None

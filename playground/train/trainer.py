@@ -94,12 +94,17 @@ class Visuals:
 
 class Trainer:
     def __init__(self, spec: Spec, dataset: Dataset | None = None, uploads=None, allow_paths: bool = True,
-                 history_points: int | None = None):
+                 history_points: int | None = None, layer_telemetry: bool = True):
         """allow_paths: whether data.name may be `csv:<any path on this machine>`. The CLI
         allows it; a server must not (a shared link could read its files).
         history_points: records kept before thinning (default: the spec's telemetry setting;
-        the CLI keeps every record of a run)."""
+        the CLI keeps every record of a run).
+        layer_telemetry: whether records measure the layers (gradient norms, update ratios,
+        histograms: about half a record's cost). Without it a record holds the scores alone, and
+        its layer statistics are NaN: what a sweep's variant needs."""
         self.spec = spec
+        self._layer_telemetry = layer_telemetry
+        self._lr_group = 0  # the first optimizer's param group whose learning rate records report
         self.dataset = ds = dataset if dataset is not None else load_dataset(spec.data, uploads, allow_paths)
         self.device = resolve_device(spec.train.device)
         self.head = make_head(spec.train.loss, ds.task, ds.n_classes, ds.y_train)
@@ -200,6 +205,17 @@ class Trainer:
         plan = self.system.optimizers(self.optimizer_choice)[0]
         self._build_optimizer(OptimizerPlan(plan.name, plan.choice, parameters), fused)
 
+    def share_optimizer(self, optimizer: torch.optim.Optimizer, group: int) -> None:
+        """Let `optimizer`, shared with other trainers, be the first optimizer; param group `group`
+        holds this trainer's parameters (stacked.py: one optimizer for rows of one kind). Its
+        caller steps it; this trainer only clips and keeps weights (prepare_update). Constant
+        schedules only: a schedule would step every group."""
+        name = next(iter(self.optimizers))
+        if self.schedulers[name] is not None:
+            raise ValueError("an optimizer with a schedule cannot be shared")
+        self.optimizers[name] = optimizer
+        self._lr_group = group
+
     @property
     def optimizer(self) -> torch.optim.Optimizer:
         """The first of the system's optimizers: the one the page's optimizer settings change."""
@@ -270,7 +286,7 @@ class Trainer:
         after = self.step + 1
         will_record = after % self.record_every == 0 or after == self.total_steps
         # The update-to-weight ratio needs the weights from before this step's first update.
-        self._copy_weights = will_record or self._watched
+        self._copy_weights = (will_record or self._watched) and self._layer_telemetry
         return index, will_record
 
     def end_step(self, losses: dict[str, float], will_record: bool) -> float:
@@ -296,12 +312,16 @@ class Trainer:
     def apply_update(self, name: str) -> None:
         """Clip the gradients of optimizer `name`'s parameters, keep the weights from before the
         step if a record will need them, and step. The gradients are in place already."""
+        self.prepare_update(name)
+        self.optimizers[name].step()
+
+    def prepare_update(self, name: str) -> None:
+        """apply_update without the step: clip, and keep the weights a record will need."""
         if self._grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self._updated[name][0], self._grad_clip)
         if self._copy_weights:
             self._weights_before = self.probe.weights()
             self._copy_weights = False
-        self.optimizers[name].step()
 
     def _randomness(self):
         """StepTools.randomness: the run's own generator, where it has one (dropout, noise)."""
@@ -318,7 +338,7 @@ class Trainer:
         return total
 
     def _divergence_message(self, what: str, value: float) -> str:
-        lr = self.optimizer.param_groups[0]["lr"]
+        lr = self.optimizer.param_groups[self._lr_group]["lr"]
         hint = (f"the learning rate ({lr:g}) is probably too high for {self.optimizer_choice.name}: "
                 f"try {lr / 10:g}")
         if self.spec.train.grad_clip <= 0:
@@ -367,10 +387,15 @@ class Trainer:
             self.system.train(False)
         with torch.inference_mode():  # cheaper per op than no_grad: no autograd bookkeeping at all
             scores = self.system.scores(self.x_all, self.t_all, self.y_all, len(self.x_train))  # (4 + E,)
-            flat = self.probe.flat()  # (P,)
-            maxima = self.probe.grow_ranges(flat)  # sync 1
-            measured = self.probe.measure(flat, self._weights_before)  # (G*4 + 2G*bins,)
-            numbers = torch.cat([scores, measured]).cpu().numpy()  # sync 2
+            if self._layer_telemetry:
+                flat = self.probe.flat()  # (P,)
+                maxima = self.probe.grow_ranges(flat)  # sync 1
+                measured = self.probe.measure(flat, self._weights_before)  # (G*4 + 2G*bins,)
+                numbers = torch.cat([scores, measured]).cpu().numpy()  # sync 2
+            else:
+                maxima = []
+                numbers = np.concatenate([scores.cpu().numpy(), np.full(4 * n_groups, math.nan),
+                                          np.zeros(2 * n_groups * self.probe.bins)])
         if self._mode_matters:
             self.system.train(was_training)
         self._weights_before = None
@@ -381,7 +406,7 @@ class Trainer:
         speed = (self.step - last_step) * self.batch_size / (now - last_time) if self.step > last_step else 0.0
         self._clock = (now, self.step)
         record = Record(
-            step=self.step, epoch=self.epoch, lr=float(self.optimizer.param_groups[0]["lr"]),
+            step=self.step, epoch=self.epoch, lr=float(self.optimizer.param_groups[self._lr_group]["lr"]),
             train_loss=float(numbers[0]), train_metric=float(numbers[1]),
             test_loss=float(numbers[2]), test_metric=float(numbers[3]),
             examples_per_sec=speed, layer_stats=stats,
@@ -398,6 +423,8 @@ class Trainer:
             self.history.append(record)
         if not np.isfinite(maxima).all():
             raise Diverged(self.step, self._divergence_message("a weight", float("nan")))
+        if not self._layer_telemetry and not math.isfinite(record.train_loss):  # no weights read: the scores tell
+            raise Diverged(self.step, self._divergence_message("the train loss", record.train_loss))
         self._check_early_stopping(record)
         return record
 
