@@ -187,6 +187,28 @@ def test_same_spec_gives_identical_files(tmp_path):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
 
+def test_train_in_a_worker_process_writes_the_same_files(tmp_path):
+    args = ["train", "--preset", "moons", "--epochs", "3", "--quiet", "--device", "cpu"]
+    assert run_cli(*args, "--out", str(tmp_path / "here"), "--backend", "thread")[0] == 0
+    code, stdout, _ = run_cli(*args, "--out", str(tmp_path / "there"), "--backend", "process")
+    assert code == 0 and f"to {tmp_path / 'there'}" in stdout and "done: step" in stdout
+    for name in ("metrics.csv", "layers.csv", "histograms.csv", "model.safetensors"):
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "there" / name).read_bytes(), name
+
+
+def test_train_in_a_worker_reports_divergence_and_bad_input_as_here(tmp_path, monkeypatch):
+    code, _, stderr = run_cli("train", *DIVERGING, "--quiet", "--out", str(tmp_path / "d"), "--backend", "process")
+    assert code == 3 and "learning rate" in stderr and "Traceback" not in stderr
+    assert json.loads((tmp_path / "d" / "summary.json").read_text())["status"] == "diverged"
+    # The worker finds the data set missing: the same refusal, naming the field, and no folder.
+    code, _, stderr = run_cli("train", "--preset", "xor", "--set", "data.name=csv:/no/such.csv", "--quiet",
+                              "--out", str(tmp_path / "x"), "--backend", "process")
+    assert code == 2 and "data.name" in stderr and not (tmp_path / "x").exists()
+    monkeypatch.setenv("PLAYGROUND_BACKEND", "gpu-farm")
+    code, _, stderr = run_cli("train", "--preset", "xor", "--quiet", "--out", str(tmp_path / "y"))
+    assert code == 2 and "PLAYGROUND_BACKEND" in stderr and "thread, process" in stderr
+
+
 def test_default_output_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, stdout, _ = run_cli("train", "--preset", "gauss", "--epochs", "1", "--quiet")

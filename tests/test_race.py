@@ -344,3 +344,18 @@ def test_compare_exit_codes(tmp_path):
     code, _, stderr = run_cli("compare", *args, "--optimizers", "sgd:lr=10,sgd:lr=9", "--out", str(tmp_path / "d"))
     assert code == 3 and "error:" in stderr
     assert set(pd.read_csv(tmp_path / "d" / "results.csv")["status"]) == {"diverged"}
+
+
+def test_compare_in_a_worker_process_writes_the_same_files(tmp_path):
+    args = ["compare", "--preset", "xor", "--optimizers", "sgd,adam", "--epochs", "3", "--quiet"]
+    outs = {}
+    for backend in ("thread", "process"):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main([*args, "--out", str(tmp_path / backend), "--backend", backend]) == 0
+        outs[backend] = out.getvalue()
+        assert "sgd" in outs[backend] and f"to {tmp_path / backend}" in outs[backend]
+    for name in ("metrics.csv", "spec.json"):
+        assert (tmp_path / "thread" / name).read_bytes() == (tmp_path / "process" / name).read_bytes(), name
+    here, there = (pd.read_csv(tmp_path / b / "results.csv").drop(columns="ms_per_step") for b in ("thread", "process"))
+    pd.testing.assert_frame_equal(here, there)

@@ -14,6 +14,7 @@ from ..core import untrusted
 from ..core.params import SpecError
 from ..core.presets import get_preset
 from ..core.spec import Spec
+from ..train.backends import ENVIRONMENT_VARIABLE
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -104,3 +105,38 @@ def output_dir(args: argparse.Namespace) -> Path:
     except OSError as e:
         raise SpecError(f"cannot create {str(out)!r}: {e.strerror or e}", "--out") from None
     return out
+
+
+# --------------------------------------------------------------------------- backends
+
+def add_backend_option(parser: argparse.ArgumentParser, help_text: str, default: str = "thread") -> None:
+    parser.add_argument("--backend", choices=("thread", "process"), default=None,
+                        help=f"{help_text} (default: ${ENVIRONMENT_VARIABLE}, else {default})")
+
+
+def chosen_backend(args: argparse.Namespace, default: str = "thread") -> str:
+    """--backend, else PLAYGROUND_BACKEND, else `default`; "thread" where worker processes are not
+    supported (Windows). A bad PLAYGROUND_BACKEND is a SpecError naming the variable."""
+    from ..train.backends import backend_name, workers_supported
+
+    try:
+        name = args.backend or backend_name(default)
+    except ValueError as e:
+        raise SpecError(str(e), ENVIRONMENT_VARIABLE) from None
+    return name if name == "thread" or workers_supported() else "thread"
+
+
+def in_a_worker(factory: str, *args):
+    """Build the job `factory(*args)` in a worker process of its own, call its run() and return
+    what it returns (a SpecError it raises comes back as one); the worker ends with the call."""
+    from ..train.backends import make_worker_pool
+
+    pool = make_worker_pool(1)
+    try:
+        job = pool.place(factory, *args)
+        try:
+            return job.call("run")
+        finally:
+            job.close()
+    finally:
+        pool.close()

@@ -1,7 +1,7 @@
 """The optimizer lab on the command line: `compare` and `paths`.
 
     compare (--preset NAME | --spec FILE) --optimizers sgd,adam,rmsprop [--set k=v ...]
-            [--epochs N] [--device D] [--target-loss X] [--out DIR] [--quiet]
+            [--epochs N] [--device D] [--target-loss X] [--out DIR] [--quiet] [--backend thread|process]
         race the optimizers on one spec (identical start, identical batches) and write
         spec.json, metrics.csv (one row per contestant and record, from step 0, with an
         `optimizer` column) and results.csv (final/best numbers per contestant)
@@ -33,7 +33,10 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     MAX_CLI_RECORDS,
+    add_backend_option,
     add_spec_options,
+    chosen_backend,
+    in_a_worker,
     output_dir,
     resolve_spec,
 )
@@ -58,6 +61,8 @@ def add_commands(commands) -> None:
                          help="also report the first recorded step at which the train loss is <= X")
     compare.add_argument("--out", metavar="DIR", help="output folder (default: runs/<name>-compare-<timestamp>)")
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_backend_option(compare, "where the race trains: here (thread) or in a worker process (process); the "
+                                "same numbers and files either way")
 
     paths = commands.add_parser(
         "paths", help="walk optimizers over a 2-D test function and write paths.csv",
@@ -84,45 +89,65 @@ def run(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- compare
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ..lab.race import Race, check_count, parse_contestants, results_table
+    from ..lab.race import check_count, parse_contestants
 
     spec = resolve_spec(args)
     contestants = parse_contestants(args.optimizers, field="--optimizers")
     check_count(contestants, field="--optimizers")
     if args.target_loss is not None and not math.isfinite(args.target_loss):
         raise SpecError(f"{args.target_loss} is not a finite number", "--target-loss")
-    race = Race(spec, contestants, history_points=MAX_CLI_RECORDS)  # SpecError for data/model problems
     name = args.preset if args.preset is not None else Path(args.spec).stem
-    out = output_dir(SimpleNamespace(out=args.out, preset=f"{name}-compare", spec=None))
-
-    status, message, code = "done", "", EXIT_OK
-    started = time.perf_counter()
-    progress = _Progress(enabled=not args.quiet)
-    try:
-        while not race.finished:
-            race.run(race.total_steps, deadline=time.perf_counter() + 0.5)
-            progress.update(race)
-        message = race.summary()
-        if all(e.status == "diverged" for e in race.entries):
-            status, code = "diverged", EXIT_DIVERGED
-    except KeyboardInterrupt:
-        status, message, code = "interrupted", f"Interrupted at step {race.step}.", EXIT_INTERRUPTED
-    except Exception as e:  # noqa: BLE001 - as in train: a failure is a status, and the files are kept
-        status, code = "failed", EXIT_FAILED
-        message = f"Race failed at step {race.step}: {type(e).__name__}: {e}"
-    seconds = time.perf_counter() - started
-
-    snap = race.snapshot(status, message)
-    write_compare(snap, out, args.target_loss)
-    table = results_table(snap, args.target_loss)
+    naming = SimpleNamespace(out=args.out, preset=f"{name}-compare", spec=None)
+    job_args = (spec, contestants, naming, args.target_loss, args.quiet)
+    if chosen_backend(args) == "process":
+        status, message, code, lines = in_a_worker("playground.cli.lab:CompareJob", *job_args)
+    else:
+        status, message, code, lines = CompareJob(*job_args).run()
     if status in ("diverged", "failed"):
         print(f"error: {message}", file=sys.stderr)
     elif status == "interrupted":
         print(message, file=sys.stderr)
-    print(_results_text(table, snap.metric))
-    print(f"{message} {race.step} steps in {seconds:.1f} s on {snap.device}")
-    print(f"wrote {', '.join(COMPARE_FILES)} to {out}")
+    print("\n".join(lines))
     return code
+
+
+class CompareJob:
+    """One `compare`: race, write the files, and say what to print. Runs here, or in a worker
+    process (`--backend process`), which writes the same files to the same folder."""
+
+    def __init__(self, spec, contestants, naming: SimpleNamespace, target_loss: float | None, quiet: bool):
+        self.spec, self.contestants, self.naming = spec, contestants, naming
+        self.target_loss, self.quiet = target_loss, quiet
+
+    def run(self) -> tuple[str, str, int, list[str]]:
+        """(status, message, exit code, the lines to print: results table, summary, files)."""
+        from ..lab.race import Race, results_table
+
+        race = Race(self.spec, self.contestants, history_points=MAX_CLI_RECORDS)  # SpecError: data/model problems
+        out = output_dir(self.naming)
+        status, message, code = "done", "", EXIT_OK
+        started = time.perf_counter()
+        progress = _Progress(enabled=not self.quiet)
+        try:
+            while not race.finished:
+                race.run(race.total_steps, deadline=time.perf_counter() + 0.5)
+                progress.update(race)
+            message = race.summary()
+            if all(e.status == "diverged" for e in race.entries):
+                status, code = "diverged", EXIT_DIVERGED
+        except KeyboardInterrupt:
+            status, message, code = "interrupted", f"Interrupted at step {race.step}.", EXIT_INTERRUPTED
+        except Exception as e:  # noqa: BLE001 - as in train: a failure is a status, and the files are kept
+            status, code = "failed", EXIT_FAILED
+            message = f"Race failed at step {race.step}: {type(e).__name__}: {e}"
+        seconds = time.perf_counter() - started
+
+        snap = race.snapshot(status, message)
+        write_compare(snap, out, self.target_loss)
+        table = results_table(snap, self.target_loss)
+        return status, message, code, [_results_text(table, snap.metric),
+                                       f"{message} {race.step} steps in {seconds:.1f} s on {snap.device}",
+                                       f"wrote {', '.join(COMPARE_FILES)} to {out}"]
 
 
 def write_compare(snap, out: Path, target_loss: float | None = None) -> None:

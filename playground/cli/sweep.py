@@ -20,8 +20,16 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from ..core.params import SpecError
-from ..train.backends import ENVIRONMENT_VARIABLE
-from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, add_spec_options, output_dir, resolve_spec
+from .common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_backend_option,
+    add_spec_options,
+    chosen_backend,
+    output_dir,
+    resolve_spec,
+)
 
 COMMANDS = ("sweep",)
 FILES = ("spec.json", "sweep.json", "results.csv")
@@ -42,9 +50,8 @@ def add_commands(commands) -> None:
     sweep.add_argument("--samples", type=int, default=16, metavar="N", help="variants drawn for --random (default 16)")
     sweep.add_argument("--seed", type=int, default=0, help="seed of the --random draws (default 0)")
     sweep.add_argument("--epochs", type=int, metavar="N", help="shorthand for --set train.epochs=N")
-    sweep.add_argument("--backend", choices=("process", "thread"), default=None,
-                       help=f"where variants train: worker processes (default, or ${ENVIRONMENT_VARIABLE}) or one "
-                            "after another in this process")
+    add_backend_option(sweep, "where variants train: worker processes (process) or one after another in this "
+                              "process (thread)", default="process")
     sweep.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
     sweep.add_argument("--no-stack", dest="stack", action="store_false",
                        help="train every variant alone, not stacked with those that share its batches (the same "
@@ -55,7 +62,6 @@ def add_commands(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..lab.sweep import MAX_SAMPLES, expand, grid_axis, random_axis, run_sweep
-    from ..train.backends import backend_name
 
     base = resolve_spec(args)
     if args.grid and args.random:
@@ -64,10 +70,7 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(f"{args.samples} samples; between 1 and {MAX_SAMPLES}", "--samples")
     if args.workers is not None and args.workers < 1:
         raise SpecError(f"{args.workers} workers; at least 1", "--workers")
-    try:
-        backend = args.backend or backend_name("process")
-    except ValueError as e:
-        raise SpecError(str(e), ENVIRONMENT_VARIABLE) from None
+    backend = chosen_backend(args, "process")
     draws = random.Random(args.seed)
     axes = [grid_axis(g) for g in args.grid] or [random_axis(r, args.samples, draws) for r in args.random]
     variants = expand(base, axes, paired=bool(args.random))

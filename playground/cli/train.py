@@ -9,6 +9,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TextIO
 
 import numpy as np
@@ -21,7 +22,10 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     MAX_CLI_RECORDS,
+    add_backend_option,
     add_spec_options,
+    chosen_backend,
+    in_a_worker,
     output_dir,
     resolve_spec,
 )
@@ -46,6 +50,8 @@ def add_commands(commands) -> None:
     train.add_argument("--epochs", type=int, metavar="N", help="shorthand for --set train.epochs=N")
     train.add_argument("--device", metavar="D", help="shorthand for --set train.device=D (auto, cpu, cuda, mps)")
     train.add_argument("--out", metavar="DIR", help="output folder (default: runs/<name>-<timestamp>)")
+    add_backend_option(train, "where it trains: here (thread, the default) or in a worker process (process); "
+                              "the same numbers and files either way")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -74,35 +80,13 @@ def cmd_spec(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- train
 
 def cmd_train(args: argparse.Namespace) -> int:
-    # Imported here: `presets` and `spec` need no data, model or training code.
-    from ..train.trainer import Diverged, Trainer
-
     spec = resolve_spec(args)
-    started = time.perf_counter()
-    # Files keep every record of the run (up to MAX_CLI_RECORDS) rather than thinning old ones.
-    # SpecError here for data, loss/task, device and model-size problems.
-    trainer = Trainer(spec, history_points=MAX_CLI_RECORDS)
-    out = output_dir(args)
-
-    progress = Progress(sys.stderr, enabled=not args.quiet)
-    status, message, code = "done", "", EXIT_OK
-    train_started = time.perf_counter()
-    try:
-        while not trainer.finished:
-            trainer.run(trainer.total_steps, deadline=time.perf_counter() + progress.interval)
-            progress.update(trainer, train_started)
-        message = trainer.stop_reason or "Finished all epochs."
-    except Diverged as e:
-        status, message, code = "diverged", str(e), EXIT_DIVERGED
-    except KeyboardInterrupt:
-        status, message, code = "interrupted", f"Interrupted at step {trainer.step}.", EXIT_INTERRUPTED
-    except Exception as e:  # noqa: BLE001 - as in the runner: a failure is a status, and the files are kept
-        status, code = "failed", EXIT_FAILED
-        message = f"Training failed at step {trainer.step}: {type(e).__name__}: {e}"
-    train_seconds = time.perf_counter() - train_started
-    progress.close(trainer, train_started)
-
-    summary = write_run(trainer, out, status, message, train_seconds, time.perf_counter() - started)
+    naming = SimpleNamespace(out=args.out, preset=args.preset, spec=args.spec)
+    job_args = (spec, naming, args.quiet)
+    if chosen_backend(args) == "process":
+        summary, status, message, code, out = in_a_worker("playground.cli.train:TrainingJob", *job_args)
+    else:
+        summary, status, message, code, out = TrainingJob(*job_args).run()
     if status in ("diverged", "failed"):
         print(f"error: {message}", file=sys.stderr)
     elif status == "interrupted":
@@ -110,6 +94,45 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(_final_line(summary))
     print(f"wrote {', '.join(FILES)} to {out}")
     return code
+
+
+class TrainingJob:
+    """One `train`: build, train to the end (a progress bar on stderr), write the files. Runs here,
+    or in a worker process (`--backend process`), which writes the same files to the same folder."""
+
+    def __init__(self, spec, naming: SimpleNamespace, quiet: bool):
+        self.spec, self.naming, self.quiet = spec, naming, quiet
+
+    def run(self) -> tuple[dict, str, str, int, str]:
+        """(summary, status, message, exit code, output folder)."""
+        # Imported here: `presets` and `spec` need no data, model or training code.
+        from ..train.trainer import Diverged, Trainer
+
+        started = time.perf_counter()
+        # Files keep every record of the run (up to MAX_CLI_RECORDS) rather than thinning old ones.
+        # SpecError here for data, loss/task, device and model-size problems.
+        trainer = Trainer(self.spec, history_points=MAX_CLI_RECORDS)
+        out = output_dir(self.naming)
+
+        progress = Progress(sys.stderr, enabled=not self.quiet)
+        status, message, code = "done", "", EXIT_OK
+        train_started = time.perf_counter()
+        try:
+            while not trainer.finished:
+                trainer.run(trainer.total_steps, deadline=time.perf_counter() + progress.interval)
+                progress.update(trainer, train_started)
+            message = trainer.stop_reason or "Finished all epochs."
+        except Diverged as e:
+            status, message, code = "diverged", str(e), EXIT_DIVERGED
+        except KeyboardInterrupt:
+            status, message, code = "interrupted", f"Interrupted at step {trainer.step}.", EXIT_INTERRUPTED
+        except Exception as e:  # noqa: BLE001 - as in the runner: a failure is a status, and the files are kept
+            status, code = "failed", EXIT_FAILED
+            message = f"Training failed at step {trainer.step}: {type(e).__name__}: {e}"
+        train_seconds = time.perf_counter() - train_started
+        progress.close(trainer, train_started)
+        summary = write_run(trainer, out, status, message, train_seconds, time.perf_counter() - started)
+        return summary, status, message, code, str(out)
 
 
 def _final_line(summary: dict) -> str:
