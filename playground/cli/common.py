@@ -110,28 +110,43 @@ def output_dir(args: argparse.Namespace) -> Path:
 # --------------------------------------------------------------------------- backends
 
 def add_backend_option(parser: argparse.ArgumentParser, help_text: str, default: str = "thread") -> None:
-    parser.add_argument("--backend", choices=("thread", "process"), default=None,
-                        help=f"{help_text} (default: ${ENVIRONMENT_VARIABLE}, else {default})")
+    parser.add_argument("--backend", choices=("thread", "process", "ray"), default=None,
+                        help=f"{help_text} (default: ${ENVIRONMENT_VARIABLE}, else {default}); ray: actors on a Ray "
+                             "cluster (the optional extra: pip install '.[ray]')")
+    parser.add_argument("--ray", metavar="ADDRESS", help="with --backend ray: the cluster's address, e.g. auto or "
+                                                         "ray://host:10001 (default: $PLAYGROUND_RAY_ADDRESS, else "
+                                                         "a local Ray started for this command)")
 
 
 def chosen_backend(args: argparse.Namespace, default: str = "thread") -> str:
-    """--backend, else PLAYGROUND_BACKEND, else `default`; "thread" where worker processes are not
-    supported (Windows). A bad PLAYGROUND_BACKEND is a SpecError naming the variable."""
+    """--backend, else PLAYGROUND_BACKEND, else `default`; "thread" for "process" where worker
+    processes are not supported (Windows). A bad PLAYGROUND_BACKEND is a SpecError naming the
+    variable; --ray without the ray backend is a SpecError naming --ray."""
     from ..train.backends import backend_name, workers_supported
 
     try:
         name = args.backend or backend_name(default)
     except ValueError as e:
         raise SpecError(str(e), ENVIRONMENT_VARIABLE) from None
-    return name if name == "thread" or workers_supported() else "thread"
+    if getattr(args, "ray", None) and name != "ray":
+        raise SpecError(f"--ray names a Ray cluster, but the backend is {name}: add --backend ray", "--ray")
+    return "thread" if name == "process" and not workers_supported() else name
 
 
-def in_a_worker(factory: str, *args):
-    """Build the job `factory(*args)` in a worker process of its own, call its run() and return
-    what it returns (a SpecError it raises comes back as one); the worker ends with the call."""
-    from ..train.backends import make_worker_pool
+def job_pool(backend: str, args: argparse.Namespace, size: int = 1):
+    """Where a command's jobs run: `size` worker processes, or Ray actors (--ray ADDRESS).
+    A missing Ray is a SpecError saying how to install it."""
+    from ..train.backends import make_pool
 
-    pool = make_worker_pool(1)
+    try:
+        return make_pool(backend, size, getattr(args, "ray", None))
+    except RuntimeError as e:  # import_ray: Ray is not installed
+        raise SpecError(str(e), "--backend") from None
+
+
+def in_a_worker(pool, factory: str, *args):
+    """Build the job `factory(*args)` on `pool`, call its run() and return what it returns (a
+    SpecError it raises comes back as one); the pool is closed with the call."""
     try:
         job = pool.place(factory, *args)
         try:
@@ -140,3 +155,11 @@ def in_a_worker(factory: str, *args):
             job.close()
     finally:
         pool.close()
+
+
+def write_files(naming: argparse.Namespace, files: dict[str, bytes]) -> Path:
+    """A job's files, sent back from where it ran, written to the output folder."""
+    out = output_dir(naming)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+    return out

@@ -20,8 +20,10 @@ diverging is a result, reported in results.csv); `paths` reports diverged paths 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
+import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,8 +39,10 @@ from .common import (
     add_spec_options,
     chosen_backend,
     in_a_worker,
+    job_pool,
     output_dir,
     resolve_spec,
+    write_files,
 )
 
 COMMANDS = ("compare", "paths")
@@ -98,11 +102,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise SpecError(f"{args.target_loss} is not a finite number", "--target-loss")
     name = args.preset if args.preset is not None else Path(args.spec).stem
     naming = SimpleNamespace(out=args.out, preset=f"{name}-compare", spec=None)
-    job_args = (spec, contestants, naming, args.target_loss, args.quiet)
-    if chosen_backend(args) == "process":
-        status, message, code, lines = in_a_worker("playground.cli.lab:CompareJob", *job_args)
-    else:
-        status, message, code, lines = CompareJob(*job_args).run()
+    backend = chosen_backend(args)
+    if backend == "thread":
+        status, message, code, lines, out = CompareJob(spec, contestants, naming, args.target_loss, args.quiet).run()
+    else:  # the job sends its files back: a Ray actor may run on another machine
+        status, message, code, lines, files = in_a_worker(
+            job_pool(backend, args), "playground.cli.lab:CompareJob", spec, contestants, None, args.target_loss,
+            args.quiet)
+        out = write_files(naming, files)
+    lines.append(f"wrote {', '.join(COMPARE_FILES)} to {out}")
     if status in ("diverged", "failed"):
         print(f"error: {message}", file=sys.stderr)
     elif status == "interrupted":
@@ -113,41 +121,42 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 class CompareJob:
     """One `compare`: race, write the files, and say what to print. Runs here, or in a worker
-    process (`--backend process`), which writes the same files to the same folder."""
+    process or Ray actor (`--backend`), which sends the files back (naming None)."""
 
-    def __init__(self, spec, contestants, naming: SimpleNamespace, target_loss: float | None, quiet: bool):
+    def __init__(self, spec, contestants, naming: SimpleNamespace | None, target_loss: float | None, quiet: bool):
         self.spec, self.contestants, self.naming = spec, contestants, naming
         self.target_loss, self.quiet = target_loss, quiet
 
-    def run(self) -> tuple[str, str, int, list[str]]:
-        """(status, message, exit code, the lines to print: results table, summary, files)."""
+    def run(self) -> tuple[str, str, int, list[str], str | dict[str, bytes]]:
+        """(status, message, exit code, the lines to print, the output folder or the files' bytes)."""
         from ..lab.race import Race, results_table
 
         race = Race(self.spec, self.contestants, history_points=MAX_CLI_RECORDS)  # SpecError: data/model problems
-        out = output_dir(self.naming)
-        status, message, code = "done", "", EXIT_OK
-        started = time.perf_counter()
-        progress = _Progress(enabled=not self.quiet)
-        try:
-            while not race.finished:
-                race.run(race.total_steps, deadline=time.perf_counter() + 0.5)
-                progress.update(race)
-            message = race.summary()
-            if all(e.status == "diverged" for e in race.entries):
-                status, code = "diverged", EXIT_DIVERGED
-        except KeyboardInterrupt:
-            status, message, code = "interrupted", f"Interrupted at step {race.step}.", EXIT_INTERRUPTED
-        except Exception as e:  # noqa: BLE001 - as in train: a failure is a status, and the files are kept
-            status, code = "failed", EXIT_FAILED
-            message = f"Race failed at step {race.step}: {type(e).__name__}: {e}"
-        seconds = time.perf_counter() - started
+        with contextlib.ExitStack() as stack:
+            out = output_dir(self.naming) if self.naming else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            status, message, code = "done", "", EXIT_OK
+            started = time.perf_counter()
+            progress = _Progress(enabled=not self.quiet)
+            try:
+                while not race.finished:
+                    race.run(race.total_steps, deadline=time.perf_counter() + 0.5)
+                    progress.update(race)
+                message = race.summary()
+                if all(e.status == "diverged" for e in race.entries):
+                    status, code = "diverged", EXIT_DIVERGED
+            except KeyboardInterrupt:
+                status, message, code = "interrupted", f"Interrupted at step {race.step}.", EXIT_INTERRUPTED
+            except Exception as e:  # noqa: BLE001 - as in train: a failure is a status, and the files are kept
+                status, code = "failed", EXIT_FAILED
+                message = f"Race failed at step {race.step}: {type(e).__name__}: {e}"
+            seconds = time.perf_counter() - started
 
-        snap = race.snapshot(status, message)
-        write_compare(snap, out, self.target_loss)
-        table = results_table(snap, self.target_loss)
-        return status, message, code, [_results_text(table, snap.metric),
-                                       f"{message} {race.step} steps in {seconds:.1f} s on {snap.device}",
-                                       f"wrote {', '.join(COMPARE_FILES)} to {out}"]
+            snap = race.snapshot(status, message)
+            write_compare(snap, out, self.target_loss)
+            table = results_table(snap, self.target_loss)
+            where = str(out) if self.naming else {name: (out / name).read_bytes() for name in COMPARE_FILES}
+        lines = [_results_text(table, snap.metric), f"{message} {race.step} steps in {seconds:.1f} s on {snap.device}"]
+        return status, message, code, lines, where
 
 
 def write_compare(snap, out: Path, target_loss: float | None = None) -> None:

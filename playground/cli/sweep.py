@@ -27,6 +27,7 @@ from .common import (
     add_backend_option,
     add_spec_options,
     chosen_backend,
+    job_pool,
     output_dir,
     resolve_spec,
 )
@@ -96,7 +97,13 @@ def run(args: argparse.Namespace) -> int:
 
     code = EXIT_OK
     try:
-        results = run_sweep(variants, backend, workers=args.workers, on_result=progress, stack=args.stack)
+        pool = job_pool("ray", args) if backend == "ray" else None  # worker processes: run_sweep's own
+        try:
+            results = run_sweep(variants, backend, workers=args.workers,
+                                on_result=progress, pool=pool, stack=args.stack)
+        finally:
+            if pool is not None:
+                pool.close()
     except KeyboardInterrupt:
         print("Interrupted: no results.csv written.", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -4,9 +4,11 @@ one spec, writing its files (FILES) to the output folder."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
+import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,8 +28,10 @@ from .common import (
     add_spec_options,
     chosen_backend,
     in_a_worker,
+    job_pool,
     output_dir,
     resolve_spec,
+    write_files,
 )
 
 FILES = ("spec.json", "metrics.csv", "layers.csv", "histograms.csv", "model.safetensors", "model.pt",
@@ -82,11 +86,13 @@ def cmd_spec(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     spec = resolve_spec(args)
     naming = SimpleNamespace(out=args.out, preset=args.preset, spec=args.spec)
-    job_args = (spec, naming, args.quiet)
-    if chosen_backend(args) == "process":
-        summary, status, message, code, out = in_a_worker("playground.cli.train:TrainingJob", *job_args)
-    else:
-        summary, status, message, code, out = TrainingJob(*job_args).run()
+    backend = chosen_backend(args)
+    if backend == "thread":
+        summary, status, message, code, out = TrainingJob(spec, naming, args.quiet).run()
+    else:  # the job sends its files back: a Ray actor may run on another machine
+        summary, status, message, code, files = in_a_worker(
+            job_pool(backend, args), "playground.cli.train:TrainingJob", spec, None, args.quiet)
+        out = write_files(naming, files)
     if status in ("diverged", "failed"):
         print(f"error: {message}", file=sys.stderr)
     elif status == "interrupted":
@@ -98,13 +104,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 class TrainingJob:
     """One `train`: build, train to the end (a progress bar on stderr), write the files. Runs here,
-    or in a worker process (`--backend process`), which writes the same files to the same folder."""
+    or in a worker process or Ray actor (`--backend`), which sends the files back (naming None)."""
 
-    def __init__(self, spec, naming: SimpleNamespace, quiet: bool):
+    def __init__(self, spec, naming: SimpleNamespace | None, quiet: bool):
         self.spec, self.naming, self.quiet = spec, naming, quiet
 
-    def run(self) -> tuple[dict, str, str, int, str]:
-        """(summary, status, message, exit code, output folder)."""
+    def run(self) -> tuple[dict, str, str, int, str | dict[str, bytes]]:
+        """(summary, status, message, exit code, the output folder, or the files' bytes by name)."""
         # Imported here: `presets` and `spec` need no data, model or training code.
         from ..train.trainer import Diverged, Trainer
 
@@ -112,27 +118,28 @@ class TrainingJob:
         # Files keep every record of the run (up to MAX_CLI_RECORDS) rather than thinning old ones.
         # SpecError here for data, loss/task, device and model-size problems.
         trainer = Trainer(self.spec, history_points=MAX_CLI_RECORDS)
-        out = output_dir(self.naming)
-
-        progress = Progress(sys.stderr, enabled=not self.quiet)
-        status, message, code = "done", "", EXIT_OK
-        train_started = time.perf_counter()
-        try:
-            while not trainer.finished:
-                trainer.run(trainer.total_steps, deadline=time.perf_counter() + progress.interval)
-                progress.update(trainer, train_started)
-            message = trainer.stop_reason or "Finished all epochs."
-        except Diverged as e:
-            status, message, code = "diverged", str(e), EXIT_DIVERGED
-        except KeyboardInterrupt:
-            status, message, code = "interrupted", f"Interrupted at step {trainer.step}.", EXIT_INTERRUPTED
-        except Exception as e:  # noqa: BLE001 - as in the runner: a failure is a status, and the files are kept
-            status, code = "failed", EXIT_FAILED
-            message = f"Training failed at step {trainer.step}: {type(e).__name__}: {e}"
-        train_seconds = time.perf_counter() - train_started
-        progress.close(trainer, train_started)
-        summary = write_run(trainer, out, status, message, train_seconds, time.perf_counter() - started)
-        return summary, status, message, code, str(out)
+        with contextlib.ExitStack() as stack:
+            out = output_dir(self.naming) if self.naming else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            progress = Progress(sys.stderr, enabled=not self.quiet)
+            status, message, code = "done", "", EXIT_OK
+            train_started = time.perf_counter()
+            try:
+                while not trainer.finished:
+                    trainer.run(trainer.total_steps, deadline=time.perf_counter() + progress.interval)
+                    progress.update(trainer, train_started)
+                message = trainer.stop_reason or "Finished all epochs."
+            except Diverged as e:
+                status, message, code = "diverged", str(e), EXIT_DIVERGED
+            except KeyboardInterrupt:
+                status, message, code = "interrupted", f"Interrupted at step {trainer.step}.", EXIT_INTERRUPTED
+            except Exception as e:  # noqa: BLE001 - as in the runner: a failure is a status, and the files are kept
+                status, code = "failed", EXIT_FAILED
+                message = f"Training failed at step {trainer.step}: {type(e).__name__}: {e}"
+            train_seconds = time.perf_counter() - train_started
+            progress.close(trainer, train_started)
+            summary = write_run(trainer, out, status, message, train_seconds, time.perf_counter() - started)
+            where = str(out) if self.naming else {name: (out / name).read_bytes() for name in FILES}
+        return summary, status, message, code, where
 
 
 def _final_line(summary: dict) -> str:

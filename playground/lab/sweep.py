@@ -40,7 +40,7 @@ from ..core.params import SpecError
 from ..core.server_share import cpu_count
 from ..core.spec import Spec, TrainSpec
 from ..core.workers import WorkerGone, WorkerPool
-from ..train.backends import make_worker_pool
+from ..train.backends import make_pool
 from ..train.stacked import spec_stacks
 
 MAX_VARIANTS = 256
@@ -311,9 +311,10 @@ def run_sweep(variants: Sequence[Variant], backend: str = "process", workers: in
     """Train every variant; results in the variants' order. `on_result(index, result)` is called as
     each finishes (in finishing order; a stacked chunk's all at once). backend "process": at most
     `workers` chunks at once (default: one per core), each in a worker of `pool` (default: a pool
-    of its own, closed at the end); "thread": one after another here. stack: train variants that
-    stack as one network (stack_chunks). Once `cancelled()` is true no further chunk starts (those
-    training finish) and the variants never started stay None."""
+    of its own, closed at the end); "ray": the same on Ray actors (core/ray_jobs.py); "thread": one
+    after another here. stack: train variants that stack as one network (stack_chunks). Once
+    `cancelled()` is true no further chunk starts (those training finish) and the variants never
+    started stay None."""
     results: list[VariantResult | None] = [None] * len(variants)
     chunks = stack_chunks(variants, stack)
 
@@ -334,7 +335,7 @@ def run_sweep(variants: Sequence[Variant], backend: str = "process", workers: in
         return results
     own_pool = pool is None
     size = max(1, min(workers or (pool.size if pool else cpu_count()), len(chunks)))
-    pool = pool or make_worker_pool(size)
+    pool = pool or make_pool(backend, size)
 
     def remote(chunk: list[int]) -> list[VariantResult] | None:
         if cancelled():
