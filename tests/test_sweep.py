@@ -205,3 +205,29 @@ def test_a_stacked_sweep_matches_variants_trained_alone_and_is_the_same_on_both_
     statuses = [r.status for r in stacked]
     assert statuses[:2] == ["done", "diverged"]  # sgd at lr 10 blows up on this regression; the rest go on
     assert statuses.count("done") >= 6
+
+
+def test_random_samples_draw_a_scatter_a_point_per_variant_in_order():
+    from playground.charts.sweep import PICK, picked_variant, sweep_figure
+    from playground.lab.sweep import VariantResult
+
+    lr = Axis("train.optimizer.lr", (0.001, 0.3, 0.02))
+    batch = Axis("train.batch_size", (5, 40, 12))
+    results = [VariantResult({}, "done", scores={"test_loss": 0.4}), None,
+               VariantResult({}, "diverged", scores={"test_loss": math.nan})]
+    figure = sweep_figure([lr, batch], results, "test_loss", paired=True)
+    names = [t.get("name") for t in figure.data]
+    pick = figure.data[names.index(PICK)]
+    assert list(pick["x"]) == [0.001, 0.3, 0.02] and list(pick["y"]) == [5, 40, 12]  # the variants' order
+    assert list(pick["text"]) == ["0.4", "training…", "diverged"]
+    scored = figure.data[names.index("test loss")]
+    assert list(scored["x"]) == [0.001] and list(scored["marker"]["color"]) == [0.4]
+    assert list(figure.data[names.index("no score yet")]["x"]) == [0.3, 0.02]
+    layout = figure.to_plotly()["layout"]
+    assert layout["xaxis"]["type"] == "log" and layout["yaxis"]["type"] == "linear"  # 300x vs 8x
+    assert layout["xaxis"]["dtick"] == 1  # labels at decades, not at every minor tick
+    assert picked_variant(figure, [{"curve_number": names.index(PICK), "point_index": 2}]) == 2
+    # One setting: the metric is the height, an unscored variant on the floor of the plot.
+    line = sweep_figure([lr], [results[0], results[2], None], "test_loss", paired=True)
+    pick = line.data[[t.get("name") for t in line.data].index(PICK)]
+    assert list(pick["y"]) == [0.4, 0.4, 0.4] and line.to_plotly()["layout"]["yaxis"]["title"]["text"] == "test loss"

@@ -82,3 +82,36 @@ def test_a_bad_backend_variable_is_said_not_raised(at, monkeypatch):
     assert not at.exception
     errors = [e.value for e in at.error]
     assert any("PLAYGROUND_BACKEND" in e and "use one of thread, process" in e for e in errors), errors
+
+
+def test_random_samples_fill_a_scatter_and_a_picked_point_opens_in_the_playground(at):
+    at.number_input(key="sweep_epochs").set_value(2).run()
+    at.segmented_control(key="sweep_mode").set_value("Random samples").run()
+    assert at.selectbox(key="sweep_key_0_random").value == "train.optimizer.lr"
+    assert at.selectbox(key="sweep_key_2_random").value == "(none)"
+    assert "train.optimizer.name" not in at.selectbox(key="sweep_key_2_random").options  # numbers only
+    at.text_input(key="sweep_range_0_train.optimizer.lr").set_value("0.001..1:log").run()
+    at.text_input(key="sweep_range_1_train.batch_size").set_value("5..50").run()
+    at.number_input(key="sweep_samples").set_value(5).run()
+    at.button(key="sweep_start").click().run()
+    assert not at.exception
+    assert run_until(at, lambda a: "Done" in status(a), timeout=120), status(at)
+    assert "5 of 5 variants" in status(at)
+    table = at.dataframe[0].value
+    lrs, batches = table["train.optimizer.lr"].astype(float), table["train.batch_size"].astype(int)
+    assert len(table) == 5 and lrs.between(0.001, 1).all() and batches.between(5, 50).all()
+    assert lrs.nunique() == 5  # drawn, not a grid
+    figure = charts(at)["sweep_pick_chart"]["data"]
+    pick = next(t for t in figure if t.get("name") == "pick")
+    assert [float(x) for x in pick["x"]] == list(lrs) and [float(y) for y in pick["y"]] == list(batches)
+    scored = next(t for t in figure if t.get("name") == "test loss")
+    assert sorted(scored["marker"]["color"]) == sorted(table["test_loss"])
+    at.session_state["sweep_pick_chart"] = {"selection": {"points": [{"curve_number": figure.index(pick),
+                                                                      "point_index": 3}],
+                                                          "point_indices": [3], "box": [], "lasso": []}}
+    at.run()
+    assert f"batch size {batches[3]}" in at.button(key="sweep_open").label
+    # The same seed draws the same values again.
+    at.button(key="sweep_start").click().run()
+    assert run_until(at, lambda a: "Done" in status(a), timeout=120), status(at)
+    assert list(at.dataframe[0].value["train.optimizer.lr"].astype(float)) == list(lrs)

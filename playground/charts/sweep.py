@@ -1,9 +1,12 @@
 """A sweep's results as a picture: one setting -> a line of the metric over its values; two -> a
-heatmap, a cell per variant, filling in as variants finish; three -> parallel coordinates.
+heatmap, a cell per variant, filling in as variants finish; three -> parallel coordinates. Random
+samples of one or two settings -> a scatter, a point per variant at its values, coloured by the
+metric (over one setting, the metric is the height).
 
-Values are placed as categories in the order the sweep gave them (a learning rate of 0.001, 0.01,
-0.1 reads evenly, as a log axis would), or, for random samples, as numbers. A diverged or failed
-variant is a grey cell marked with its status: it has no score, but it is a result.
+Grid values are placed as categories in the order the sweep gave them (a learning rate of 0.001,
+0.01, 0.1 reads evenly, as a log axis would); random samples as numbers, on a log axis where
+they span more than a factor of 20. A diverged or failed variant is a grey cell (or point)
+marked with its status: it has no score, but it is a result.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ def score(result: VariantResult | None, metric: str) -> float | None:
 def sweep_figure(axes: Sequence[Axis], results: Sequence[VariantResult | None], metric: str,
                  height: int = 420, paired: bool = False) -> Figure:
     """results: in the order of lab.sweep.expand (the last axis fastest), None while training."""
+    if paired and len(axes) < 3:
+        return _scatter(axes, results, metric, height)
     if paired or len(axes) == 3:
         return _parallel(axes, results, metric, height, paired)
     if len(axes) == 1:
@@ -97,6 +102,58 @@ def _line(axis: Axis, results: Sequence[VariantResult | None], metric: str, heig
     fig.update_xaxes(type="category", title_text=axis.key)
     fig.update_yaxes(title_text=metric_label(metric))
     return base_layout(fig, None, height, uirevision=f"sweep-{axis.key}", legend=False)
+
+
+def _scatter(axes: Sequence[Axis], results: Sequence[VariantResult | None], metric: str, height: int) -> Figure:
+    """Random samples: point i is variant i (clickable, PICK), at its values; coloured by the
+    metric, grey while it trains or where it has no score."""
+    scores = [score(r, metric) for r in results]
+    scored = [v is not None and not math.isnan(v) for v in scores]
+    x_axis = axes[0]
+    xs = [float(v) for v in x_axis.values]
+    if len(axes) == 2:
+        ys, y_title, y_log = [float(v) for v in axes[1].values], axes[1].key, _spans_decades(axes[1].values)
+    else:  # one setting: the metric is the height; unscored variants sit on the floor of the plot
+        finite = [v for v, ok in zip(scores, scored) if ok]
+        floor = min(finite) if finite else 0.0
+        ys, y_title, y_log = [v if ok else floor for v, ok in zip(scores, scored)], metric_label(metric), False
+    lower_is_better = "loss" in metric
+    texts = ["training…" if r is None else f"{v:.3g}" if ok else r.status
+             for r, v, ok in zip(results, scores, scored)]
+    hover = (f"{x_axis.key}=%{{x:.4g}}<br>{y_title}=%{{y:.4g}}<br>{metric_label(metric)}: "
+             "%{text}<extra></extra>")
+    done = [i for i, ok in enumerate(scored) if ok]
+    rest = [i for i, ok in enumerate(scored) if not ok]
+    fig = Figure()
+    fig.add_trace(trace("scatter", x=[xs[i] for i in rest], y=[ys[i] for i in rest], text=[texts[i] for i in rest],
+                        mode="markers", marker=dict(size=12, color=FAILED, line=dict(color=GUIDE, width=1)),
+                        hoverinfo="skip", name="no score yet"))
+    fig.add_trace(trace("scatter", x=[xs[i] for i in done], y=[ys[i] for i in done], text=[texts[i] for i in done],
+                        mode="markers", name=metric_label(metric), hoverinfo="skip",
+                        marker=dict(size=13, color=[scores[i] for i in done], line=dict(color=GUIDE, width=1),
+                                    colorscale=LOSS_SCALE if lower_is_better else SCORE_SCALE, showscale=True,
+                                    colorbar=dict(title=dict(text=metric_label(metric), side="right"),
+                                                  thickness=14))))
+    # Every variant, in order, as an invisible marker over the drawn ones: it answers hovers and
+    # clicks (a click selects variant `point_index`; the page opens it in the Playground).
+    fig.add_trace(trace("scatter", x=xs, y=ys, mode="markers", marker=dict(size=18, opacity=0), text=texts,
+                        hovertemplate=hover, name=PICK))
+    fig.update_xaxes(title_text=x_axis.key, **_number_axis(_spans_decades(x_axis.values)))
+    fig.update_yaxes(title_text=y_title, **_number_axis(y_log))
+    fig = base_layout(fig, None, height, uirevision=f"sweep-random-{'-'.join(a.key for a in axes)}", legend=False)
+    fig.update_layout(margin=dict(r=COLORBAR_MARGIN))
+    return fig
+
+
+def _number_axis(log: bool) -> dict[str, Any]:
+    """A log axis labelled at whole decades only (plotly labels every minor tick by default)."""
+    return dict(type="log", dtick=1) if log else dict(type="linear")
+
+
+def _spans_decades(values: Sequence[Any]) -> bool:
+    """Positive numbers spread over more than a factor of 20: read on a log axis."""
+    numbers = [float(v) for v in values]
+    return bool(numbers) and min(numbers) > 0 and max(numbers) / min(numbers) > 20
 
 
 def _parallel(axes: Sequence[Axis], results: Sequence[VariantResult | None], metric: str, height: int,

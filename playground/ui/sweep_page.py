@@ -13,6 +13,7 @@ settings.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -21,7 +22,7 @@ import streamlit as st
 from ..charts.sweep import metric_label, picked_variant, sweep_figure
 from ..core.params import SpecError
 from ..core.spec import Spec
-from ..lab.sweep import MAX_VARIANTS, Axis, SweepRun, Variant, expand, grid_axis
+from ..lab.sweep import MAX_VARIANTS, Axis, SweepRun, Variant, expand, grid_axis, random_axis
 from ..train.backends import ENVIRONMENT_VARIABLE, use_workers, worker_pool
 from . import state
 from .live_chart import live_chart
@@ -34,6 +35,7 @@ CONFIG = {"displaylogo": False, "displayModeBar": False}
 ROWS = 3
 NONE = "(none)"
 # Settings a sweep offers, with the values it starts from: the ones whose effect a class asks about.
+# Random samples are drawn from RANGES (as `sweep --random` takes them), for the numeric ones.
 SETTINGS = {
     "train.optimizer.lr": ("Learning rate", "0.001, 0.01, 0.1, 1"),
     "train.batch_size": ("Batch size", "1, 10, 50"),
@@ -45,7 +47,17 @@ SETTINGS = {
     "train.epochs": ("Epochs", "10, 50, 100"),
     "train.seed": ("Seed of the weights", "0, 1, 2, 3"),
 }
+RANGES = {
+    "train.optimizer.lr": "0.0001..1:log",
+    "train.batch_size": "1..100",
+    "model.layers.0.units": "2..32",
+    "train.l2": "0.00001..0.1:log",
+    "data.noise": "0..0.5",
+    "train.epochs": "10..200",
+    "train.seed": "0..1000",
+}
 DEFAULT_ROWS = ("train.optimizer.lr", "train.batch_size", NONE)
+GRID, RANDOM = "Grid", "Random samples"
 METRICS = ("test_loss", "best_test_loss", "train_loss", "test_metric")
 
 
@@ -53,6 +65,7 @@ METRICS = ("test_loss", "best_test_loss", "train_loss", "test_metric")
 class SweepState:
     run: SweepRun | None = None
     axes: list[Axis] = field(default_factory=list)
+    paired: bool = False  # random samples: variant i takes the i-th value of every axis
     problems: list[tuple[str, str]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -74,11 +87,25 @@ def sweep_page(home) -> None:
     base = get_session().spec or Spec()
     st.markdown("#### :material/grid_on: Sweeps")
     st.caption(f"Trains the Playground's settings ({_describe(base)}) once for each combination of the values "
-               f"in the sidebar, at most {MAX_VARIANTS} variants, several at a time in worker processes. "
-               "Click a cell (or pick a row of the results) to open that variant in the Playground.")
+               f"in the sidebar (or for random draws from their ranges), at most {MAX_VARIANTS} variants, several "
+               "at a time in worker processes. Click a cell or point (or pick a row of the results) to open that "
+               "variant in the Playground.")
     with st.sidebar:
         st.markdown("#### :material/grid_on: Sweep setup")
-        axes = _axes_setup()
+        mode = st.segmented_control("Values", (GRID, RANDOM), key="sweep_mode", persist_state=KEEP,
+                                    default=GRID,
+                                    help="Grid: every combination of the values you list. Random samples: "
+                                         "that many variants, each setting drawn from its range (LOW..HIGH, "
+                                         "':log' for log-uniform), the same draws for the same seed.")
+        random_mode = mode == RANDOM  # a click on the chosen mode leaves none chosen: a grid
+        axes = _axes_setup(random_mode)
+        samples = draw_seed = 0
+        if random_mode:
+            with st.container(horizontal=True):
+                samples = st.number_input("Samples", 1, MAX_VARIANTS, value=16, key="sweep_samples",
+                                          persist_state=KEEP, help="How many variants to draw.")
+                draw_seed = st.number_input("Seed of the draws", 0, 10**6, value=0, key="sweep_draw_seed",
+                                            persist_state=KEEP, help="The same seed draws the same values.")
         epochs = st.number_input("Epochs per variant", 1, 10_000, value=min(base.train.epochs, 200),
                                  key="sweep_epochs", persist_state=KEEP,
                                  help="Each variant trains this many epochs (early stopping still applies), "
@@ -91,7 +118,7 @@ def sweep_page(home) -> None:
     with st.container(horizontal=True, key="sweep_buttons"):
         if st.button("Run sweep", icon=":material/play_arrow:", type="primary", key="sweep_start",
                      disabled=running):
-            _start(sweep, base, axes, int(epochs))
+            _start(sweep, base, axes, int(epochs), int(samples) if random_mode else 0, int(draw_seed))
         if st.button("Cancel", icon=":material/stop:", key="sweep_cancel", disabled=not running,
                      help="Start no further variant; those training finish."):
             sweep.run.cancel()
@@ -100,28 +127,45 @@ def sweep_page(home) -> None:
     st.fragment(run_every=every)(_results)(sweep, home, every is not None)
 
 
-def _axes_setup() -> list[str]:
-    """The rows of the sidebar: "key=values" per picked setting (as --grid takes them)."""
+def _axes_setup(random_mode: bool) -> list[str]:
+    """The rows of the sidebar: "key=values" per picked setting (as --grid takes them), or
+    "key=LOW..HIGH[:log]" in random mode (as --random takes them; numeric settings only)."""
+    offered = [k for k in SETTINGS if k in RANGES] if random_mode else list(SETTINGS)
     rows = []
     for i in range(ROWS):
-        key = st.selectbox(f"Setting {i + 1}", [NONE, *SETTINGS], key=f"sweep_key_{i}", persist_state=KEEP,
-                           index=[NONE, *SETTINGS].index(DEFAULT_ROWS[i]),
-                           format_func=lambda k: k if k == NONE else SETTINGS[k][0])
-        if key != NONE:
+        options = [NONE, *offered]
+        default = DEFAULT_ROWS[i] if DEFAULT_ROWS[i] in options else NONE
+        widget_key = f"sweep_key_{i}_random" if random_mode else f"sweep_key_{i}"
+        key = st.selectbox(f"Setting {i + 1}", options, key=widget_key, persist_state=KEEP,
+                           index=options.index(default), format_func=lambda k: k if k == NONE else SETTINGS[k][0])
+        if key == NONE:
+            continue
+        if random_mode:
+            values = st.text_input("Range", RANGES[key], key=f"sweep_range_{i}_{key}", persist_state=KEEP,
+                                   help="LOW..HIGH, drawn uniformly; add :log to draw log-uniformly (for rates). "
+                                        "Whole numbers at both ends draw whole numbers.",
+                                   label_visibility="collapsed")
+        else:
             values = st.text_input("Values", SETTINGS[key][1], key=f"sweep_values_{i}_{key}", persist_state=KEEP,
                                    help="Comma-separated, in the order the heatmap shows them.",
                                    label_visibility="collapsed")
-            rows.append(f"{key}={values}")
+        rows.append(f"{key}={values}")
     return rows
 
 
-def _start(sweep: SweepState, base: Spec, rows: list[str], epochs: int) -> None:
+def _start(sweep: SweepState, base: Spec, rows: list[str], epochs: int, samples: int = 0,
+           draw_seed: int = 0) -> None:
+    """samples: 0 for a grid of the rows' values, else that many random draws from their ranges."""
     sweep.problems = []
     try:
-        axes = [grid_axis(row) for row in rows]
+        if samples:
+            draws = random.Random(draw_seed)
+            axes = [random_axis(row, samples, draws) for row in rows]
+        else:
+            axes = [grid_axis(row) for row in rows]
         if not any(a.key == "train.epochs" for a in axes):
             base = base.with_overrides(**{"train.epochs": epochs})
-        variants = expand(base, axes)
+        variants = expand(base, axes, paired=bool(samples))
     except SpecError as e:
         sweep.problems = list(e.errors)
         return
@@ -132,7 +176,7 @@ def _start(sweep: SweepState, base: Spec, rows: list[str], epochs: int) -> None:
         return
     if sweep.run is not None:
         sweep.run.cancel()
-    sweep.axes = axes
+    sweep.axes, sweep.paired = axes, bool(samples)
     sweep.run = SweepRun(variants, "process" if process else "thread", pool=worker_pool() if process else None)
 
 
@@ -160,7 +204,7 @@ def _results(sweep: SweepState, home, timed: bool) -> None:
     if metric == "test_metric":
         metric = next((k for r in run.results if r for k in r.scores if k.startswith("test_") and k != "test_loss"),
                       "test_acc")
-    figure = sweep_figure(sweep.axes, run.results, metric)
+    figure = sweep_figure(sweep.axes, run.results, metric, paired=sweep.paired)
     picks = []
     if run.status == "running":  # redrawn in place as cells fill in
         live_chart(figure, key="chart_sweep", config=CONFIG)
