@@ -3,6 +3,7 @@
 import json
 import math
 import random
+import threading
 import time
 
 import pandas as pd
@@ -231,3 +232,51 @@ def test_random_samples_draw_a_scatter_a_point_per_variant_in_order():
     line = sweep_figure([lr], [results[0], results[2], None], "test_loss", paired=True)
     pick = line.data[[t.get("name") for t in line.data].index(PICK)]
     assert list(pick["y"]) == [0.4, 0.4, 0.4] and line.to_plotly()["layout"]["yaxis"]["title"]["text"] == "test loss"
+
+
+class CountingPool:
+    """A worker pool that counts the jobs it holds at once."""
+
+    def __init__(self, pool):
+        self.pool, self.size, self.held, self.most = pool, pool.size, 0, 0
+        self.lock = threading.Lock()
+
+    def place(self, factory, *args):
+        job = self.pool.place(factory, *args)
+        with self.lock:
+            self.held += 1
+            self.most = max(self.most, self.held)
+        close = job.close
+
+        def counted_close():
+            with self.lock:
+                self.held -= 1
+            close()
+
+        job.close = counted_close
+        return job
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_a_sweep_trains_no_more_chunks_at_once_than_its_limit(limit):
+    from playground.train.backends import make_worker_pool
+
+    # Seeds give other batches: four chunks of one variant each.
+    variants = expand(Spec().with_overrides(**{"train.epochs": 20}), [grid_axis("train.seed=0,1,2,3")])
+    pool = make_worker_pool(2)
+    try:
+        counting = CountingPool(pool)
+        run = SweepRun(variants, "process", pool=counting, workers=limit)
+        assert run.wait(120) and run.status == "done" and run.finished == 4
+        assert counting.most == limit
+    finally:
+        pool.close()
+
+
+def test_a_sessions_share_of_the_workers_comes_from_the_environment(monkeypatch):
+    from playground.core.server_share import ServerShare, cpu_count
+
+    monkeypatch.delenv("PLAYGROUND_SESSION_WORKERS", raising=False)
+    assert ServerShare().session_workers == max(1, cpu_count() // 2)
+    monkeypatch.setenv("PLAYGROUND_SESSION_WORKERS", "3")
+    assert ServerShare().session_workers == 3

@@ -14,10 +14,15 @@ rules make the server fair and keep it answering:
   least one), handed round in turn. The cores left over, and the turns between chunks, go to
   drawing pages, answering new visitors and the browser's own work.
 
-Both limits can be set per server with the environment variables PLAYGROUND_MAX_RUNS and
-PLAYGROUND_TRAINING_SLOTS. `redraw_period` slows the pages' live redraws down as the server fills.
-With all three (same benchmark, browsers on the same 2 cores): 8 pages trained at ~276 updates/s
-each and redrew every 2 s, a new visitor's page drew in 9.9 s (4.3 s idle), health in 9 ms.
+- Per session: one browser tab's sweep trains at most `session_workers` of its chunks at once
+  (default half the cores, at least one), so that one student's sweep leaves workers to the
+  others' runs.
+
+The limits can be set per server with the environment variables PLAYGROUND_MAX_RUNS,
+PLAYGROUND_TRAINING_SLOTS and PLAYGROUND_SESSION_WORKERS. `redraw_period` slows the pages' live
+redraws down as the server fills. With admission, slots and that slowing (same benchmark, browsers
+on the same 2 cores): 8 pages trained at ~276 updates/s each and redrew every 2 s, a new
+visitor's page drew in 9.9 s (4.3 s idle), health in 9 ms.
 """
 
 from __future__ import annotations
@@ -129,9 +134,12 @@ class Admission:
 
 
 class ServerShare:
-    def __init__(self, max_runs: int | None = None, training_slots: int | None = None):
+    def __init__(self, max_runs: int | None = None, training_slots: int | None = None,
+                 session_workers: int | None = None):
         cores = cpu_count()
         self.cores = cores
+        # Worker jobs one page's sweep trains at once (ui/sweep_page.py).
+        self.session_workers = session_workers or _env_int("PLAYGROUND_SESSION_WORKERS", max(1, cores // 2))
         self.admission = Admission(max_runs or _env_int("PLAYGROUND_MAX_RUNS", max(4, 4 * cores)))
         self.slots = FairSlots(training_slots or _env_int("PLAYGROUND_TRAINING_SLOTS", max(1, cores - 1)))
 

@@ -365,8 +365,11 @@ def run_sweep(variants: Sequence[Variant], backend: str = "process", workers: in
 class SweepRun:
     """A sweep training on a thread of its own (for a page): results fill in as variants finish."""
 
-    def __init__(self, variants: Sequence[Variant], backend: str, pool: WorkerPool | None = None):
+    def __init__(self, variants: Sequence[Variant], backend: str, pool: WorkerPool | None = None,
+                 workers: int | None = None):
+        """workers: chunks training at once at most (default: the pool's size)."""
         self.variants = list(variants)
+        self.workers = workers
         self.results: list[VariantResult | None] = [None] * len(self.variants)
         self.status = "running"  # "running" | "done" | "cancelled" | "failed"
         self.message = ""
@@ -381,7 +384,8 @@ class SweepRun:
             self.results[i] = result
 
         try:
-            run_sweep(self.variants, backend, on_result=record, pool=pool, cancelled=self._cancel.is_set)
+            run_sweep(self.variants, backend, workers=self.workers, on_result=record, pool=pool,
+                      cancelled=self._cancel.is_set)
             self.status = "cancelled" if self._cancel.is_set() else "done"
         except Exception as e:  # noqa: BLE001 - the page shows it; the results so far stay
             self.status, self.message = "failed", f"{type(e).__name__}: {e}"

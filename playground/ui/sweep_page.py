@@ -21,6 +21,7 @@ import streamlit as st
 
 from ..charts.sweep import metric_label, picked_variant, sweep_figure
 from ..core.params import SpecError
+from ..core.server_share import SHARE
 from ..core.spec import Spec
 from ..lab.sweep import MAX_VARIANTS, Axis, SweepRun, Variant, expand, grid_axis, random_axis
 from ..train.backends import ENVIRONMENT_VARIABLE, use_workers, worker_pool
@@ -177,7 +178,9 @@ def _start(sweep: SweepState, base: Spec, rows: list[str], epochs: int, samples:
     if sweep.run is not None:
         sweep.run.cancel()
     sweep.axes, sweep.paired = axes, bool(samples)
-    sweep.run = SweepRun(variants, "process" if process else "thread", pool=worker_pool() if process else None)
+    # A tab's sweep takes at most its share of the workers (PLAYGROUND_SESSION_WORKERS): others' runs need them.
+    sweep.run = SweepRun(variants, "process" if process else "thread", pool=worker_pool() if process else None,
+                         workers=SHARE.session_workers if process else None)
 
 
 def _results(sweep: SweepState, home, timed: bool) -> None:
@@ -193,7 +196,8 @@ def _results(sweep: SweepState, home, timed: bool) -> None:
     total, done = len(run.variants), run.finished
     words = {"running": "Running", "done": "Done", "cancelled": "Cancelled", "failed": "Failed"}[run.status]
     diverged = sum(r is not None and r.status == "diverged" for r in run.results)
-    st.markdown(f"**{words}** · {done} of {total} variants"
+    at_once = f" · {run.workers} at a time" if run.status == "running" and run.workers else ""
+    st.markdown(f"**{words}** · {done} of {total} variants{at_once}"
                 + (f" · {diverged} diverged" if diverged else "")
                 + (f" · {run.seconds:.1f} s" if run.status != "running" else ""))
     if run.status == "running":
