@@ -111,8 +111,8 @@ def output_dir(args: argparse.Namespace) -> Path:
 
 def add_backend_option(parser: argparse.ArgumentParser, help_text: str, default: str = "thread") -> None:
     parser.add_argument("--backend", choices=("thread", "process", "ray"), default=None,
-                        help=f"{help_text} (default: ${ENVIRONMENT_VARIABLE}, else {default}); ray: actors on a Ray "
-                             "cluster (the optional extra: pip install '.[ray]')")
+                        help=f"{help_text} (default: ${ENVIRONMENT_VARIABLE}, else {default}; ray needs the "
+                             "optional extra: pip install '.[ray]')")
     parser.add_argument("--ray", metavar="ADDRESS", help="with --backend ray: the cluster's address, e.g. auto or "
                                                          "ray://host:10001 (default: $PLAYGROUND_RAY_ADDRESS, else "
                                                          "a local Ray started for this command)")

@@ -1,7 +1,8 @@
 """The optimizer lab on the command line: `compare` and `paths`.
 
     compare (--preset NAME | --spec FILE) --optimizers sgd,adam,rmsprop [--set k=v ...]
-            [--epochs N] [--device D] [--target-loss X] [--out DIR] [--quiet] [--backend thread|process]
+            [--epochs N] [--device D] [--target-loss X] [--out DIR] [--quiet]
+            [--backend thread|process|ray [--ray ADDRESS]]
         race the optimizers on one spec (identical start, identical batches) and write
         spec.json, metrics.csv (one row per contestant and record, from step 0, with an
         `optimizer` column) and results.csv (final/best numbers per contestant)
@@ -65,8 +66,8 @@ def add_commands(commands) -> None:
                          help="also report the first recorded step at which the train loss is <= X")
     compare.add_argument("--out", metavar="DIR", help="output folder (default: runs/<name>-compare-<timestamp>)")
     compare.add_argument("--quiet", action="store_true", help="no progress lines")
-    add_backend_option(compare, "where the race trains: here (thread) or in a worker process (process); the "
-                                "same numbers and files either way")
+    add_backend_option(compare, "where the race trains: here (thread), in a worker process (process) or on a Ray "
+                                "cluster (ray); the same numbers and files either way")
 
     paths = commands.add_parser(
         "paths", help="walk optimizers over a 2-D test function and write paths.csv",

@@ -1,8 +1,8 @@
 """python -m playground sweep: train one spec for every combination of a few settings' values.
 
     sweep (--preset NAME | --spec FILE) [--set k=v ...] (--grid KEY=V1,V2,... | --random KEY=LO..HI[:log]) ...
-          [--samples N] [--seed S] [--epochs N] [--backend process|thread] [--workers N] [--no-stack]
-          [--out DIR] [--quiet]
+          [--samples N] [--seed S] [--epochs N] [--backend process|thread|ray [--ray ADDRESS]] [--workers N]
+          [--no-stack] [--out DIR] [--quiet]
 
 Writes spec.json (the base), sweep.json (the swept settings and their values) and results.csv
 (one row per variant, in the sweep's order: its settings, status, steps, final and best scores,
@@ -51,8 +51,8 @@ def add_commands(commands) -> None:
     sweep.add_argument("--samples", type=int, default=16, metavar="N", help="variants drawn for --random (default 16)")
     sweep.add_argument("--seed", type=int, default=0, help="seed of the --random draws (default 0)")
     sweep.add_argument("--epochs", type=int, metavar="N", help="shorthand for --set train.epochs=N")
-    add_backend_option(sweep, "where variants train: worker processes (process) or one after another in this "
-                              "process (thread)", default="process")
+    add_backend_option(sweep, "where variants train: worker processes (process), Ray actors (ray) or one after "
+                              "another in this process (thread)", default="process")
     sweep.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core)")
     sweep.add_argument("--no-stack", dest="stack", action="store_false",
                        help="train every variant alone, not stacked with those that share its batches (the same "

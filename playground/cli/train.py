@@ -54,8 +54,8 @@ def add_commands(commands) -> None:
     train.add_argument("--epochs", type=int, metavar="N", help="shorthand for --set train.epochs=N")
     train.add_argument("--device", metavar="D", help="shorthand for --set train.device=D (auto, cpu, cuda, mps)")
     train.add_argument("--out", metavar="DIR", help="output folder (default: runs/<name>-<timestamp>)")
-    add_backend_option(train, "where it trains: here (thread, the default) or in a worker process (process); "
-                              "the same numbers and files either way")
+    add_backend_option(train, "where it trains: here (thread), in a worker process (process) or on a Ray cluster "
+                              "(ray); the same numbers and files either way")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
