@@ -30,7 +30,8 @@ def pool():
     """A local Ray of two CPUs for the module, and the server's kind of pool on it."""
     from playground.core.ray_jobs import RayPool
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    # "local": a Ray of its own, even where a cluster started with `ray start` runs on this machine.
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     pool = RayPool(environment=backends.WORKER_ENVIRONMENT)
     yield pool
     pool.close()
