@@ -27,8 +27,9 @@ import torch
 
 from playground.core.presets import get_preset
 from playground.core.spec import Choice, Spec
+from playground.lab.contestants import Contestant, parse_contestants
 from playground.lab.paths import run_paths
-from playground.lab.race import Contestant, Race, parse_contestants
+from playground.lab.race import Race
 from playground.train.trainer import Trainer
 
 MIXED = "sgd,momentum,adam,rmsprop"

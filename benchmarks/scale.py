@@ -32,7 +32,8 @@ from backend_scaling import updates_per_second  # noqa: E402  (this folder: sys.
 
 from playground.core.server_share import ServerShare, cpu_count  # noqa: E402
 from playground.core.spec import Spec  # noqa: E402
-from playground.lab.race import Race, parse_contestants  # noqa: E402
+from playground.lab.contestants import parse_contestants  # noqa: E402
+from playground.lab.race import Race  # noqa: E402
 from playground.lab.sweep import expand, grid_axis, run_sweep, stack_chunks  # noqa: E402
 from playground.train.backends import make_worker_pool  # noqa: E402
 from playground.train.remote import RemoteRunner  # noqa: E402

@@ -203,7 +203,8 @@ def test_results_table_reads_right_before_during_and_after_a_race(at):
 
 def test_results_text_has_no_none_and_fits_its_column():
     from playground.core.presets import get_preset
-    from playground.lab.race import Race, parse_contestants, results_table
+    from playground.lab.contestants import parse_contestants
+    from playground.lab.race import Race, results_table
     from playground.ui.lab_results import EMPTY, _column_config, compact_number, styled_results
 
     race = Race(get_preset("sine-regression").with_overrides(**{"train.epochs": 3}),

@@ -8,6 +8,7 @@ import torch
 
 from playground import charts
 from playground.core.spec import Spec
+from playground.lab.contestants import parse_contestants
 from playground.lab.landscape import (
     LINE_ALPHAS,
     filter_normalized_direction,
@@ -18,7 +19,7 @@ from playground.lab.landscape import (
     project,
     random_directions,
 )
-from playground.lab.race import Race, parse_contestants
+from playground.lab.race import Race
 
 SPEC = {"data.n_samples": 200, "train.epochs": 6}
 

@@ -18,8 +18,8 @@ from playground.charts.style import OPTIMIZER_COLORS
 from playground.cli import main
 from playground.core import catalog
 from playground.core.params import SpecError
+from playground.lab.contestants import parse_contestants
 from playground.lab.paths import path_summary, run_paths
-from playground.lab.race import parse_contestants
 from playground.lab.testfunctions import FUNCTIONS, get_function, quadratic
 
 

@@ -19,7 +19,8 @@ from playground.cli import main
 from playground.core.params import SpecError
 from playground.core.presets import get_preset
 from playground.core.spec import Spec, optimizer
-from playground.lab.race import Contestant, Race, RaceRunner, contestant, parse_contestants, results_table
+from playground.lab.contestants import Contestant, contestant, parse_contestants
+from playground.lab.race import Race, RaceRunner, results_table
 from playground.train.trainer import Trainer
 from thread_support import check_interrupted_run, raising_once, thread_ends_when_dropped
 

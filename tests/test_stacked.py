@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from playground.core.spec import Spec
-from playground.lab.race import Race, parse_contestants
+from playground.lab.contestants import parse_contestants
+from playground.lab.race import Race
 from playground.train.stacked import StackedTrainers, why_not_stackable
 from playground.train.trainer import Diverged, Trainer
 

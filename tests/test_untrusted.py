@@ -13,7 +13,7 @@ import pytest
 from playground.core.params import SpecError, excerpt
 from playground.core.spec import Spec
 from playground.core.untrusted import MAX_DEPTH, check_value, parse_json
-from playground.lab.race import parse_contestants
+from playground.lab.contestants import parse_contestants
 from test_cli import run_cli
 
 MAX_MESSAGE_CHARS = 600  # one error line, excerpt included: a bad value is never echoed whole

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- compare
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ..lab.race import check_count, parse_contestants
+    from ..lab.contestants import check_count, parse_contestants
 
     spec = resolve_spec(args)
     contestants = parse_contestants(args.optimizers, field="--optimizers")
@@ -222,8 +222,8 @@ def parse_start(text: str | None):
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
+    from ..lab.contestants import MAX_CONTESTANTS, parse_contestants
     from ..lab.paths import MAX_STEPS, path_summary, run_paths
-    from ..lab.race import MAX_CONTESTANTS, parse_contestants
     from ..lab.testfunctions import check_start, get_function
 
     function = get_function(args.function, field="--function")

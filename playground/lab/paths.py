@@ -26,7 +26,7 @@ import torch
 
 from ..core import catalog
 from ..core.params import SpecError
-from .race import MAX_CONTESTANTS, Contestant, parse_contestants, unique_labels
+from .contestants import MAX_CONTESTANTS, Contestant, parse_contestants, unique_labels
 from .testfunctions import TestFunction, check_start, get_function
 
 MAX_STEPS = 100_000

@@ -18,8 +18,8 @@ from ..charts.figure import Figure
 from ..charts.style import GUIDE
 from ..core import catalog
 from ..core.params import SpecError
+from ..lab.contestants import MAX_CONTESTANTS, contestant
 from ..lab.paths import path_summary, run_paths
-from ..lab.race import MAX_CONTESTANTS, contestant
 from ..lab.testfunctions import FUNCTIONS, TestFunction, get_function
 from .lab_setup import KEEP, NAMES, base_name, name_label
 from .panels import CONFIG

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 import streamlit as st
 
 from ..core.spec import Spec
-from ..lab.race import Contestant, RaceRunner
+from ..lab.contestants import Contestant
+from ..lab.race import RaceRunner
 from .session import Applied, RefusalMemory
 
 

@@ -19,7 +19,7 @@ from ..core import catalog
 from ..core.params import SpecError
 from ..core.presets import PRESETS, get_preset
 from ..core.spec import Spec
-from ..lab.race import ALIASES, MAX_CONTESTANTS, MIN_CONTESTANTS, Contestant, contestant
+from ..lab.contestants import ALIASES, MAX_CONTESTANTS, MIN_CONTESTANTS, Contestant, contestant
 from .widgets import field_problems, param_widget, show_errors
 
 KEEP = "session"  # persist_state: values survive other tabs and pages
