@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -144,22 +145,57 @@ def job_pool(backend: str, args: argparse.Namespace, size: int = 1):
         raise SpecError(str(e), "--backend") from None
 
 
-def in_a_worker(pool, factory: str, *args):
-    """Build the job `factory(*args)` on `pool`, call its run() and return what it returns (a
-    SpecError it raises comes back as one); the pool is closed with the call."""
+def run_job(args: argparse.Namespace, job: type, *job_args, naming: argparse.Namespace) -> tuple:
+    """Run a command's job (`job(*job_args, naming).run()`, e.g. TrainingJob): here with the thread
+    backend, writing to the output folder `naming` names; else in a worker process or Ray actor,
+    which sends its files back to be written here (an actor may be on another machine). The job
+    returns (..., its folder or its files); this returns (..., the output folder). A SpecError the
+    job raises comes back as one, and no folder is made."""
+    backend = chosen_backend(args)
+    if backend == "thread":
+        *result, out = job(*job_args, naming).run()
+        return (*result, Path(out))
+    pool = job_pool(backend, args)
     try:
-        job = pool.place(factory, *args)
+        ref = pool.place(f"{job.__module__}:{job.__qualname__}", *job_args, None)
         try:
-            return job.call("run")
+            *result, files = ref.call("run")
         finally:
-            job.close()
+            ref.close()
     finally:
         pool.close()
-
-
-def write_files(naming: argparse.Namespace, files: dict[str, bytes]) -> Path:
-    """A job's files, sent back from where it ran, written to the output folder."""
     out = output_dir(naming)
     for name, data in files.items():
         (out / name).write_bytes(data)
-    return out
+    return (*result, out)
+
+
+class JobOutput:
+    """Where a job writes its files: the output folder `naming` names, or, for a job that sends them
+    back (naming None), a temporary folder, whose files `result()` then reads.
+
+        with JobOutput(naming, FILES) as output:
+            ... write into output.folder ...
+            where = output.result()   # the folder's path, or {name: bytes}
+    """
+
+    def __init__(self, naming: argparse.Namespace | None, names: Sequence[str]):
+        self.naming, self.names = naming, tuple(names)
+        self._temporary: tempfile.TemporaryDirectory | None = None
+
+    def __enter__(self) -> JobOutput:
+        if self.naming is not None:
+            self.folder = output_dir(self.naming)
+        else:
+            self._temporary = tempfile.TemporaryDirectory()
+            self.folder = Path(self._temporary.name)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._temporary is not None:
+            self._temporary.cleanup()
+
+    def result(self) -> str | dict[str, bytes]:
+        if self.naming is not None:
+            return str(self.folder)
+        return {name: (self.folder / name).read_bytes() for name in self.names}

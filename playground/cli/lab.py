@@ -21,10 +21,8 @@ diverging is a result, reported in results.csv); `paths` reports diverged paths 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import sys
-import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -36,14 +34,12 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     MAX_CLI_RECORDS,
+    JobOutput,
     add_backend_option,
     add_spec_options,
-    chosen_backend,
-    in_a_worker,
-    job_pool,
     output_dir,
     resolve_spec,
-    write_files,
+    run_job,
 )
 
 COMMANDS = ("compare", "paths")
@@ -103,14 +99,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise SpecError(f"{args.target_loss} is not a finite number", "--target-loss")
     name = args.preset if args.preset is not None else Path(args.spec).stem
     naming = SimpleNamespace(out=args.out, preset=f"{name}-compare", spec=None)
-    backend = chosen_backend(args)
-    if backend == "thread":
-        status, message, code, lines, out = CompareJob(spec, contestants, naming, args.target_loss, args.quiet).run()
-    else:  # the job sends its files back: a Ray actor may run on another machine
-        status, message, code, lines, files = in_a_worker(
-            job_pool(backend, args), "playground.cli.lab:CompareJob", spec, contestants, None, args.target_loss,
-            args.quiet)
-        out = write_files(naming, files)
+    status, message, code, lines, out = run_job(args, CompareJob, spec, contestants, args.target_loss, args.quiet,
+                                                naming=naming)
     lines.append(f"wrote {', '.join(COMPARE_FILES)} to {out}")
     if status in ("diverged", "failed"):
         print(f"error: {message}", file=sys.stderr)
@@ -124,17 +114,17 @@ class CompareJob:
     """One `compare`: race, write the files, and say what to print. Runs here, or in a worker
     process or Ray actor (`--backend`), which sends the files back (naming None)."""
 
-    def __init__(self, spec, contestants, naming: SimpleNamespace | None, target_loss: float | None, quiet: bool):
-        self.spec, self.contestants, self.naming = spec, contestants, naming
-        self.target_loss, self.quiet = target_loss, quiet
+    def __init__(self, spec, contestants, target_loss: float | None, quiet: bool, naming: SimpleNamespace | None):
+        self.spec, self.contestants, self.target_loss, self.quiet = spec, contestants, target_loss, quiet
+        self.naming = naming
 
     def run(self) -> tuple[str, str, int, list[str], str | dict[str, bytes]]:
         """(status, message, exit code, the lines to print, the output folder or the files' bytes)."""
         from ..lab.race import Race, results_table
 
         race = Race(self.spec, self.contestants, history_points=MAX_CLI_RECORDS)  # SpecError: data/model problems
-        with contextlib.ExitStack() as stack:
-            out = output_dir(self.naming) if self.naming else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        with JobOutput(self.naming, COMPARE_FILES) as output:
+            out = output.folder
             status, message, code = "done", "", EXIT_OK
             started = time.perf_counter()
             progress = _Progress(enabled=not self.quiet)
@@ -155,7 +145,7 @@ class CompareJob:
             snap = race.snapshot(status, message)
             write_compare(snap, out, self.target_loss)
             table = results_table(snap, self.target_loss)
-            where = str(out) if self.naming else {name: (out / name).read_bytes() for name in COMPARE_FILES}
+            where = output.result()
         lines = [_results_text(table, snap.metric), f"{message} {race.step} steps in {seconds:.1f} s on {snap.device}"]
         return status, message, code, lines, where
 

@@ -4,11 +4,9 @@ one spec, writing its files (FILES) to the output folder."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import sys
-import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,14 +22,11 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     MAX_CLI_RECORDS,
+    JobOutput,
     add_backend_option,
     add_spec_options,
-    chosen_backend,
-    in_a_worker,
-    job_pool,
-    output_dir,
     resolve_spec,
-    write_files,
+    run_job,
 )
 
 FILES = ("spec.json", "metrics.csv", "layers.csv", "histograms.csv", "model.safetensors", "model.pt",
@@ -86,13 +81,7 @@ def cmd_spec(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     spec = resolve_spec(args)
     naming = SimpleNamespace(out=args.out, preset=args.preset, spec=args.spec)
-    backend = chosen_backend(args)
-    if backend == "thread":
-        summary, status, message, code, out = TrainingJob(spec, naming, args.quiet).run()
-    else:  # the job sends its files back: a Ray actor may run on another machine
-        summary, status, message, code, files = in_a_worker(
-            job_pool(backend, args), "playground.cli.train:TrainingJob", spec, None, args.quiet)
-        out = write_files(naming, files)
+    summary, status, message, code, out = run_job(args, TrainingJob, spec, args.quiet, naming=naming)
     if status in ("diverged", "failed"):
         print(f"error: {message}", file=sys.stderr)
     elif status == "interrupted":
@@ -106,8 +95,8 @@ class TrainingJob:
     """One `train`: build, train to the end (a progress bar on stderr), write the files. Runs here,
     or in a worker process or Ray actor (`--backend`), which sends the files back (naming None)."""
 
-    def __init__(self, spec, naming: SimpleNamespace | None, quiet: bool):
-        self.spec, self.naming, self.quiet = spec, naming, quiet
+    def __init__(self, spec, quiet: bool, naming: SimpleNamespace | None):
+        self.spec, self.quiet, self.naming = spec, quiet, naming
 
     def run(self) -> tuple[dict, str, str, int, str | dict[str, bytes]]:
         """(summary, status, message, exit code, the output folder, or the files' bytes by name)."""
@@ -118,8 +107,8 @@ class TrainingJob:
         # Files keep every record of the run (up to MAX_CLI_RECORDS) rather than thinning old ones.
         # SpecError here for data, loss/task, device and model-size problems.
         trainer = Trainer(self.spec, history_points=MAX_CLI_RECORDS)
-        with contextlib.ExitStack() as stack:
-            out = output_dir(self.naming) if self.naming else Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        with JobOutput(self.naming, FILES) as output:
+            out = output.folder
             progress = Progress(sys.stderr, enabled=not self.quiet)
             status, message, code = "done", "", EXIT_OK
             train_started = time.perf_counter()
@@ -138,7 +127,7 @@ class TrainingJob:
             train_seconds = time.perf_counter() - train_started
             progress.close(trainer, train_started)
             summary = write_run(trainer, out, status, message, train_seconds, time.perf_counter() - started)
-            where = str(out) if self.naming else {name: (out / name).read_bytes() for name in FILES}
+            where = output.result()
         return summary, status, message, code, where
 
 

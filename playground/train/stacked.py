@@ -172,26 +172,19 @@ class StackedTrainers:
         a param group per row with that row's own settings: torch.optim's per-call cost (~20-40
         us, as much as a fused step of a small row) is then paid once a step for all of them.
         Rows with a schedule keep their own optimizer (a schedule steps every group)."""
-        kinds: dict[str, list[int]] = {}
+        # Rows of one kind share; a row with a schedule is a kind of its own.
+        kinds: dict[object, list[int]] = {}
         for i, t in enumerate(self.trainers):
-            if t.scheduler is None:
-                kinds.setdefault(t.optimizer_choice.name, []).append(i)
-        self._optimizer_rows: dict[int, list[int]] = {}  # id(optimizer) -> the rows it steps
-        for i, t in enumerate(self.trainers):
-            self._optimizer_rows[id(t.optimizer)] = [i]
+            kinds.setdefault(t.optimizer_choice.name if t.scheduler is None else i, []).append(i)
+        self._optimizers: list[tuple[torch.optim.Optimizer, list[int]]] = []  # each optimizer, the rows it steps
         for rows in kinds.values():
-            if len(rows) < 2:
-                continue
             shared = self.trainers[rows[0]].optimizer
-            for group, i in enumerate(rows):
+            for group, i in enumerate(rows[1:], start=1):
                 t = self.trainers[i]
-                if group:
-                    del self._optimizer_rows[id(t.optimizer)]
-                    shared.add_param_group({"params": [self._rows[i]],
-                                            **catalog.optimizer_kwargs(dict(t.optimizer_choice.params))})
+                shared.add_param_group({"params": [self._rows[i]],
+                                        **catalog.optimizer_kwargs(dict(t.optimizer_choice.params))})
                 t.share_optimizer(shared, group)
-            self._optimizer_rows[id(shared)] = rows
-        self._optimizers = {id(t.optimizer): t.optimizer for t in self.trainers}
+            self._optimizers.append((shared, rows))
 
     def step(self, active: Sequence[int]) -> dict[int, Diverged]:
         """One update of each trainer in `active` (indices, all at the same step) on their shared
@@ -234,8 +227,7 @@ class StackedTrainers:
         """Each optimizer once. A shared optimizer's rows that are not stepping now (finished,
         diverged) lose their gradient for the step, so that it leaves them alone (torch.optim
         skips a parameter without one; Adam's momentum would move it on a zero gradient)."""
-        for key, optimizer in self._optimizers.items():
-            rows = self._optimizer_rows[key]
+        for optimizer, rows in self._optimizers:
             if not active.intersection(rows):
                 continue
             idle = [i for i in rows if i not in active]

@@ -278,7 +278,7 @@ class Trainer:
 
     # A step in three parts, so that stacked.py can run the forward and backward passes of many
     # trainers as one and still leave each trainer's bookkeeping to the trainer:
-    # begin_step -> (backward; apply_update per optimizer) -> end_step.
+    # begin_step -> (backward; prepare_update and the step, per optimizer) -> end_step.
 
     def begin_step(self) -> tuple[torch.Tensor, bool]:
         """The next batch's row indices (B,) and whether the step ends with a record."""
@@ -307,16 +307,12 @@ class Trainer:
         self.optimizers[name].zero_grad(set_to_none=True)
         objective = loss + self._penalty(self._updated[name][1]) if self._has_penalty else loss
         objective.backward()
-        self.apply_update(name)
-
-    def apply_update(self, name: str) -> None:
-        """Clip the gradients of optimizer `name`'s parameters, keep the weights from before the
-        step if a record will need them, and step. The gradients are in place already."""
         self.prepare_update(name)
         self.optimizers[name].step()
 
     def prepare_update(self, name: str) -> None:
-        """apply_update without the step: clip, and keep the weights a record will need."""
+        """Before optimizer `name` steps (its gradients in place): clip them, and keep the weights a
+        record will need."""
         if self._grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self._updated[name][0], self._grad_clip)
         if self._copy_weights:
