@@ -617,6 +617,16 @@ def test_a_recurrent_preset_shows_its_shapes_and_steps_on_the_page(at):
         at.session_state["view_tab"] = tab
         at.run()
         assert not at.exception and not at.error, errors(at)
+        if tab == "Gradients":  # and backpropagation through time, one point a step
+            bptt = charts(at)["chart_rnn_bptt"]
+            assert len(bptt["data"][0]["x"]) == 30 and bptt["data"][0]["name"] == "lstm 1"
+        if tab == "Neurons":  # a test sequence as the network reads it
+            assert {"chart_rnn_answers", "chart_rnn_states", "chart_rnn_gates"} <= set(charts(at))
+            gates = charts(at)["chart_rnn_gates"]
+            assert [t["name"] for t in gates["data"]] == ["input", "forget", "cell", "output"]
+            at.selectbox(key="rnn_example").set_value(2).run()  # follow another sequence
+            assert not at.exception and at.selectbox(key="rnn_example").value == 2
+            assert "Test sequence 3" in charts(at)["chart_rnn_answers"]["layout"]["title"]["text"]
 
 
 @pytest.mark.parametrize("backend", ["process", "thread"])

@@ -9,7 +9,7 @@ given, so every older spec, preset and link means what it meant).
 
 network.py holds the Network every family builds; each family is a folder (mlp/, cnn/, rnn/).
 Imports: core/, data/, and from train/ only plan.py, telemetry.py, heads.py and system.py
-(cnn/charts.py also draws with charts/).
+(cnn/charts.py and rnn/charts.py also draw with charts/).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ..train.system import SupervisedSystem, System
 from . import cnn, mlp, rnn
 from .cnn import views as cnn_views
 from .network import Network
+from .rnn import views as rnn_views
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,9 @@ class Family:
     inputs: Callable[[Dataset], tuple[int, ...]]  # one example's shape as the family takes it
     default_layers: tuple[Choice, ...]  # what a new network of the family starts with
     # What the family draws of itself besides the common pictures: (module in eval mode, data,
-    # test inputs on the device) -> a view object for its charts, or None.
-    views: Callable[[Any, Dataset, Any], Any] | None = None
+    # test inputs on the device, the task's Head, the test targets the loss compares with) -> a
+    # view object for its charts, or None.
+    views: Callable[[Any, Dataset, Any, Head, Any], Any] | None = None
     # What the trainer trains (train/system.py): (built module on its device, the task's head) ->
     # a System owning the networks, optimizers and training step. One network and the head's
     # loss unless the family says otherwise (a GAN, an autoencoder).
@@ -52,7 +54,8 @@ FAMILIES: dict[str, Family] = {
     "mlp": Family("mlp", plan=mlp.plan, build=mlp.build, inputs=mlp.inputs, default_layers=mlp.DEFAULT_LAYERS),
     "cnn": Family("cnn", plan=cnn.plan, build=cnn.build, inputs=cnn.inputs, default_layers=cnn.DEFAULT_LAYERS,
                   views=cnn_views.image_views),
-    "rnn": Family("rnn", plan=rnn.plan, build=rnn.build, inputs=rnn.inputs, default_layers=rnn.DEFAULT_LAYERS),
+    "rnn": Family("rnn", plan=rnn.plan, build=rnn.build, inputs=rnn.inputs, default_layers=rnn.DEFAULT_LAYERS,
+                  views=rnn_views.recurrent_views),
 }
 assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
 

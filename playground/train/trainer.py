@@ -460,7 +460,7 @@ class Trainer:
             neurons = [h.T.cpu().numpy().reshape(h.shape[1], *shape) for h in hidden]
         test_pred = self.head.predict(self.module(self.x_test)).cpu().numpy()
         views = family_of(self.spec.model).views
-        family = views(self.module, ds, self.x_test) if views is not None else None
+        family = views(self.module, ds, self.x_test, self.head, self.t_test) if views is not None else None
         self.module.train(was_training)
         visuals = Visuals(
             step=self.step, grid_x=grid_x, grid_y=grid_y, surface=surface, neurons=neurons,

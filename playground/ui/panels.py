@@ -34,8 +34,10 @@ import streamlit as st
 
 from .. import charts
 from ..core.server_share import SHARE
+from ..families.cnn.views import ImageViews
+from ..families.rnn.views import RecurrentViews
 from ..train.snapshot import Snapshot
-from . import cnn_panel, controls, drawn_values
+from . import cnn_panel, controls, drawn_values, rnn_panel
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
@@ -201,6 +203,7 @@ def _weights(snap: Snapshot) -> None:
 
 
 def _gradients(snap: Snapshot) -> None:
+    panel = _family_panel(snap)
     cols = st.columns(3, gap="small")
     with cols[0]:
         chart("chart_grad_norm", snap, lambda: charts.gradient_norm_figure(snap, log_y=True))
@@ -210,12 +213,15 @@ def _gradients(snap: Snapshot) -> None:
         chart("chart_update_ratio", snap, lambda: charts.update_ratio_figure(snap))
     st.caption("Per dense layer: the gradient's size over time and now, and how big each update is compared "
                "with the weights (around 10⁻³ is healthy; much smaller means the layer barely learns).")
+    if hasattr(panel, "gradients"):
+        panel.gradients(snap, chart)
 
 
 def _neurons(snap: Snapshot) -> None:
     hidden = snap.dense_labels[:-1]
-    if _family_views(snap) is not None:
-        cnn_panel.units(snap, chart)
+    panel = _family_panel(snap)
+    if panel is not None:
+        panel.units(snap, chart)
         return
     if snap.dataset.geometry not in ("plane", "line"):
         st.info("Hidden-unit maps need 2-D or 1-D data (this data set has "
@@ -234,13 +240,24 @@ def _family_views(snap: Snapshot):
     return snap.visuals.family if snap.visuals is not None else None
 
 
+# The panel module that draws each family's views: units(snap, chart) in the Neurons tab, and where
+# it has them, gradients(snap, chart) under the Gradients tab and evaluation(snap, chart) under the
+# Evaluation tab.
+_PANELS = {ImageViews: cnn_panel, RecurrentViews: rnn_panel}
+
+
+def _family_panel(snap: Snapshot):
+    return _PANELS.get(type(_family_views(snap)))
+
+
 def _evaluation(snap: Snapshot, height: int | None = None) -> None:
     sized = {"height": height} if height else {}
     figure = charts.prediction_scatter_figure if snap.task == "regression" else charts.confusion_matrix_figure
     chart("chart_evaluation" if height is None else "chart_evaluation_top", snap,
           lambda: figure(snap, **sized), snap.task)
-    if height is None and _family_views(snap) is not None and snap.task != "regression":
-        cnn_panel.gallery(snap, chart)
+    panel = _family_panel(snap)
+    if height is None and hasattr(panel, "evaluation") and snap.task != "regression":
+        panel.evaluation(snap, chart)
 
 
 TABS: dict[str, Callable[[Snapshot], None]] = {

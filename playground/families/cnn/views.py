@@ -31,9 +31,10 @@ class ImageViews:
 
 
 @torch.no_grad()
-def image_views(module: nn.Sequential, dataset: Dataset, x_test: torch.Tensor) -> ImageViews | None:
+def image_views(module: nn.Sequential, dataset: Dataset, x_test: torch.Tensor, head=None, t_test=None
+                ) -> ImageViews | None:
     """The views of `module` (in eval mode: the caller sets it) on the data's first test images.
-    None for data without an image shape."""
+    None for data without an image shape. (`head` and `t_test`, the seam's, are not needed here.)"""
     if dataset.image_shape is None:
         return None
     count = min(GALLERY, len(x_test))
