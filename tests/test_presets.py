@@ -47,6 +47,18 @@ def test_tf_playground_like_presets(name):
     assert max(spec.hidden_widths) <= 16
 
 
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_draws_its_pictures_after_a_step(name):
+    """The pictures the page draws (the family's own views among them) build for every preset's
+    data and network: a CNN's images, a recurrent network's sequences, five classes or one value."""
+    trainer = Trainer(get_preset(name).with_overrides(**{"train.device": "cpu"}))
+    trainer.train_step()
+    visuals = trainer.compute_visuals()
+    family = trainer.spec.model.family
+    assert (visuals.family is None) == (family == "mlp"), f"{family} views: {type(visuals.family).__name__}"
+    assert len(visuals.test_pred) == len(trainer.dataset.y_test)
+
+
 def test_unknown_preset_names_the_field_and_the_choices():
     with pytest.raises(SpecError) as info:
         get_preset("no-such-preset")

@@ -140,6 +140,18 @@ def test_states_and_answers_are_the_networks_own_for_the_traced_sequences():
     np.testing.assert_allclose(views.inputs[..., 0], raw, atol=1e-6)  # bits 0/1, in the data's own units
 
 
+def test_a_multiclass_answer_is_every_class_probability_after_each_step():
+    trainer = _trained("patterns-lstm", steps=5)
+    views = trainer.compute_visuals().family
+    assert views.answers.shape == (TRACED, 32, 5)
+    np.testing.assert_allclose(views.answers.sum(axis=2), 1.0, atol=1e-5)
+    snap = take_snapshot(trainer, "paused", "")
+    answer = rnn_charts.answers_figure(snap, example=3)
+    true_class = int(views.targets[3])
+    np.testing.assert_allclose(answer.data[0]["y"], views.answers[3, :, true_class])  # P(true class) a step
+    assert answer.layout["yaxis"]["title"]["text"] == f"P({snap.dataset.class_names[true_class]}) after step t"
+
+
 def test_a_bidirectional_last_layer_has_no_answer_after_each_step_and_two_gradient_lines():
     spec = get_preset("parity-gru").with_overrides(**{"train.device": "cpu", "model.layers.0.bidirectional": True})
     trainer = Trainer(spec)

@@ -11,12 +11,12 @@ from playground.core.params import SpecError
 from playground.core.presets import get_preset
 from playground.core.spec import Spec
 from playground.data.datasets import dataset_catalog, load_dataset
-from playground.data.generators import GENERATORS, adding, generate, parity
+from playground.data.generators import GENERATORS, PATTERN_NAMES, adding, generate, parity, patterns
 from playground.families import build_model, data_inputs, plan_model
 from playground.families.rnn import recurrent_parameters
 from playground.train.trainer import Trainer
 
-SEQUENCES = {"sine-next": 1, "adding": 2, "parity": 1}  # name -> features a step
+SEQUENCES = {"sine-next": 1, "adding": 2, "parity": 1, "patterns": 1}  # name -> features a step
 
 
 # --------------------------------------------------------------------------- data
@@ -54,6 +54,31 @@ def test_parity_is_the_parity_of_the_bits():
     assert set(np.unique(X)) == {0.0, 1.0} and y.dtype == np.int64
     np.testing.assert_array_equal(y, X.sum(axis=1).astype(int) % 2)
     assert 100 < y.sum() < 200  # both classes
+
+
+def test_each_pattern_has_its_own_shape_wherever_it_sits():
+    """Without noise: a step rises and stays to the end, a pulse falls back before the end, a spike
+    is one step, a ramp climbs to its height at the last step, a wave goes below zero."""
+    X, y = patterns(500, 0.0, np.random.default_rng(0), length=32)
+    assert set(np.unique(y)) == set(range(len(PATTERN_NAMES))) and y.dtype == np.int64
+    height = X.max(axis=1)
+    assert (X[:, 0] == 0).all() and ((0.5 <= height) & (height <= 1.5)).all()  # it starts flat
+    for k, name in enumerate(PATTERN_NAMES):
+        rows = X[y == k]
+        raised = (rows > 1e-9).sum(axis=1)
+        if name == "step":
+            assert (rows[:, -1] == rows.max(axis=1)).all() and (raised >= 9).all()
+        elif name == "pulse":
+            assert (rows[:, -1] == 0).all() and ((3 <= raised) & (raised <= 8)).all()
+        elif name == "spike":
+            assert (raised == 1).all()
+        elif name == "ramp":
+            np.testing.assert_allclose(rows[:, -1], rows.max(axis=1))
+            assert (np.diff(rows, axis=1) >= -1e-12).all() and (raised >= 8).all()
+        else:
+            assert (rows.min(axis=1) < -0.4).all()
+    starts = [np.argmax(row > 1e-9) for row in X[y == 2]]  # the spikes sit anywhere
+    assert len(set(starts)) > 10
 
 
 @pytest.mark.parametrize("length, ok", [(0, True), (1, False), (2, True), (200, True), (201, False)])
@@ -173,6 +198,10 @@ def test_sequence_data_feeds_the_family_and_a_cnn_refuses_it():
     assert data_inputs(spec.model, ds) == (8, 1)
     cnn = spec.with_overrides(**{"model.family": "cnn", "model.layers": [{"kind": "conv"}]})
     assert plan_model(cnn.model, data_inputs(cnn.model, ds), 1).problems[0][0] == "model.family"
+    on_points = Spec().with_overrides(**{"model.family": "rnn"})  # the circle's 2 numbers are no sequence
+    field, message = plan_model(on_points.model, (2,), 1).problems[0]
+    assert field == "model.family" and all(GENERATORS[name].label.removesuffix(" (sequences)") in message
+                                           for name in SEQUENCES)
 
 
 # --------------------------------------------------------------------------- learning
@@ -190,6 +219,17 @@ def test_on_adding_the_lstm_gets_far_below_the_mean_where_the_plain_rnn_stays():
     assert losses["adding-rnn"] > 0.8
     assert losses["adding-lstm"] < 0.05 < 0.1 * losses["adding-rnn"]
     assert reach["adding-lstm"] > 0.1 and reach["adding-rnn"] < 0.1 * reach["adding-lstm"]
+
+
+def test_patterns_lstm_names_the_pattern_where_a_plain_rnn_stalls():
+    accuracy = {}
+    for kind in ("lstm", "rnn"):
+        spec = get_preset("patterns-lstm").with_overrides(**{"train.device": "cpu", "train.epochs": 6,
+                                                            "model.layers.0.kind": kind})
+        trainer = Trainer(spec)
+        trainer.run(10**9)
+        accuracy[kind] = trainer.history.records[-1].test_metric
+    assert accuracy["lstm"] > 0.9 and accuracy["rnn"] < 0.8
 
 
 def test_sine_rnn_predicts_the_next_value_better_than_repeating_the_last():

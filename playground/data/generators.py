@@ -237,6 +237,32 @@ def parity(n: int, noise: float, rng: np.random.Generator, length: int) -> tuple
     return bits.astype(np.float64), (bits.sum(axis=1) % 2).astype(np.int64)
 
 
+PATTERN_NAMES = ("step", "pulse", "spike", "ramp", "wave")
+
+
+def patterns(n: int, noise: float, rng: np.random.Generator, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """A flat signal with one pattern in it, at a random place and height (0.5..1.5); the class is
+    the pattern: a step up that stays, a square pulse (3..T/4 steps wide), a spike (one step), a
+    ramp rising to the end, or a wave (two periods of a sine, 8 steps each). Gaussian noise of
+    standard deviation 0.5·noise on every step. F = 1. Where it sits does not matter, only its
+    shape: a network must recognise it wherever it comes. (Under 16 steps a wave is cut short.)"""
+    y = rng.integers(0, len(PATTERN_NAMES), n)
+    height = rng.uniform(0.5, 1.5, n)
+    t = np.arange(length)[None, :]  # (1, T)
+    start = rng.integers(1, max(2, length - 8), n)[:, None]  # (n, 1): room for a wave or pulse after it
+    width = rng.integers(3, max(4, length // 4 + 1), n)[:, None]
+    signal = np.select(
+        [y[:, None] == k for k in range(len(PATTERN_NAMES))],
+        [(t >= start) * 1.0,  # step
+         ((t >= start) & (t < start + width)) * 1.0,  # pulse
+         (t == start) * 1.0,  # spike
+         np.clip((t - start) / np.maximum(length - 1 - start, 1), 0.0, 1.0),  # ramp
+         ((t >= start) & (t < start + 16)) * np.sin(2 * np.pi * (t - start) / 8)],  # wave
+    )  # (n, T)
+    X = signal * height[:, None] + rng.normal(0.0, 0.5 * noise, (n, length))
+    return X, y
+
+
 def sequence_names(length: int, features: tuple[str, ...]) -> tuple[str, ...]:
     """Column names of a sequence set's rows: ('t1', 't2', ...) or ('t1 value', 't1 marker', ...)."""
     if len(features) == 1:
@@ -293,6 +319,10 @@ GENERATORS: dict[str, GeneratorInfo] = {
                             "the sum of the two marked values, however far back they were.", "regression",
                             geometry="table", sequence_features=("value", "marker"), sequence_length=30,
                             uses_noise=False),
+    "patterns": GeneratorInfo(patterns, "Pattern in a signal (sequences)", "A noisy signal holding one pattern "
+                              "(step, pulse, spike, ramp or wave) somewhere: which one is it?", "multiclass",
+                              geometry="table", class_names=PATTERN_NAMES, sequence_features=("signal",),
+                              sequence_length=32),
     "parity": GeneratorInfo(parity, "Parity (sequences)", "A sequence of random bits: is the number of ones odd?",
                             "binary", geometry="table", class_names=("even", "odd"), sequence_features=("bit",),
                             sequence_length=8, uses_noise=False),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ...core import catalog
 from ...core.spec import Choice, ModelSpec
 from ...data.datasets import Dataset
+from ...data.generators import GENERATORS
 from ...train.plan import LayerPlan, Plan, Problem, plan_with_output
 from ..network import Network
 from .model import build_network
@@ -40,8 +41,8 @@ def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:
     (units,). A recurrent layer after a dense one is a problem naming it, and is skipped."""
     if len(inputs) != 2:
         return Plan("rnn", inputs, outputs, (), (("model.family", "a recurrent network needs sequences; pick a "
-                                                  "sequence data set (Sine next value, Adding problem or "
-                                                  "Parity), or choose a dense network"),))
+                                                  f"sequence data set ({_sequence_sets()}), or choose a dense "
+                                                  "network"),))
     shape: tuple[int, ...] = inputs
     layers: list[LayerPlan] = []
     problems: list[Problem] = []
@@ -75,6 +76,11 @@ def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:
     if len(shape) == 2:
         shape = _last_step(layers, shape)
     return plan_with_output("rnn", inputs, outputs, layers, shape[0], problems)
+
+
+def _sequence_sets() -> str:
+    """The generated sequence sets by their labels: 'Sine, next value; Adding problem; ...'."""
+    return "; ".join(g.label.removesuffix(" (sequences)") for g in GENERATORS.values() if g.sequence_features)
 
 
 def _last_step(layers: list[LayerPlan], shape: tuple[int, ...]) -> tuple[int]:

@@ -88,7 +88,8 @@ def recurrent_views(module: nn.Sequential, dataset: Dataset, x_test: torch.Tenso
     if len(layers[-1][1].states) == 1:  # read one way: the state at step t has seen steps 1..t
         with torch.no_grad():
             every_step = rest(last[:traced].reshape(traced * steps, -1))  # (K·T, outputs)
-            answers = _numpy(head.probabilities(every_step)).reshape(traced, steps, -1).squeeze(-1)
+            answers = _numpy(head.probabilities(every_step))  # (K·T,) or (K·T, C)
+            answers = answers.reshape(traced, steps, *answers.shape[1:])
     return RecurrentViews(inputs.astype(np.float32), np.asarray(dataset.y_test[:traced]), answers, traces)
 
 
