@@ -5,11 +5,11 @@ Prints the median time per epoch of each and the median of the per-repeat ratios
 timed right after its own bare run so that drift on a shared machine cancels (target: at most
 1.10x; the quartiles of the ratios show how noisy the machine was, and "best" is the ratio of
 the fastest runs of each, the least disturbed by other work on a shared machine), for an
-MLP on 2-D data (the TensorFlow playground's default) and for the digits-mlp and digits-cnn presets, each run
+MLP on 2-D data (the TensorFlow playground's default), the digits-mlp and digits-cnn presets and two recurrent ones, each run
 for its own number of epochs with its default (auto) record cadence, for the trainer alone and
 for the threaded runner; then the TF default's epochs per second on this CPU.
 
-    .venv/bin/python benchmarks/engine_overhead.py [--repeats 7] [--epochs N]
+    .venv/bin/python benchmarks/engine_overhead.py [--repeats 7] [--epochs N] [--only sine-rnn]
 """
 
 from __future__ import annotations
@@ -38,6 +38,10 @@ SPECS = {
     # 100-epoch run records 2 epochs (80 updates) apart, 150 epochs and more 3 (the steady state).
     "digits-cnn conv8-pool-conv16-pool-32-10 adam": get_preset("digits-cnn"),
     "digits-cnn, 100 epochs": get_preset("digits-cnn").with_overrides(**{"train.epochs": 100}),
+    # Recurrent: the runner also steps the network by hand for its views (hidden states, gates,
+    # gradient through time) whenever it redraws the pictures.
+    "sine-rnn rnn32-1, 20 steps": get_preset("sine-rnn"),
+    "adding-lstm lstm32-1, 30 steps": get_preset("adding-lstm"),
 }
 
 
@@ -134,6 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--epochs", type=int, default=None, help="default: each spec's own (a whole default run)")
+    parser.add_argument("--only", default="", help="only the models whose name contains this")
     args = parser.parse_args()
     Trainer(Spec())  # settles the thread count the engine uses, for both sides alike
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); median of {args.repeats} "
@@ -141,6 +146,8 @@ def main() -> None:
     print(f"{'model':34} {'epochs':>6} {'records every':>13} {'bare ms/ep':>11} {'trainer ms/ep':>14} "
           f"{'ratio [quartiles] best':>29} {'runner ms/ep':>13} {'ratio [quartiles] best':>29}")
     for name, spec in SPECS.items():
+        if args.only not in name:
+            continue
         epochs = args.epochs or spec.train.epochs
         cadence = Trainer(spec.with_overrides(**{"train.epochs": epochs}))
         every = f"{cadence.record_every} upd"
@@ -156,6 +163,8 @@ def main() -> None:
     print("\nThe trainer in alternating blocks of one record interval, bare then trainer, 200 of each "
           "(steadier on a busy machine):")
     for name, spec in SPECS.items():
+        if args.only not in name:
+            continue
         every, ratio = alternating_blocks(spec, blocks=200)
         print(f"{name:34} blocks of {every} updates: trainer / bare = {ratio:.3f}")
     tf_spec = SPECS["circle 2-4-2-1 tanh sgd"]
