@@ -1,13 +1,14 @@
-"""Engine overhead: the playground's training loop (with default telemetry) against a bare,
-hand-written PyTorch loop on the same model, data, batch order and seed, in one process.
+"""Engine overhead: the playground's training loop (with default telemetry) against a bare, hand-
+written PyTorch loop on the same model, data, batch order and seed, in one process.
 
-Prints the median time per epoch of each and the median of the per-repeat ratios, each run
-timed right after its own bare run so that drift on a shared machine cancels (target: at most
-1.10x; the quartiles of the ratios show how noisy the machine was, and "best" is the ratio of
-the fastest runs of each, the least disturbed by other work on a shared machine), for an
-MLP on 2-D data (the TensorFlow playground's default), the digits-mlp and digits-cnn presets and two recurrent ones, each run
-for its own number of epochs with its default (auto) record cadence, for the trainer alone and
-for the threaded runner; then the TF default's epochs per second on this CPU.
+Prints the median time per epoch of each and the median of the per-repeat ratios, each run timed
+right after its own bare run so that drift on a shared machine cancels (target: at most 1.10x;
+the quartiles of the ratios show how noisy the machine was, and "best" is the ratio of the
+fastest runs of each, the least disturbed by other work on a shared machine), for an MLP on 2-D
+data (the TensorFlow playground's default), the digits-mlp and digits-cnn presets and two
+recurrent ones, each run for its own number of epochs with its default (auto) record cadence,
+for the trainer alone and for the threaded runner; then the TF default's epochs per second on
+this CPU.
 
     .venv/bin/python benchmarks/engine_overhead.py [--repeats 7] [--epochs N] [--only sine-rnn]
 """

@@ -223,12 +223,16 @@ def test_results_text_has_no_none_and_fits_its_column():
     assert compact_number(3.1e17) == "3.10e+17" and compact_number(math.nan) == EMPTY
 
 
-def test_a_race_runs_on_a_cnn_preset(at):
-    """The lab races optimizers on any family: digits-cnn's conv layers train in every lane."""
-    at.selectbox(key="lab_preset").set_value("digits-cnn").run()
+@pytest.mark.parametrize("preset", ["digits-cnn", "patterns-lstm"])
+def test_a_race_runs_on_a_cnn_or_recurrent_preset(at, preset):
+    """The lab races optimizers on any family: digits-cnn's conv layers, patterns-lstm's LSTM
+    train in every lane (not stacked: each lane is its own network)."""
+    at.selectbox(key="lab_preset").set_value(preset).run()
     assert not at.exception and not at.error
     at.number_input(key="lab_epochs").set_value(2).run()
     at.button(key="lab_train").click().run()
     assert run_until(at, lambda a: "Done" in status(a), timeout=60)
     assert not at.exception and not at.error
     assert {"lab_chart_test_loss", "lab_chart_test_acc", "lab_chart_grad_norm"} <= set(charts(at))
+    grad_norm = charts(at)["lab_chart_grad_norm"]
+    assert len([t for t in grad_norm["data"] if t.get("y")]) >= 2  # a line for every lane
