@@ -1,5 +1,5 @@
-"""Engine overhead: the playground's training loop (with default telemetry) against a bare, hand-
-written PyTorch loop on the same model, data, batch order and seed, in one process.
+"""Engine overhead: the playground's training loop (with default telemetry) against a bare,
+hand-written PyTorch loop on the same model, data, batch order and seed, in one process.
 
 Prints the median time per epoch of each and the median of the per-repeat ratios, each run timed
 right after its own bare run so that drift on a shared machine cancels (target: at most 1.10x;
