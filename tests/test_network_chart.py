@@ -340,3 +340,39 @@ def test_no_text_overlaps_or_is_clipped_in_a_browser(tmp_path, digits, mixed):
                         overlap = min(right, r2) - max(left, l2), min(bottom, b2) - max(top, t2)
                         assert min(overlap) <= 1, f"{name} at {width} px: {text!r} overlaps {other!r}"
         browser.close()
+
+
+# --------------------------------------------------------------------------- layers that read the data first
+
+@pytest.mark.parametrize("preset, first, band, kinds", [
+    ("adding-lstm", "last step", ("LSTM",), ["lstm"]),
+    ("digits-cnn", "flattened", ("Conv", "Max pool"), ["conv", "maxpool", "conv", "maxpool"]),
+])
+def test_layers_before_the_dense_ones_are_one_band_left_of_what_they_hand_on(preset, first, band, kinds):
+    """Column 0 of a recurrent network is its state after the last step (not the sequence's values,
+    so not named by them), and of a CNN the flattened maps; their layers are a band before it."""
+    snap = make_snapshot(get_preset(preset), steps=3, **{"train.epochs": 1})
+    assert [(layer.kind, layer.after) for layer in snap.non_dense_layers] == [(k, -1) for k in kinds]
+    fig = charts.network_figure(snap, height=HEIGHT)
+    headers = annotations(fig, "header")
+    assert headers[0]["text"] == f"{first}<br>{snap.widths[0]}" and headers[0]["x"] == 0
+    bands = annotations(fig, "layer band")
+    assert [b["x"] for b in bands] == [-0.5]
+    assert all(name in bands[0]["hovertext"] for name in band)
+    assert fig.layout["xaxis"]["range"][0] == pytest.approx(-net.LEAD - net.X_PAD)
+    _, labels = column(fig, 0)
+    assert not any(labels)  # no data feature names on what is not the data
+    hover = nodes(fig)["hovertext"][0]
+    assert hover == f"{first} 1"
+    col_px, _ = px_per_unit(fig)
+    assert bands[0]["height"] <= col_px * (net.LEAD + net.X_PAD)  # the band fits left of column 0
+
+
+def test_a_dropout_between_a_cnns_dense_layers_stays_between_their_columns():
+    spec = get_preset("digits-cnn")
+    layers = [dict(layer.params, kind=layer.name) for layer in spec.model.layers]
+    layers.insert(5, {"kind": "dropout", "p": 0.3})  # after the first dense layer (32 units)
+    snap = make_snapshot(spec.with_overrides(**{"model.layers": layers}), steps=1, **{"train.epochs": 1})
+    assert [(layer.kind, layer.after) for layer in snap.non_dense_layers][-1] == ("dropout", 1)
+    bands = annotations(charts.network_figure(snap, height=HEIGHT), "layer band")
+    assert [b["x"] for b in bands] == [-0.5, 1.5]

@@ -2,7 +2,10 @@
 sign of their weight and as thick as its size, nodes coloured by their bias.
 
 Column 0 holds the inputs (named by the data's features), then one column per dense layer;
-dropout and normalisation layers are labelled bands between the columns they sit between.
+dropout and normalisation layers are labelled bands between the columns they sit between. Where
+layers read the data before the dense ones (a CNN's convolutions, a recurrent network's LSTM),
+they are one band left of column 0, and column 0 is what they hand on: the flattened image, or
+the state after the last step.
 A column of more than MAX_NODES nodes draws its first MAX_NODES - 1 and says "… N more".
 Links go into a handful of traces (sign x thickness bucket), so a big layer stays fast.
 
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core import catalog
+from ..families.network import FEATURE_STAGE
 from .figure import Figure, trace
 from .style import DIVERGING, GUIDE, NEGATIVE, POSITIVE, TRAIN, base_layout
 
@@ -43,6 +47,7 @@ MAX_LABEL_CHARS = 14  # longer names are cut with "…" (hover has them whole)
 NODE_PX = 26  # the largest node
 Y_PAD = 0.7  # y range beyond the outermost slots, in rows
 X_PAD = 0.12  # x range beyond the first and last columns, in columns
+LEAD = 0.5  # columns left of column 0 for the band of layers that read the data first
 HEADER_GAP = 8  # px between neighbouring headers
 MIN_BAND_FONT = 8  # a band too thin for this has no label; the key names it
 TEXT_COLOR = "#455a64"
@@ -121,7 +126,7 @@ def _more_text(hidden: int, room_px: float) -> tuple[str, int]:
 def _headers(snap, widths: list[int], style: str) -> list[str]:
     acts = snap.activations
     if style == "full":
-        return ([f"inputs<br>{widths[0]}"] + [f"{label}<br>{w} · {act.replace('_', ' ')}"
+        return ([f"{column_zero(snap)}<br>{widths[0]}"] + [f"{label}<br>{w} · {act.replace('_', ' ')}"
                                               for label, w, act in zip(snap.dense_labels[:-1], widths[1:], acts)]
                 + [f"output<br>{widths[-1]}"])
     if style == "stacked":
@@ -132,7 +137,7 @@ def _headers(snap, widths: list[int], style: str) -> list[str]:
 
 def _band_texts(layer) -> tuple[str, str, str]:
     """(label, short label, hover) of one non-dense layer."""
-    option = catalog.LAYERS.get(layer.kind)
+    option = catalog.ALL_LAYERS.get(layer.kind)
     settings = dict(layer.settings)
     name = option.label if option else layer.kind
     if layer.kind == "dropout":
@@ -188,8 +193,28 @@ def _activations_key(activations: list[str]) -> list[str]:
 def _bands_key(snap) -> str:
     """What the key says when bands are too thin to write in: 'bands: BN after hidden 1, drop 0.2 after hidden 2'."""
     where = ["inputs"] + list(snap.dense_labels)
-    return "bands: " + ", ".join(f"{_band_texts(layer)[1]} after {where[layer.after]}"
+    return "bands: " + ", ".join(f"{_band_texts(layer)[1]} " + (f"after {where[layer.after]}" if layer.after >= 0
+                                                                 else f"before {column_zero(snap)}")
                                  for layer in snap.non_dense_layers)
+
+
+def has_feature_stage(snap) -> bool:
+    """Whether layers read the data before the dense layers do (column 0 is then their output)."""
+    return any(layer.after == FEATURE_STAGE for layer in snap.non_dense_layers)
+
+
+def column_zero(snap) -> str:
+    """What column 0 holds: the inputs, or what the layers before the dense ones hand on."""
+    if not has_feature_stage(snap):
+        return "inputs"
+    last = [layer.kind for layer in snap.non_dense_layers if layer.after == FEATURE_STAGE][-1]
+    return "last step" if last in catalog.RECURRENT_LAYERS or last == "dropout" and snap.dataset.sequence_shape \
+        else "flattened"
+
+
+def input_names(snap) -> list[str]:
+    """The names of column 0's nodes: the data's features, or none where column 0 is not the data."""
+    return [] if has_feature_stage(snap) else [str(n) for n in snap.dataset.feature_names]
 
 
 def _layout(snap, widths: list[int], height: int, names: list[str], outputs: list[str], note_parts: list[str],
@@ -214,7 +239,8 @@ def _layout(snap, widths: list[int], height: int, names: list[str], outputs: lis
     more_px = [text_px(f"… {w - drawn_count(w)} more", 12) / 2 if w > MAX_NODES else 0 for w in widths]
     left = math.ceil(max(left_text + node_r + 8, text_px(headers[0], header_font) / 2, more_px[0]) + 4)
     right = math.ceil(max(right_text + node_r + 8, text_px(headers[-1], header_font) / 2, more_px[-1]) + 4)
-    col_px = (NARROW_PX - left - right) / (n_cols - 1 + 2 * X_PAD)
+    lead = LEAD if has_feature_stage(snap) else 0.0
+    col_px = (NARROW_PX - left - right) / (n_cols - 1 + lead + 2 * X_PAD)
     header_px = [text_px(h, header_font) for h in headers]
     fit = all((a + b) / 2 + HEADER_GAP <= col_px for a, b in zip(header_px, header_px[1:]))
     node_px = max(4.0, min(NODE_PX, 0.7 * row_px, (0.35 if snap.non_dense_layers else 0.55) * col_px))
@@ -288,10 +314,11 @@ def _link_traces(snap, ys: list[np.ndarray], widths: tuple[float, ...]) -> list[
                 line={"color": POSITIVE if positive else NEGATIVE, "width": widths[bucket]},
                 opacity=LINK_OPACITY[bucket],
             ))
-    inputs = np.asarray([str(n) for n in snap.dataset.feature_names] + [""] * len(ys[0]), dtype=object)
+    inputs = np.asarray(input_names(snap) + [""] * len(ys[0]), dtype=object)
     for i, (w, src, dst) in enumerate(layers):
         to_label = snap.dense_labels[i]
-        source = f"{snap.dense_labels[i - 1]} #%{{customdata[0]}}" if i else "%{text}"  # inputs by name
+        source = (f"{snap.dense_labels[i - 1]} #%{{customdata[0]}}" if i
+                  else "%{text}" if input_names(snap) else f"{column_zero(snap)} #%{{customdata[0]}}")
         hover = trace(
             "scatter", x=np.full(len(w), i + 0.5, dtype=np.float32),
             y=((ys[i][src] + ys[i + 1][dst]) / 2).astype(np.float32), mode="markers", name="weights",
@@ -319,11 +346,11 @@ def _node_trace(snap, widths: list[int], ys: list[np.ndarray], names: list[str],
         node_y += y.tolist()
         ids += [(col, unit) for unit in range(len(y))]
         if col == 0:
-            full = [names[u] if u < len(names) else f"input {u + 1}" for u in range(len(y))]
             values += [0.0] * len(y)
-            text += [short_name(full[u]) if u in shown else "" for u in range(len(y))]
+            text += [short_name(names[u]) if u in shown and u < len(names) else "" for u in range(len(y))]
             where += ["middle left"] * len(y)
-            hover += [f"input {u + 1}: {full[u]}" for u in range(len(y))]
+            hover += [f"input {u + 1}: {names[u]}" if u < len(names) else f"{column_zero(snap)} {u + 1}"
+                      for u in range(len(y))]
             continue
         bias = biases[col - 1][:len(y)].astype(float)
         values += np.nan_to_num(bias).tolist()
@@ -383,7 +410,7 @@ def network_figure(snap, height: int | None = None) -> Figure | None:
     widths = list(snap.widths)
     slots = max(min(w, MAX_NODES) for w in widths)
     height = height or int((slots + 1.4) * float(np.clip(520 / slots, 16, 44)) + 84)
-    names = [str(n) for n in snap.dataset.feature_names]
+    names = input_names(snap)
     outputs = _output_names(snap)
 
     links = sum(a * b for a, b in zip(widths, widths[1:]))
@@ -413,6 +440,7 @@ def network_figure(snap, height: int | None = None) -> Figure | None:
         annotations=notes, hovermode="closest", dragmode=False,
         margin={"l": geo.left_px, "r": geo.right_px, "t": geo.top_px, "b": geo.bottom_px},
     )
-    fig.update_xaxes(visible=False, showgrid=False, zeroline=False, range=[-X_PAD, len(widths) - 1 + X_PAD])
+    lead = LEAD if has_feature_stage(snap) else 0.0
+    fig.update_xaxes(visible=False, showgrid=False, zeroline=False, range=[-lead - X_PAD, len(widths) - 1 + X_PAD])
     fig.update_yaxes(visible=False, showgrid=False, zeroline=False, range=[-top - Y_PAD, top + Y_PAD])
     return fig

@@ -13,12 +13,16 @@ from ..core import catalog
 from ..train.plan import LayerPlan
 from ..train.telemetry import ParameterGroup, parameter_groups
 
+FEATURE_STAGE = -1  # NonDenseLayer.after of a layer that reads the data before the dense layers do
+
 
 @dataclass(frozen=True)
 class NonDenseLayer:
-    """A layer that keeps the width (dropout, batchnorm, layernorm), for the diagram: it acts on
-    the output of dense layer number `after` (0: on the inputs), so it sits between diagram
-    columns `after` and `after + 1`. `settings` are its spec params as pairs, e.g. (("p", 0.2),)."""
+    """A layer that is not a dense one, for the diagram: it acts on the output of dense layer
+    number `after` (0: on what the first dense layer reads), so it sits between diagram columns
+    `after` and `after + 1`; FEATURE_STAGE (-1): it acts on the data before any dense layer reads
+    it (a CNN's image layers before the flatten, a recurrent network's layers before the last
+    step is taken), left of column 0. `settings` are its spec params as pairs, e.g. (("p", 0.2),)."""
 
     kind: str
     after: int

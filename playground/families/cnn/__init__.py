@@ -15,7 +15,7 @@ from ...core.rng import GLOBAL_RNG_LOCK
 from ...core.spec import Choice, ModelSpec
 from ...data.datasets import Dataset
 from ...train.plan import LayerPlan, Plan, Problem, plan_with_output
-from ..network import Network, NonDenseLayer, planned_dense
+from ..network import FEATURE_STAGE, Network, NonDenseLayer, planned_dense
 
 IMAGE_KINDS = ("conv", "maxpool", "avgpool")  # the layers that need an image (C, H, W)
 DEFAULT_LAYERS = tuple(Choice.parse(item, catalog.IMAGE_LAYERS, "layer", key="kind")
@@ -126,7 +126,8 @@ def build(model: ModelSpec, plan: Plan, seed: int) -> Network:
                 initialised.append((name, activation))
                 measured[name] = layer.label
             if layer.kind not in ("linear", "flatten"):
-                non_dense.append(NonDenseLayer(layer.kind, len(dense_names), layer.settings))
+                after = len(dense_names) if len(shape) == 1 else FEATURE_STAGE  # on the vector, or the image
+                non_dense.append(NonDenseLayer(layer.kind, after, layer.settings))
             shape = layer.shape
         module = nn.Sequential(*modules)
         init = catalog.INITS[model.init].build

@@ -18,7 +18,7 @@ from ...core import catalog
 from ...core.rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # torch's CPU generator is process-global
 from ...core.spec import ModelSpec
 from ...train.plan import Plan
-from ..network import Network, NonDenseLayer, planned_dense
+from ..network import FEATURE_STAGE, Network, NonDenseLayer, planned_dense
 
 
 class RNN(nn.RNN):
@@ -79,7 +79,8 @@ def build_network(model: ModelSpec, plan: Plan, seed: int) -> Network:
                 activations.append(activation)
                 measured[name] = layer.label
             if layer.kind not in ("linear", "last_step"):
-                non_dense.append(NonDenseLayer(layer.kind, len(dense_names), layer.settings))
+                after = len(dense_names) if len(shape) == 1 else FEATURE_STAGE  # on the vector, or the steps
+                non_dense.append(NonDenseLayer(layer.kind, after, layer.settings))
             shape = layer.shape
         module = nn.Sequential(*modules)
         init = catalog.INITS[model.init].build
