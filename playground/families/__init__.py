@@ -29,6 +29,7 @@ from . import cnn, mlp, rnn, transformer
 from .cnn import views as cnn_views
 from .network import Network
 from .transformer import views as transformer_views
+from .transformer.system import TokenSystem
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ FAMILIES: dict[str, Family] = {
     "rnn": Family("rnn", plan=rnn.plan, build=rnn.build, inputs=rnn.inputs, default_layers=rnn.DEFAULT_LAYERS),
     "transformer": Family("transformer", plan=transformer.plan, build=transformer.build, inputs=transformer.inputs,
                           default_layers=transformer.DEFAULT_LAYERS, views=transformer_views.attention_views,
-                          per_position=True),
+                          system=TokenSystem, per_position=True),
 }
 assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
 

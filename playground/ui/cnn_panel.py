@@ -39,5 +39,6 @@ def units(snap: Snapshot, chart: Chart) -> None:
         chart("chart_feature_maps", snap, lambda: cnn_charts.feature_maps_figure(snap, index), index)
 
 
-def gallery(snap: Snapshot, chart: Chart) -> None:
+def evaluation(snap: Snapshot, chart: Chart) -> None:
+    """The gallery of test images with the network's answers."""
     chart("chart_gallery", snap, lambda: cnn_charts.gallery_figure(snap))

@@ -34,8 +34,9 @@ import streamlit as st
 
 from .. import charts
 from ..core.server_share import SHARE
+from ..families.cnn.views import ImageViews
 from ..train.snapshot import Snapshot
-from . import cnn_panel, controls, drawn_values
+from . import cnn_panel, controls, drawn_values, transformer_panel
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
@@ -214,8 +215,9 @@ def _gradients(snap: Snapshot) -> None:
 
 def _neurons(snap: Snapshot) -> None:
     hidden = snap.dense_labels[:-1]
-    if _family_views(snap) is not None:
-        cnn_panel.units(snap, chart)
+    panel = _family_panel(snap)
+    if panel is not None:
+        panel.units(snap, chart)
         return
     if snap.dataset.geometry not in ("plane", "line"):
         st.info("Hidden-unit maps need 2-D or 1-D data (this data set has "
@@ -234,13 +236,22 @@ def _family_views(snap: Snapshot):
     return snap.visuals.family if snap.visuals is not None else None
 
 
+def _family_panel(snap: Snapshot):
+    """The panel module that draws the family's views (units, evaluation), or None."""
+    views = _family_views(snap)
+    if views is None:
+        return None
+    return cnn_panel if isinstance(views, ImageViews) else transformer_panel
+
+
 def _evaluation(snap: Snapshot, height: int | None = None) -> None:
     sized = {"height": height} if height else {}
     figure = charts.prediction_scatter_figure if snap.task == "regression" else charts.confusion_matrix_figure
     chart("chart_evaluation" if height is None else "chart_evaluation_top", snap,
           lambda: figure(snap, **sized), snap.task)
-    if height is None and _family_views(snap) is not None and snap.task != "regression":
-        cnn_panel.gallery(snap, chart)
+    panel = _family_panel(snap)
+    if height is None and panel is not None and snap.task != "regression":
+        panel.evaluation(snap, chart)
 
 
 TABS: dict[str, Callable[[Snapshot], None]] = {
