@@ -126,8 +126,11 @@ def shape_text(shape: tuple[int, ...]) -> str:
 def network_summary(plan: Plan) -> str:
     """MLP: '2 inputs → 4 → 2 → 1 output · 17 parameters'. CNN: '1×8×8 image → 8×8×8 → 8×4×4 →
     ... → 64 → 32 → 10 outputs · 3,658 parameters' (the shape after each layer that changes it);
-    a recurrent network likewise: '30×2 sequence → 30×32 → 32 → 1 output · ...'."""
+    a recurrent network likewise: '30×2 sequence → 30×32 → 32 → 1 output · ...', a Transformer
+    '12×8 sequence → 12×32 → 12×8 outputs · ...' (8 outputs at each of 12 positions)."""
     outputs = f"{plan.outputs} output{'s' * (plan.outputs != 1)}"
+    if plan.layers and len(plan.layers[-1].shape) == 2:  # a Transformer: outputs at every position
+        outputs = f"{shape_text(plan.layers[-1].shape)} outputs"
     if len(plan.inputs) == 1:  # a vector of features
         widths = plan.widths
         middle = "".join(f" → {w}" for w in widths[1:-1])

@@ -21,7 +21,7 @@ Chart = Callable[..., Any]  # panels.chart(key, snap, build, *options)
 def units(snap: Snapshot, chart: Chart) -> None:
     """Attention per head of the chosen block on the chosen test sequence; the positions beside."""
     views = snap.visuals.family
-    traced, blocks = views.attention.shape[:2]
+    traced, blocks = len(views.labels), len(views.attention)
     for key, count in (("attention_example", traced), ("attention_block", blocks)):
         if st.session_state.get(key) not in range(count):
             st.session_state[key] = 0

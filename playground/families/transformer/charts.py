@@ -28,8 +28,8 @@ def attention_figure(snap, example: int = 0, block: int = 0, height: int | None 
     if views is None:
         return None
     example = min(max(example, 0), len(views.labels) - 1)
-    block = min(max(block, 0), views.attention.shape[1] - 1)
-    maps = views.attention[example, block]  # (H, T, T)
+    block = min(max(block, 0), len(views.attention) - 1)
+    maps = views.attention[block][example]  # (H, T, T)
     heads = len(maps)
     names = position_names(views.labels[example])
     layout, cells = subplot_grid(1, heads, horizontal_spacing=0.04 if heads > 1 else None,

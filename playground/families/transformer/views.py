@@ -27,15 +27,15 @@ class AttentionViews:
     """labels:     (K, T) the tokens of each traced test sequence ("C")
     targets:    (K, T) the true answer at each position, as text
     predicted:  (K, T) the network's answer at each position, as text
-    attention:  (K, L, H, T, T) per sequence, block and head: row = the position reading (query),
-                column = the position read (key); each row sums to 1
+    attention:  per block, (K, H, T, T): per sequence and head, row = the position reading (query),
+                column = the position read (key); each row sums to 1 (blocks may differ in heads)
     positions:  (T, d) the positional encoding added to the embedding, or None (no positions)
     """
 
     labels: np.ndarray
     targets: np.ndarray
     predicted: np.ndarray
-    attention: np.ndarray
+    attention: list[np.ndarray]
     positions: np.ndarray | None
 
 
@@ -69,6 +69,6 @@ def attention_views(module: nn.Sequential, dataset: Dataset, x_test: torch.Tenso
     positions = embedding.position if embedding is not None else None
     return AttentionViews(
         labels=names[ids], targets=names[dataset.y_test[:count]], predicted=names[out.argmax(dim=-1).cpu().numpy()],
-        attention=torch.stack(weights, dim=1).cpu().numpy(),  # (K, L, H, T, T)
+        attention=[w.cpu().numpy() for w in weights],  # per block (K, H, T, T)
         positions=positions.detach().cpu().numpy().copy() if positions is not None else None,
     )
