@@ -303,6 +303,7 @@ def test_the_page_draws_a_transformer_preset(at):
     assert at.selectbox(key="model_family").value == "transformer"
     summary = next(c.value for c in at.caption if "sequence →" in c.value)
     assert summary.startswith("12×8 sequence → 12×32 → 12×8 outputs") and "9,480" in summary
+    assert any(c.value == "→ 12×32 · encoder, 2 heads, ff 64" for c in at.caption)  # row 2's output shape
     at.button(key="btn_step").click().run()
     assert step_of(at) > 0 and not at.exception and not at.error, errors(at)
     at.session_state["view_tab"] = "Neurons"

@@ -20,9 +20,9 @@ _ACTIVATION_HELP = options_help("The non-linearity applied to each unit's weight
 _SIZE_HELP = ("Dense: the number of units (neurons). Conv: the number of filters. Pool: the window size. "
               "RNN, LSTM, GRU: the hidden size. Dropout: the probability p of dropping each value.")
 _SIZE_PARAMS = {"units": "Units", "channels": "Filters", "hidden": "Hidden size", "kernel": "Window",
-                "p": "Dropout p"}  # the size column
-# Other settings, in the row's ⋮ menu: a conv layer's; a recurrent layer's direction.
-_MENU_PARAMS = ("kernel", "stride", "padding", "bidirectional")
+                "p": "Dropout p", "width": "Model width", "heads": "Heads"}  # the size column
+# Other settings, in the row's ⋮ menu: a conv layer's; a recurrent layer's direction; a Transformer's.
+_MENU_PARAMS = ("kernel", "stride", "padding", "bidirectional", "positional", "feedforward", "dropout", "causal")
 
 
 def _family() -> str:
@@ -112,9 +112,13 @@ def _what(layer_id: int, kind: str) -> str:
     if kind in catalog.RECURRENT_LAYERS:
         both = state.layer_values(layer_id)["bidirectional"]
         return f" · {catalog.RECURRENT_LAYERS[kind].label}{', both ways' if both else ''}"
+    v = state.layer_values(layer_id)
+    if kind == "embedding":
+        return f" · embedding, {v['positional']} positions"
+    if kind == "encoder":
+        return f" · encoder, {v['heads']} heads, ff {v['feedforward']}{', causal' if v['causal'] else ''}"
     if kind != "conv":
         return ""
-    v = state.layer_values(layer_id)
     return f" · conv {v['kernel']}×{v['kernel']}, stride {v['stride']}, pad {v['padding']}"
 
 
