@@ -5,7 +5,8 @@ Prints the median time per epoch of each and the median of the per-repeat ratios
 timed right after its own bare run so that drift on a shared machine cancels (target: at most
 1.10x; the quartiles of the ratios show how noisy the machine was, and "best" is the ratio of
 the fastest runs of each, the least disturbed by other work on a shared machine), for an
-MLP on 2-D data (the TensorFlow playground's default) and for the digits-mlp and digits-cnn presets, each run
+MLP on 2-D data (the TensorFlow playground's default) and for the digits-mlp, digits-cnn and copy-transformer
+presets, each run
 for its own number of epochs with its default (auto) record cadence, for the trainer alone and
 for the threaded runner; then the TF default's epochs per second on this CPU.
 
@@ -38,6 +39,8 @@ SPECS = {
     # 100-epoch run records 2 epochs (80 updates) apart, 150 epochs and more 3 (the steady state).
     "digits-cnn conv8-pool-conv16-pool-32-10 adam": get_preset("digits-cnn"),
     "digits-cnn, 100 epochs": get_preset("digits-cnn").with_overrides(**{"train.epochs": 100}),
+    # An embedding of 32, one encoder block of 2 heads, outputs at each of 12 positions (9,480 parameters).
+    "copy-transformer": get_preset("copy-transformer"),
 }
 
 

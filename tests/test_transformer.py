@@ -315,3 +315,14 @@ def test_the_page_draws_a_transformer_preset(at):
     at.session_state["view_tab"] = "Evaluation"
     at.run()
     assert "chart_position_accuracy" in charts(at) and not at.exception, errors(at)
+
+
+def test_token_data_on_a_dense_network_says_to_pick_the_transformer_which_then_steps(at):
+    at.selectbox(key="data_name").set_value("copy").run()
+    assert not at.exception
+    assert any("token at every position" in e.value and "model.family" in e.value for e in at.error), errors(at)
+    at.selectbox(key="model_family").set_value("transformer").run()  # its own default layers
+    assert not at.exception and not at.error, errors(at)
+    assert any(c.value.startswith("8×8 sequence → 8×32 → 8×8 outputs") for c in at.caption)
+    at.button(key="btn_step").click().run()
+    assert step_of(at) > 0 and not at.exception and not at.error, errors(at)
