@@ -91,13 +91,15 @@ def plan_model(model: ModelSpec, inputs: tuple[int, ...] | int, outputs: int, ta
 
 
 def _task_problem(family: Family, task: str) -> Problem | None:
+    """Whether the family's kind of answer (once an example, or at every position) fits the task's."""
     if task == "tokens" and not family.per_position:
-        return ("model.family", "this data set asks for a token at every position of the sequence; choose the "
-                                "Transformer network type, which answers at every position")
+        types = " or ".join(catalog.FAMILIES[f.name].label for f in FAMILIES.values() if f.per_position)
+        return ("model.family", f"this data set asks for a token at every position of the sequence; choose the "
+                                f"{types} network type, which answers at every position")
     if task and task != "tokens" and family.per_position:
-        return ("model.family", "a Transformer here answers a token at every position; pick a token data set "
-                                "(Copy or Reverse tokens), or choose another network type for one answer per "
-                                "example")
+        return ("model.family", f"a {catalog.FAMILIES[family.name].label} network answers a token at every "
+                                "position; pick a token data set (Copy or Reverse tokens), or choose another "
+                                "network type for one answer per example")
     return None
 
 
