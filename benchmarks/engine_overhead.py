@@ -5,10 +5,10 @@ Prints the median time per epoch of each and the median of the per-repeat ratios
 right after its own bare run so that drift on a shared machine cancels (target: at most 1.10x;
 the quartiles of the ratios show how noisy the machine was, and "best" is the ratio of the
 fastest runs of each, the least disturbed by other work on a shared machine), for an MLP on 2-D
-data (the TensorFlow playground's default), the digits-mlp and digits-cnn presets and two
-recurrent ones, each run for its own number of epochs with its default (auto) record cadence,
-for the trainer alone and for the threaded runner; then the TF default's epochs per second on
-this CPU.
+data (the TensorFlow playground's default), the digits-mlp, digits-cnn and copy-transformer
+presets and two recurrent ones, each run for its own number of epochs with its default (auto)
+record cadence, for the trainer alone and for the threaded runner; then the TF default's epochs
+per second on this CPU.
 
     .venv/bin/python benchmarks/engine_overhead.py [--repeats 7] [--epochs N] [--only sine-rnn]
 """
@@ -43,6 +43,8 @@ SPECS = {
     # gradient through time) whenever it redraws the pictures.
     "sine-rnn rnn32-1, 20 steps": get_preset("sine-rnn"),
     "adding-lstm lstm32-1, 30 steps": get_preset("adding-lstm"),
+    # An embedding of 32, one encoder block of 2 heads, outputs at each of 12 positions (9,480 parameters).
+    "copy-transformer": get_preset("copy-transformer"),
 }
 
 

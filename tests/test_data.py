@@ -51,7 +51,7 @@ def test_generator_is_a_pure_function_of_its_rng(name):
     width = (int(np.prod(image)) if image else g.sequence_length * len(g.sequence_features) if g.sequence_features
              else 1 if g.geometry == "line" else 2)
     assert X.shape == (200, width)
-    assert y.shape == (200,)
+    assert y.shape == ((200, g.sequence_length) if g.task == "tokens" else (200,))  # tokens: one per position
     if GENERATORS[name].task == "regression":
         assert y.dtype == np.float64
     else:
@@ -132,7 +132,7 @@ def test_every_catalog_entry_loads_with_consistent_shapes(name):
     else:
         assert ds.y_train.dtype == np.int64 and ds.y_test.dtype == np.int64
         assert ds.n_classes == len(ds.class_names) >= 2
-        assert ds.task == ("binary" if ds.n_classes == 2 else "multiclass")
+        assert ds.task in ("tokens", "binary" if ds.n_classes == 2 else "multiclass")
         assert set(np.unique(ds.y_train)) == set(range(ds.n_classes))  # every class is trained on
     if ds.geometry == "table":
         assert ds.points_train is None and ds.extent is None

@@ -53,7 +53,8 @@ def test_each_presets_plan_is_what_gets_built(name):
     assert not plan.problems
     assert plan.parameters == network.parameter_count() and plan.widths == network.widths
     assert [p.label for p in plan.layers if p.kind == "linear"] == network.dense_labels
-    assert network.module(torch.as_tensor(ds.x_test[:3])).shape == (3, outputs)  # the planned shapes fit
+    assert network.module(torch.as_tensor(ds.x_test[:3])).shape == (3, *plan.layers[-1].shape)  # (3, outputs), or
+    # (3, T, outputs) for a Transformer's answer at every position: the planned shapes fit
 
 
 def test_an_unknown_family_is_refused_naming_the_field():

@@ -347,6 +347,7 @@ def test_no_text_overlaps_or_is_clipped_in_a_browser(tmp_path, digits, mixed):
 @pytest.mark.parametrize("preset, first, band, kinds", [
     ("adding-lstm", "last step", ("LSTM",), ["lstm"]),
     ("digits-cnn", "flattened", ("Conv", "Max pool"), ["conv", "maxpool", "conv", "maxpool"]),
+    ("copy-transformer", "per position", ("Embedding", "Encoder block"), ["embedding", "encoder"]),
 ])
 def test_layers_before_the_dense_ones_are_one_band_left_of_what_they_hand_on(preset, first, band, kinds):
     """Column 0 of a recurrent network is its state after the last step (not the sequence's values,

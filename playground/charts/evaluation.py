@@ -10,8 +10,9 @@ from .style import COUNT_SCALE, GUIDE, SPLIT_COLORS, base_layout
 
 
 def confusion_counts(true: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
-    """(K, K) counts, row = true class, column = predicted class."""
-    true, pred = np.asarray(true, dtype=np.int64), np.asarray(pred, dtype=np.int64)
+    """(K, K) counts, row = true class, column = predicted class; a token task's (N, T) answers count
+    every token."""
+    true, pred = np.asarray(true, dtype=np.int64).ravel(), np.asarray(pred, dtype=np.int64).ravel()
     return np.bincount(true * n_classes + pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
@@ -26,11 +27,12 @@ def confusion_matrix_figure(snap, height: int | None = None) -> Figure | None:
     totals = counts.sum(axis=1, keepdims=True)
     share = counts / np.maximum(totals, 1)
     accuracy = np.trace(counts) / max(1, counts.sum())
+    what = "tokens" if ds.task == "tokens" else "points"
     fig = Figure(trace(
         "heatmap", x=names, y=names, z=share, zmin=0, zmax=1, colorscale=COUNT_SCALE, customdata=counts,
         text=counts, **({"texttemplate": "%{text}"} if k <= 12 else {}),
         colorbar=dict(title=dict(text="share of row"), tickformat=".0%", thickness=12, len=0.9),
-        hovertemplate="true %{y}, predicted %{x}<br>%{customdata} points (%{z:.0%} of the row)<extra></extra>",
+        hovertemplate=f"true %{{y}}, predicted %{{x}}<br>%{{customdata}} {what} (%{{z:.0%}} of the row)<extra></extra>",
     ))
     fig.update_xaxes(title_text="predicted", type="category", side="bottom")
     fig.update_yaxes(title_text="true", type="category", autorange="reversed")

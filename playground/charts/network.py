@@ -207,9 +207,12 @@ def column_zero(snap) -> str:
     """What column 0 holds: the inputs, or what the layers before the dense ones hand on."""
     if not has_feature_stage(snap):
         return "inputs"
-    last = [layer.kind for layer in snap.non_dense_layers if layer.after == FEATURE_STAGE][-1]
-    return "last step" if last in catalog.RECURRENT_LAYERS or last == "dropout" and snap.dataset.sequence_shape \
-        else "flattened"
+    kinds = {layer.kind for layer in snap.non_dense_layers if layer.after == FEATURE_STAGE}
+    if kinds & catalog.RECURRENT_LAYERS.keys():
+        return "last step"  # the recurrent state after reading the whole sequence
+    if kinds & catalog.TRANSFORMER_LAYERS.keys():
+        return "per position"  # the dense layers act on every position's vector alike
+    return "flattened"  # a CNN's maps
 
 
 def input_names(snap) -> list[str]:

@@ -31,6 +31,8 @@ def data_preview_figure(dataset, height: int = 220, title: str | None = None) ->
     if ds.image_shape is not None and ds.task != "regression":
         return _image_preview(ds, height, title)
     y = np.concatenate([ds.y_train, ds.y_test])
+    if y.ndim == 2:  # a token per position: colour each sequence by its first target token
+        y = y[:, 0]
     if ds.geometry == "table":
         xy = principal_components(np.concatenate([ds.x_train, ds.x_test]).astype(float))
         axes = ("PC 1", "PC 2")

@@ -84,13 +84,14 @@ LOSSES: dict[str, LossOption] = {
                            "classes or a regression loss (mse, mae, huber) for numeric targets"),
         LossOption("cross_entropy", "Cross-entropy", "For classes: one logit per class, softmax into "
                    "probabilities, and the loss is -log of the true class's probability.",
-                   "-log softmax(z)_y", build=nn.CrossEntropyLoss, tasks=("binary", "multiclass"),
+                   "-log softmax(z)_y", build=nn.CrossEntropyLoss, tasks=("binary", "multiclass", "tokens"),
                    why_not="cross-entropy needs class labels, but this data set is a regression task; "
                            "use mse, mae or huber"),
     )
 }
 
-DEFAULT_LOSS = {"binary": "bce", "multiclass": "cross_entropy", "regression": "mse"}
+# "tokens": a class per position of a sequence (copy, reverse); only cross-entropy fits it.
+DEFAULT_LOSS = {"binary": "bce", "multiclass": "cross_entropy", "regression": "mse", "tokens": "cross_entropy"}
 
 # --------------------------------------------------------------------------- optimizers
 
@@ -372,6 +373,33 @@ SEQUENCE_LAYERS = _table(
     LAYERS["linear"],  # after the recurrent layers: on the last step's output
 )
 
+# --------------------------------------------------------------------------- transformer layers (its family)
+
+MAX_WIDTH = 256
+POSITIONAL = ("learned", "sinusoidal", "none")
+TRANSFORMER_LAYERS = _table(
+    Option("embedding", "Embedding", "Maps each step's input to a vector of the model width (on one-hot tokens: "
+           "a learned vector per token), then adds a vector per position, so attention can tell places apart.",
+           "hₜ = W·xₜ + b + pₜ",
+           (Param("width", int, 32, "Model width d: the size of every token's vector through the blocks.", 2,
+                  MAX_WIDTH, label="model width"),
+            Param("positional", str, "learned", "How positions are encoded: a learned vector per position, fixed "
+                  "sines and cosines of many wavelengths (Vaswani et al.), or none (then the blocks see a bag of "
+                  "tokens).", choices=POSITIONAL, label="positional encoding"))),
+    Option("encoder", "Encoder block", "Self-attention (every position looks at every other, through several heads), "
+           "then a feed-forward layer at each position; each with a residual connection and LayerNorm.",
+           "h ← norm(h + attn(h));  h ← norm(h + ff(h))",
+           (Param("heads", int, 4, "Attention heads: each attends on its own slice of the width, which they "
+                  "must divide.", 1, 16),
+            Param("feedforward", int, 64, "Width of the feed-forward layer inside the block.", 1, 4 * MAX_WIDTH,
+                  label="feed-forward width"),
+            Param("dropout", float, 0.0, "Dropout on the attention weights and inside the block while training.",
+                  0.0, 0.9),
+            Param("causal", bool, False, "Each position may only attend to itself and earlier ones (what a "
+                  "model that generates left to right needs)."))),
+    LAYERS["linear"],  # after the blocks: a dense layer at every position
+)
+
 # --------------------------------------------------------------------------- model families
 
 # The kinds of network a spec may ask for (model.family); families/ builds each. Named here,
@@ -383,9 +411,11 @@ FAMILIES = _table(
            "filters that learn to find strokes and shapes wherever they are."),
     Option("rnn", "Recurrent (RNN, LSTM, GRU)", "Layers that read a sequence step by step, carrying a hidden "
            "state forward, then dense layers on the last step's output."),
+    Option("transformer", "Transformer (encoder)", "An embedding with positions, then blocks of self-attention "
+           "and feed-forward layers, and a prediction at every position (copy, reverse)."),
 )
 # the layers each family's model.layers may hold
-FAMILY_LAYERS = {"mlp": LAYERS, "cnn": IMAGE_LAYERS, "rnn": SEQUENCE_LAYERS}
+FAMILY_LAYERS = {"mlp": LAYERS, "cnn": IMAGE_LAYERS, "rnn": SEQUENCE_LAYERS, "transformer": TRANSFORMER_LAYERS}
 _CONV = {"kind": "conv", "kernel": 3, "padding": 1, "activation": "relu"}
 # What a network of each family starts with when a spec names the family but no layers (a link,
 # `--set model.family=cnn`, the page's network-type menu). The MLP's: ModelSpec.layers.
@@ -395,5 +425,9 @@ FAMILY_DEFAULT_LAYERS: dict[str, tuple[dict[str, Any], ...]] = {
             {"kind": "maxpool", "kernel": 2}, {"kind": "linear", "units": 32, "activation": "relu"}),
     # an LSTM of 32 units, then 16 dense units on its last step
     "rnn": ({"kind": "lstm", "hidden": 32}, {"kind": "linear", "units": 16, "activation": "relu"}),
+    # an embedding of width 32 with learned positions, then two encoder blocks of 4 heads
+    "transformer": ({"kind": "embedding", "width": 32}, {"kind": "encoder", "heads": 4},
+                    {"kind": "encoder", "heads": 4}),
 }
-ALL_LAYERS = {**LAYERS, **IMAGE_LAYERS, **SEQUENCE_LAYERS}  # every layer kind of every family, by name
+# every layer kind of every family, by name
+ALL_LAYERS = {**LAYERS, **IMAGE_LAYERS, **SEQUENCE_LAYERS, **TRANSFORMER_LAYERS}

@@ -69,6 +69,14 @@ _SEQUENCE_TRAINING = {"model.family": "rnn", "data.n_samples": 2000, "data.train
 # The adding problem over 30 steps: one recurrent layer of 32, plain (rnn) or gated (lstm).
 _ADDING = {**_SEQUENCE_TRAINING, "data.name": "adding", "data.sequence_length": 30, "train.epochs": 20}
 
+# A Transformer on token tasks (copy, reverse) of 12 letters: an embedding of width 32 with learned
+# positions, one encoder block of two heads (9,480 parameters); Adam at 0.001 (slow enough to watch), batches of 32.
+_TOKENS_TRAINING = {"model.family": "transformer", "data.n_samples": 2000, "data.train_fraction": 0.8,
+                    "data.sequence_length": 12, "train.optimizer.name": "adam", "train.optimizer.lr": 0.001,
+                    "train.batch_size": 32,
+                    "model.layers": [{"kind": "embedding", "width": 32},
+                                     {"kind": "encoder", "heads": 2, "feedforward": 64}]}
+
 
 def _preset(name: str, description: str, view: Mapping[str, Any] | None = None, **overrides: Any) -> Preset:
     unknown = set(view or {}) - set(VIEW_OPTIONS)
@@ -166,6 +174,18 @@ _ALL = (
         "stalls near 50%, and Gradients → Gradient through time shows why.",
         **{**_SEQUENCE_TRAINING, "data.name": "patterns", "data.noise": 0.3, "model.layers": [_recurrent("lstm")],
            "train.epochs": 15},
+    ),
+    _preset(
+        "copy-transformer", "A Transformer copies 12 random letters, a letter out at every position: test token "
+        "accuracy reaches 100% within a few epochs. Its attention maps (Neurons tab) stay blurred: each block passes "
+        "its input on around the attention, so copying needs none; compare reverse-transformer.",
+        **{**_TOKENS_TRAINING, "data.name": "copy", "train.epochs": 6},
+    ),
+    _preset(
+        "reverse-transformer", "The same Transformer writes 12 random letters backwards: every position must read "
+        "its mirror image, found through the learned positions. Watch the attention maps (Neurons tab) turn "
+        "from a blur into an anti-diagonal as the test token accuracy climbs to 100%.",
+        **{**_TOKENS_TRAINING, "data.name": "reverse", "train.epochs": 12},
     ),
     _preset(
         "sine-regression", "Fit a noisy sine curve on one input: regression with mean squared error.",

@@ -43,9 +43,9 @@ DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
 @dataclass(frozen=True, eq=False)
 class Dataset:
     name: str
-    task: str  # "binary" | "multiclass" | "regression"
+    task: str  # "binary" | "multiclass" | "regression" | "tokens" (class_names: the vocabulary)
     x_train: np.ndarray  # (N_train, F) float32 model inputs
-    y_train: np.ndarray  # (N_train,) int64 class ids, or float32 targets
+    y_train: np.ndarray  # (N_train,) int64 class ids, or float32 targets; (N_train, T) token ids for "tokens"
     x_test: np.ndarray  # (N_test, F) float32
     y_test: np.ndarray  # (N_test,)
     feature_names: tuple[str, ...]  # (F,)
@@ -365,7 +365,7 @@ def split_indices(y: np.ndarray, task: str, train_fraction: float, rng: np.rando
     """
     n = len(y)
     n_train = int(min(max(round(train_fraction * n), 1), n - 1))
-    if task == "regression":
+    if task in ("regression", "tokens"):  # no class per row to keep shares of
         order = rng.permutation(n)
         return order[:n_train], order[n_train:]
     classes, counts = np.unique(y, return_counts=True)
@@ -407,7 +407,8 @@ def _assemble(name: str, raw: _Raw, spec: Any, rng: np.random.Generator) -> Data
     if raw.geometry == "table":
         points_train = points_test = None
         rows_train, rows_test = raw.X[train], raw.X[test]  # (N, D) float64
-        featurizer = fit_featurizer(None, rows_train, spec.standardize)
+        # One-hot tokens stay 0/1, so a network's first linear map on them is an embedding table.
+        featurizer = fit_featurizer(None, rows_train, spec.standardize and raw.task != "tokens")
         feature_names = raw.columns
         extent = None
     else:

@@ -1,5 +1,5 @@
 """Pure toy-data generators: f(n, noise, rng) -> (X, y), in the TF playground's -6..6 square,
-one of small images (shapes), and sequence tasks (sine-next, adding, parity).
+one of small images (shapes), and sequence tasks (sine-next, adding, parity; copy, reverse).
 
 Every generator draws all its randomness from the `numpy.random.Generator` passed in,
 so one seed rebuilds the same points. `noise` is in [0, 1]: 0 is clean, 0.5 is about
@@ -12,7 +12,8 @@ Regression sets return float targets roughly in [-1.2, 1.2].
     X: (n, 2) float64 for plane sets, (n, 1) for the 1-D line set,
        (n, C*H*W) for an image set (its GeneratorInfo.image_shape; rows are row-major pixels),
        (n, T*F) for a sequence set (T steps of F features, step by step: t1's F values first)
-    y: (n,) int64 for classification, float64 for regression
+    y: (n,) int64 for classification, float64 for regression,
+       (n, T) int64 for a token task (a token id per position; task "tokens")
 """
 
 from __future__ import annotations
@@ -263,6 +264,33 @@ def patterns(n: int, noise: float, rng: np.random.Generator, length: int) -> tup
     return X, y
 
 
+# Token tasks: T tokens drawn uniformly from TOKENS; the target is a token per position (y: (n, T)
+# int64 ids). X holds each token one-hot, so a row is T steps of V features (V = len(TOKENS)), like
+# the other sequence sets; data sets keep them unstandardised 0/1, so a network's first linear map
+# on them is an embedding table.
+TOKENS = tuple("ABCDEFGH")
+
+
+def _one_hot_tokens(n: int, rng: np.random.Generator, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """(X (n, T*V) one-hot float64, tokens (n, T) int64)."""
+    tokens = rng.integers(0, len(TOKENS), (n, length))
+    X = np.eye(len(TOKENS))[tokens].reshape(n, length * len(TOKENS))  # (n, T, V) -> (n, T*V)
+    return X, tokens
+
+
+def copy_tokens(n: int, noise: float, rng: np.random.Generator, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """T random tokens; the target at each position is the token there (y (n, T)). Easy for a
+    network that looks at each position's own token: attention along the diagonal."""
+    return _one_hot_tokens(n, rng, length)
+
+
+def reverse_tokens(n: int, noise: float, rng: np.random.Generator, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """T random tokens; the target at position t is the token at T-1-t (y (n, T)): each position
+    must look at its mirror image, so attention forms the anti-diagonal (it needs the positions)."""
+    X, tokens = _one_hot_tokens(n, rng, length)
+    return X, tokens[:, ::-1].copy()
+
+
 def sequence_names(length: int, features: tuple[str, ...]) -> tuple[str, ...]:
     """Column names of a sequence set's rows: ('t1', 't2', ...) or ('t1 value', 't1 marker', ...)."""
     if len(features) == 1:
@@ -277,7 +305,7 @@ class GeneratorInfo:
     fn: Generator
     label: str
     description: str
-    task: str  # "binary" | "multiclass" | "regression"
+    task: str  # "binary" | "multiclass" | "regression" | "tokens" (a class per position: y (n, T))
     geometry: str = "plane"  # "plane" | "line" | "table" (an image set)
     class_names: tuple[str, ...] = field(default=())
     uses_classes: bool = False
@@ -326,6 +354,12 @@ GENERATORS: dict[str, GeneratorInfo] = {
     "parity": GeneratorInfo(parity, "Parity (sequences)", "A sequence of random bits: is the number of ones odd?",
                             "binary", geometry="table", class_names=("even", "odd"), sequence_features=("bit",),
                             sequence_length=8, uses_noise=False),
+    "copy": GeneratorInfo(copy_tokens, "Copy tokens (sequences)", "A short sequence of random letters A-H: "
+                          "output the same letter at every position.", "tokens", geometry="table",
+                          class_names=TOKENS, sequence_features=TOKENS, sequence_length=8, uses_noise=False),
+    "reverse": GeneratorInfo(reverse_tokens, "Reverse tokens (sequences)", "A short sequence of random letters "
+                             "A-H: output it backwards, a letter at every position.", "tokens", geometry="table",
+                             class_names=TOKENS, sequence_features=TOKENS, sequence_length=8, uses_noise=False),
 }
 
 

@@ -7,7 +7,7 @@ training step); the trainer, the runner and the pages reach a family only throug
 `family_of(spec)`, never by its name. `model.family` in the spec picks one ("mlp" unless
 given, so every older spec, preset and link means what it meant).
 
-network.py holds the Network every family builds; each family is a folder (mlp/, cnn/, rnn/).
+network.py holds the Network every family builds; each family is a folder (mlp/, cnn/, rnn/, transformer/).
 Imports: core/, data/, and from train/ only plan.py, telemetry.py, heads.py and system.py
 (cnn/charts.py and rnn/charts.py also draw with charts/).
 """
@@ -15,7 +15,7 @@ Imports: core/, data/, and from train/ only plan.py, telemetry.py, heads.py and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..core import catalog
@@ -23,12 +23,14 @@ from ..core.params import SpecError
 from ..core.spec import Choice, ModelSpec
 from ..data.datasets import Dataset
 from ..train.heads import Head
-from ..train.plan import Plan
+from ..train.plan import Plan, Problem
 from ..train.system import SupervisedSystem, System
-from . import cnn, mlp, rnn
+from . import cnn, mlp, rnn, transformer
 from .cnn import views as cnn_views
 from .network import Network
 from .rnn import views as rnn_views
+from .transformer import views as transformer_views
+from .transformer.system import TokenSystem
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class Family:
     # a System owning the networks, optimizers and training step. One network and the head's
     # loss unless the family says otherwise (a GAN, an autoencoder).
     system: Callable[[Any, Head], System] = SupervisedSystem
+    # Whether its network answers at every position of a sequence, (B, T, outputs): what a "tokens"
+    # task (copy, reverse) needs, and all it can do; the others answer once an example.
+    per_position: bool = False
 
 
 FAMILIES: dict[str, Family] = {
@@ -56,6 +61,9 @@ FAMILIES: dict[str, Family] = {
                   views=cnn_views.image_views),
     "rnn": Family("rnn", plan=rnn.plan, build=rnn.build, inputs=rnn.inputs, default_layers=rnn.DEFAULT_LAYERS,
                   views=rnn_views.recurrent_views),
+    "transformer": Family("transformer", plan=transformer.plan, build=transformer.build, inputs=transformer.inputs,
+                          default_layers=transformer.DEFAULT_LAYERS, views=transformer_views.attention_views,
+                          system=TokenSystem, per_position=True),
 }
 assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
 
@@ -74,16 +82,34 @@ def data_inputs(model: ModelSpec, dataset: Dataset) -> tuple[int, ...]:
     return family_of(model).inputs(dataset)
 
 
-def plan_model(model: ModelSpec, inputs: tuple[int, ...] | int, outputs: int) -> Plan:
-    """The plan of `model` on inputs of this shape (an int: that many features)."""
+def plan_model(model: ModelSpec, inputs: tuple[int, ...] | int, outputs: int, task: str = "") -> Plan:
+    """The plan of `model` on inputs of this shape (an int: that many features), for data of this
+    task ("": not checked): a family that answers once an example cannot learn a token per position,
+    nor the other way round."""
     shape = (inputs,) if isinstance(inputs, int) else tuple(inputs)
-    return family_of(model).plan(model, shape, outputs)
+    family = family_of(model)
+    plan = family.plan(model, shape, outputs)
+    problem = _task_problem(family, task)
+    return replace(plan, problems=(problem, *plan.problems)) if problem else plan
 
 
-def build_model(model: ModelSpec, inputs: tuple[int, ...] | int, outputs: int, seed: int) -> Network:
+def _task_problem(family: Family, task: str) -> Problem | None:
+    """Whether the family's kind of answer (once an example, or at every position) fits the task's."""
+    if task == "tokens" and not family.per_position:
+        types = " or ".join(catalog.FAMILIES[f.name].label for f in FAMILIES.values() if f.per_position)
+        return ("model.family", f"this data set asks for a token at every position of the sequence; choose the "
+                                f"{types} network type, which answers at every position")
+    if task and task != "tokens" and family.per_position:
+        return ("model.family", f"a {catalog.FAMILIES[family.name].label} network answers a token at every "
+                                "position; pick a token data set (Copy or Reverse tokens), or choose another "
+                                "network type for one answer per example")
+    return None
+
+
+def build_model(model: ModelSpec, inputs: tuple[int, ...] | int, outputs: int, seed: int, task: str = "") -> Network:
     """Build `model` with initial weights drawn from `seed`; SpecError naming the field if its
     plan has problems (the same ones the sidebar shows)."""
-    plan = plan_model(model, inputs, outputs)
+    plan = plan_model(model, inputs, outputs, task)
     if plan.problems:
         raise SpecError(list(plan.problems))
     return family_of(model).build(model, plan, seed)

@@ -74,7 +74,7 @@ def planned_dense(layer: LayerPlan, width_in: int) -> tuple[list[nn.Module], str
     and, unless it is the output, its activation. Returns (modules, activation name); the output's
     is "identity". The CNN and recurrent families build their dense heads with it."""
     activation = layer["activation"] if layer.label != "output" else "identity"
-    modules: list[nn.Module] = [nn.Linear(width_in, layer.shape[0])]
+    modules: list[nn.Module] = [nn.Linear(width_in, layer.shape[-1])]  # (units,), or (T, units) at every position
     if layer.label != "output":
         modules.append(catalog.ACTIVATIONS[activation].build())
     return modules, activation

@@ -6,6 +6,8 @@
     multiclass  + cross_entropy  K logits
     multiclass  + mse/mae/huber  K outputs regressed onto one-hot targets
     regression  + mse/mae/huber  1 output, targets standardised with the train split's mean/std
+    tokens      + cross_entropy  V logits at each of T positions: outputs (B, T, V), targets (B, T);
+                                 the loss is the mean over every position, the metric token accuracy
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Head:
         return "r2" if self.task == "regression" else "acc"
 
     def make_loss(self) -> torch.nn.Module:
+        if self.task == "tokens":
+            return PerTokenCrossEntropy()
         return catalog.LOSSES[self.loss_name].build()
 
     @cached_property
@@ -58,13 +62,14 @@ class Head:
             # The same loss as F.cross_entropy, -log softmax(z)_y = logsumexp(z) - z_y. torch
             # 2.13's CPU log_softmax is ~10x slower when the class count is not a multiple of
             # the SIMD width (measured 227 us for 1437x10 vs 23 us for 1437x16); this is 59 us.
-            losses = torch.logsumexp(out, dim=1) - out.gather(1, t.unsqueeze(1)).squeeze(1)  # (N,)
+            # The class axis is the last: (N, K), or (N, T, V) for tokens, whose rows then hold T losses.
+            losses = torch.logsumexp(out, dim=-1) - out.gather(-1, t.unsqueeze(-1)).squeeze(-1)  # (N,) or (N, T)
         else:
             losses = self.loss_per_element(out, t)  # (N, outputs)
         if self.task == "regression":  # R² needs each split's own mean
             train_metric, test_metric = self.metric(out[:n_train], y[:n_train]), self.metric(out[n_train:], y[n_train:])
         else:
-            correct = (self.predict(out) == y).float()  # (N,)
+            correct = (self.predict(out) == y).float()  # (N,), or (N, T) per token: its mean is token accuracy
             train_metric, test_metric = correct[:n_train].mean(), correct[n_train:].mean()
         return torch.stack([losses[:n_train].mean(), train_metric, losses[n_train:].mean(), test_metric])
 
@@ -79,13 +84,13 @@ class Head:
         return F.one_hot(y.long(), self.n_classes).float()  # (B, K)
 
     def predict(self, out: torch.Tensor) -> torch.Tensor:
-        """(B, n_outputs) -> (B,) class ids, or values in the data's own units."""
+        """(B, n_outputs) -> (B,) class ids, or values in the data's own units; (B, T, V) -> (B, T) tokens."""
         if self.task == "regression":
             return out[:, 0] * self.y_std + self.y_mean
         if self.n_outputs == 1:
             threshold = 0.0 if self.loss_name == "bce" else 0.5
             return (out[:, 0] > threshold).long()
-        return out.argmax(dim=1)
+        return out.argmax(dim=-1)
 
     def probabilities(self, out: torch.Tensor) -> torch.Tensor:
         """What the decision surface shows: (B,) P(class 1) for binary, (B, K) for multiclass,
@@ -95,14 +100,15 @@ class Head:
         if self.loss_name == "bce":
             return torch.sigmoid(out[:, 0])
         if self.loss_name == "cross_entropy":
-            p = torch.softmax(out, dim=1)
+            p = torch.softmax(out, dim=-1)
             return p[:, 1] if self.task == "binary" else p
         if self.n_outputs == 1:
             return out[:, 0].clamp(0.0, 1.0)
         return out.clamp(0.0, 1.0)
 
     def metric(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Accuracy for classification, R² for regression (a 0-d tensor, on the device)."""
+        """Accuracy for classification (of every token for tokens), R² for regression (a 0-d tensor, on the
+        device)."""
         if self.task == "regression":
             pred = self.predict(out)
             y = y.float()
@@ -110,6 +116,20 @@ class Head:
             ss_tot = ((y - y.mean()) ** 2).sum().clamp_min(1e-12)
             return 1.0 - ss_res / ss_tot
         return (self.predict(out) == y).float().mean()
+
+
+class PerTokenCrossEntropy(torch.nn.Module):
+    """Cross-entropy averaged over every position of every sequence: outputs (B, T, V), targets (B, T).
+    nn.CrossEntropyLoss wants the classes on axis 1, (B, V, T); flattening the positions into the
+    batch gives the same mean without a transposed copy."""
+
+    def forward(self, out: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(out.flatten(0, -2), t.flatten())  # (B·T, V) against (B·T,)
+
+
+def sequence_accuracy(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """(N,) 1.0 where every token of the row is right: outputs (N, T, V), targets (N, T)."""
+    return (out.argmax(dim=-1) == y).all(dim=1).float()
 
 
 def resolve_loss(requested: str, task: str) -> str:

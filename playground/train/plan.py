@@ -57,13 +57,14 @@ class Plan:
     def widths(self) -> list[int]:
         """The dense part's columns, as the network diagram draws them: the length of the vector
         the first dense layer takes (the features; a CNN's flattened image), then every dense
-        layer's units, the output last."""
+        layer's units, the output last. A Transformer's dense layers act at every position, (T, units):
+        a width is the last axis."""
         before = self.inputs
         for layer in self.layers:
             if layer.kind == "linear":
                 break
             before = layer.shape
-        return [before[0], *(layer.shape[0] for layer in self.layers if layer.kind == "linear")]
+        return [before[-1], *(layer.shape[-1] for layer in self.layers if layer.kind == "linear")]
 
 
 def size_problems(parameters: int) -> tuple[Problem, ...]:

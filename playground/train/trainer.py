@@ -61,6 +61,12 @@ def repeat_steps(step: Callable[[], object], finished: Callable[[], bool], max_s
     return taken
 
 
+def _dropout_of(layer: Choice) -> float:
+    """A layer's dropout probability: a Dropout layer's p, or the setting of a layer with dropout
+    inside it (a Transformer's encoder block); 0 for the rest."""
+    return layer["p"] if layer.name == "dropout" else layer.params.get("dropout", 0.0)
+
+
 class Diverged(Exception):
     """Loss or weights became NaN/inf. The message says where and what to try."""
 
@@ -108,7 +114,8 @@ class Trainer:
         self.dataset = ds = dataset if dataset is not None else load_dataset(spec.data, uploads, allow_paths)
         self.device = resolve_device(spec.train.device)
         self.head = make_head(spec.train.loss, ds.task, ds.n_classes, ds.y_train)
-        self.network = build_model(spec.model, data_inputs(spec.model, ds), self.head.n_outputs, spec.train.seed)
+        self.network = build_model(spec.model, data_inputs(spec.model, ds), self.head.n_outputs, spec.train.seed,
+                                   ds.task)
         self.module = self.network.module.to(self.device)
         if self.device.type == "cpu" and self.network.parameter_count() < SMALL_MODEL:
             # Playground models are tiny: handing a 4x10 matmul to a second thread costs far
@@ -120,7 +127,7 @@ class Trainer:
         self.loss_fn = getattr(self.system, "loss_fn", None)  # one loss of (output, target): the lab's landscape
         # Only dropout and batchnorm act differently in eval mode; switching modes walks every
         # module, which costs a record a third of its time on the tiny default network.
-        self._mode_matters = any(c.name in ("dropout", "batchnorm") for c in spec.model.layers)
+        self._mode_matters = any(c.name in ("dropout", "batchnorm") or _dropout_of(c) > 0 for c in spec.model.layers)
         groups = self.network.parameter_groups()  # what telemetry measures: the layers that hold weights
         # L1/L2 on the measured layers' weights, not biases: the dense layers, and a CNN's filters
         # (each optimizer's penalty covers those of them it updates).
@@ -156,7 +163,7 @@ class Trainer:
         # Batch order comes from its own generator (CPU), so it is the same on any device;
         # dropout masks from a private copy of the global one (see core/rng.py).
         self.generator = torch.Generator().manual_seed(train.seed)
-        has_dropout = any(c.name == "dropout" and c["p"] > 0 for c in spec.model.layers)
+        has_dropout = any(_dropout_of(c) > 0 for c in spec.model.layers)
         random = has_dropout or self.system.draws_random_numbers
         self._private_rng = PrivateRandomState(self.device, train.seed) if random else None
         self._tools = StepTools(update=self._update, randomness=self._randomness)

@@ -20,9 +20,9 @@ _ACTIVATION_HELP = options_help("The non-linearity applied to each unit's weight
 _SIZE_HELP = ("Dense: the number of units (neurons). Conv: the number of filters. Pool: the window size. "
               "RNN, LSTM, GRU: the hidden size. Dropout: the probability p of dropping each value.")
 _SIZE_PARAMS = {"units": "Units", "channels": "Filters", "hidden": "Hidden size", "kernel": "Window",
-                "p": "Dropout p"}  # the size column
-# Other settings, in the row's ⋮ menu: a conv layer's; a recurrent layer's direction.
-_MENU_PARAMS = ("kernel", "stride", "padding", "bidirectional")
+                "p": "Dropout p", "width": "Model width", "heads": "Heads"}  # the size column
+# Other settings, in the row's ⋮ menu: a conv layer's; a recurrent layer's direction; a Transformer's.
+_MENU_PARAMS = ("kernel", "stride", "padding", "bidirectional", "positional", "feedforward", "dropout", "causal")
 
 
 def _family() -> str:
@@ -112,9 +112,13 @@ def _what(layer_id: int, kind: str) -> str:
     if kind in catalog.RECURRENT_LAYERS:
         both = state.layer_values(layer_id)["bidirectional"]
         return f" · {catalog.RECURRENT_LAYERS[kind].label}{', both ways' if both else ''}"
+    v = state.layer_values(layer_id)
+    if kind == "embedding":
+        return f" · embedding, {v['positional']} positions"
+    if kind == "encoder":
+        return f" · encoder, {v['heads']} heads, ff {v['feedforward']}{', causal' if v['causal'] else ''}"
     if kind != "conv":
         return ""
-    v = state.layer_values(layer_id)
     return f" · conv {v['kernel']}×{v['kernel']}, stride {v['stride']}, pad {v['padding']}"
 
 
@@ -126,8 +130,11 @@ def shape_text(shape: tuple[int, ...]) -> str:
 def network_summary(plan: Plan) -> str:
     """MLP: '2 inputs → 4 → 2 → 1 output · 17 parameters'. CNN: '1×8×8 image → 8×8×8 → 8×4×4 →
     ... → 64 → 32 → 10 outputs · 3,658 parameters' (the shape after each layer that changes it);
-    a recurrent network likewise: '30×2 sequence → 30×32 → 32 → 1 output · ...'."""
+    a recurrent network likewise: '30×2 sequence → 30×32 → 32 → 1 output · ...', a Transformer
+    '12×8 sequence → 12×32 → 12×8 outputs · ...' (8 outputs at each of 12 positions)."""
     outputs = f"{plan.outputs} output{'s' * (plan.outputs != 1)}"
+    if plan.layers and len(plan.layers[-1].shape) == 2:  # a Transformer: outputs at every position
+        outputs = f"{shape_text(plan.layers[-1].shape)} outputs"
     if len(plan.inputs) == 1:  # a vector of features
         widths = plan.widths
         middle = "".join(f" → {w}" for w in widths[1:-1])

@@ -36,8 +36,9 @@ from .. import charts
 from ..core.server_share import SHARE
 from ..families.cnn.views import ImageViews
 from ..families.rnn.views import RecurrentViews
+from ..families.transformer.views import AttentionViews
 from ..train.snapshot import Snapshot
-from . import cnn_panel, controls, drawn_values, rnn_panel
+from . import cnn_panel, controls, drawn_values, rnn_panel, transformer_panel
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
@@ -243,7 +244,7 @@ def _family_views(snap: Snapshot):
 # The panel module that draws each family's views: units(snap, chart) in the Neurons tab, and where
 # it has them, gradients(snap, chart) under the Gradients tab and evaluation(snap, chart) under the
 # Evaluation tab.
-_PANELS = {ImageViews: cnn_panel, RecurrentViews: rnn_panel}
+_PANELS = {ImageViews: cnn_panel, RecurrentViews: rnn_panel, AttentionViews: transformer_panel}
 
 
 def _family_panel(snap: Snapshot):

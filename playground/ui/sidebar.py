@@ -113,7 +113,7 @@ def _check(choice: DataChoice) -> _Checked:
         if resolved is not None and model is not None:
             # The trainer's own plan: the same sizes, and the same problems it would refuse with.
             outputs = Head(dataset.task, resolved, dataset.n_classes).n_outputs
-            plan = plan_model(model, data_inputs(model, dataset), outputs)
+            plan = plan_model(model, data_inputs(model, dataset), outputs, dataset.task)
             errors += plan.problems
     try:
         resolve_device(raw["train"]["device"])

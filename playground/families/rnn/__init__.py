@@ -80,7 +80,8 @@ def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:
 
 def _sequence_sets() -> str:
     """The generated sequence sets by their labels: 'Sine, next value; Adding problem; ...'."""
-    return "; ".join(g.label.removesuffix(" (sequences)") for g in GENERATORS.values() if g.sequence_features)
+    return "; ".join(g.label.removesuffix(" (sequences)") for g in GENERATORS.values()
+                     if g.sequence_features and g.task != "tokens")  # a token per position: a Transformer's
 
 
 def _last_step(layers: list[LayerPlan], shape: tuple[int, ...]) -> tuple[int]:
