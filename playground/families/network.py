@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from torch import nn
 
 from ..core import catalog
+from ..core.spec import ModelSpec
 from ..train.plan import LayerPlan
 from ..train.telemetry import ParameterGroup, parameter_groups
 
@@ -78,3 +79,17 @@ def planned_dense(layer: LayerPlan, width_in: int) -> tuple[list[nn.Module], str
     if layer.label != "output":
         modules.append(catalog.ACTIVATIONS[activation].build())
     return modules, activation
+
+
+def initialised_network(model: ModelSpec, modules: list[nn.Module], initialised: list[tuple[str, str]],
+                        dense_names: list[str], activations: list[str], non_dense: list[NonDenseLayer],
+                        measured: dict[str, str] | None = None) -> Network:
+    """The built layers as one nn.Sequential, the spec's init applied to the `initialised`
+    (submodule name, activation) pairs in their order, as a Network. Call it holding the init lock
+    with the seed set: init draws from torch's global generator, right after the layers did."""
+    module = nn.Sequential(*modules)
+    init = catalog.INITS[model.init].build
+    for name, activation in initialised:
+        init(module.get_submodule(name), activation, model.init_std)
+    labels = [f"hidden {i + 1}" for i in range(len(dense_names) - 1)] + ["output"]
+    return Network(module, dense_names, labels, activations, non_dense, measured)

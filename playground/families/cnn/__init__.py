@@ -15,7 +15,7 @@ from ...core.rng import GLOBAL_RNG_LOCK
 from ...core.spec import Choice, ModelSpec
 from ...data.datasets import Dataset
 from ...train.plan import LayerPlan, Plan, Problem, plan_with_output
-from ..network import FEATURE_STAGE, Network, NonDenseLayer, planned_dense
+from ..network import FEATURE_STAGE, Network, NonDenseLayer, initialised_network, planned_dense
 
 IMAGE_KINDS = ("conv", "maxpool", "avgpool")  # the layers that need an image (C, H, W)
 DEFAULT_LAYERS = tuple(Choice.parse(item, catalog.IMAGE_LAYERS, "layer", key="kind")
@@ -129,9 +129,5 @@ def build(model: ModelSpec, plan: Plan, seed: int) -> Network:
                 after = len(dense_names) if len(shape) == 1 else FEATURE_STAGE  # on the vector, or the image
                 non_dense.append(NonDenseLayer(layer.kind, after, layer.settings))
             shape = layer.shape
-        module = nn.Sequential(*modules)
-        init = catalog.INITS[model.init].build
-        for name, activation in initialised:
-            init(module.get_submodule(name), activation, model.init_std)
-    labels = [f"hidden {i + 1}" for i in range(len(dense_names) - 1)] + ["output"]
-    return Network(module, dense_names, labels, activations, non_dense, measured)
+        return initialised_network(model, modules, initialised, dense_names, activations, non_dense,
+                                   measured)

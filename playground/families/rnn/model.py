@@ -14,11 +14,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ...core import catalog
 from ...core.rng import GLOBAL_RNG_LOCK as _INIT_LOCK  # torch's CPU generator is process-global
 from ...core.spec import ModelSpec
 from ...train.plan import Plan
-from ..network import FEATURE_STAGE, Network, NonDenseLayer, planned_dense
+from ..network import FEATURE_STAGE, Network, NonDenseLayer, initialised_network, planned_dense
 
 
 class RNN(nn.RNN):
@@ -82,9 +81,5 @@ def build_network(model: ModelSpec, plan: Plan, seed: int) -> Network:
                 after = len(dense_names) if len(shape) == 1 else FEATURE_STAGE  # on the vector, or the steps
                 non_dense.append(NonDenseLayer(layer.kind, after, layer.settings))
             shape = layer.shape
-        module = nn.Sequential(*modules)
-        init = catalog.INITS[model.init].build
-        for name, activation in zip(dense_names, activations):
-            init(module.get_submodule(name), activation, model.init_std)
-    labels = [f"hidden {i + 1}" for i in range(len(dense_names) - 1)] + ["output"]
-    return Network(module, dense_names, labels, activations, non_dense, measured)
+        initialised = list(zip(dense_names, activations))  # the dense layers; recurrent ones keep torch's init
+        return initialised_network(model, modules, initialised, dense_names, activations, non_dense, measured)

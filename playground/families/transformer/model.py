@@ -17,11 +17,10 @@ import math
 import torch
 from torch import nn
 
-from ...core import catalog
 from ...core.rng import GLOBAL_RNG_LOCK
 from ...core.spec import ModelSpec
 from ...train.plan import Plan
-from ..network import FEATURE_STAGE, Network, NonDenseLayer, planned_dense
+from ..network import FEATURE_STAGE, Network, NonDenseLayer, initialised_network, planned_dense
 
 POSITION_STD = 0.5  # learned positions start this spread, about the size of a token's vector
 
@@ -113,9 +112,5 @@ def build_network(model: ModelSpec, plan: Plan, seed: int) -> Network:
                 after = len(dense_names) if dense_names else FEATURE_STAGE
                 non_dense.append(NonDenseLayer(layer.kind, after, layer.settings))
             shape = layer.shape
-        module = nn.Sequential(*modules)
-        init = catalog.INITS[model.init].build
-        for name, activation in zip(dense_names, activations):
-            init(module.get_submodule(name), activation, model.init_std)
-    labels = [f"hidden {i + 1}" for i in range(len(dense_names) - 1)] + ["output"]
-    return Network(module, dense_names, labels, activations, non_dense, measured)
+        initialised = list(zip(dense_names, activations))  # the dense layers; the blocks keep torch's init
+        return initialised_network(model, modules, initialised, dense_names, activations, non_dense, measured)
