@@ -40,7 +40,10 @@ def attention_figure(snap, example: int = 0, block: int = 0, height: int | None 
             "heatmap", z=maps[h], x=names, y=names, zmin=0, zmax=1, colorscale=COUNT_SCALE, xaxis=xaxis,
             yaxis=yaxis, showscale=h == heads - 1, colorbar=dict(title=dict(text="weight"), thickness=10, len=0.9),
             hovertemplate=f"head {h + 1}<br>%{{y}} reads %{{x}}<br>weight %{{z:.2f}}<extra></extra>"))
-    fig.update_xaxes(type="category", tickangle=0, showgrid=False, constrain="domain")
+    # Under each head only the tokens (the positions are in the rows' labels and the hover): twelve
+    # "10 D" labels side by side overlap in a head a third of the chart wide.
+    fig.update_xaxes(type="category", tickangle=0, showgrid=False, constrain="domain", tickmode="array",
+                     tickvals=names, ticktext=list(views.labels[example]))
     fig.update_yaxes(type="category", autorange="reversed", showgrid=False, showticklabels=False,
                      scaleanchor="x", scaleratio=1, constrain="domain")
     fig.layout["yaxis"]["showticklabels"] = True  # the first head names the reading positions
