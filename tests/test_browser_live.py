@@ -114,6 +114,31 @@ def test_a_cnn_draws_its_filters_feature_maps_and_gallery(page, app_url):
     assert not errors, f"browser errors: {errors}"
 
 
+@pytest.mark.parametrize("preset, neurons, gradients, says", [
+    ("adding-lstm", ("chart_rnn_answers", "chart_rnn_states", "chart_rnn_gates"), ("chart_rnn_bptt",),
+     ("chart_rnn_gates", "forget")),
+    ("reverse-transformer", ("chart_attention", "chart_positions"), (), ("chart_attention", "head 2")),
+])
+def test_sequence_models_draw_their_own_views(page, app_url, preset, neurons, gradients, says):
+    """A recurrent network's and a Transformer's views in a real browser: train the preset, then
+    its Neurons tab (states and gates of a test sequence; attention per head) and, for the LSTM,
+    the gradient through time under the Gradients tab; the console stays clean."""
+    errors = _listen_for_errors(page, app_url)
+    page.goto(app_url)
+    page.wait_for_selector(".st-key-chart_network .js-plotly-plot", timeout=60_000)
+    _pick_preset(page, preset)
+    visible(page, "btn_train").get_by_role("button", name="Train").click()
+    wait_until(lambda: step_shown(page) > 0, timeout=60)
+    for tab, keys in (("Neurons", neurons), ("Gradients", gradients)):
+        page.get_by_role("tab", name=tab).click()
+        for key in keys:
+            page.wait_for_selector(f".st-key-{key} .js-plotly-plot .main-svg", timeout=30_000)
+    page.get_by_role("tab", name="Neurons").click()
+    key, text = says  # a chart and a word it writes: the gates' names, the heads' titles
+    assert text in page.locator(f".st-key-{key} .js-plotly-plot").first.inner_text()
+    assert not errors, f"browser errors: {errors}"
+
+
 def test_a_sweep_runs_in_the_browser_and_fills_its_heatmap(page, app_url):
     """The sweeps page in Chromium: the default grid (4 learning rates x 3 batch sizes) at 3 epochs
     a variant runs in the server's workers, and every cell of the heatmap gets its score."""
