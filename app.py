@@ -13,9 +13,10 @@ import streamlit as st
 
 from playground.core.presets import PRESETS
 from playground.core.spec import Spec
-from playground.ui import controls, gc_tuning, panels, share, sidebar, state, style, widgets
+from playground.ui import controls, gc_tuning, lesson_card, panels, share, sidebar, state, style, widgets
 from playground.ui.data_panel import upload_digest
 from playground.ui.lab import lab_page
+from playground.ui.lessons_page import lessons_page
 from playground.ui.session import get_session
 from playground.ui.sweep_page import sweep_page
 
@@ -32,23 +33,34 @@ def main() -> None:
         """A spec trained over a grid of settings; a result opens in the Playground."""
         sweep_page(home)
 
+    def lessons() -> None:
+        """Every lesson, each opening a ready run in the Playground."""
+        lessons_page(home)
+
+    PAGES.update(lab=st.Page(lab_page, title="Optimizer lab", icon=":material/science:", url_path="lab"),
+                 lessons=st.Page(lessons, title="Lessons", icon=":material/school:", url_path="lessons"))
     page = st.navigation([
         home,
-        st.Page(lab_page, title="Optimizer lab", icon=":material/science:", url_path="lab"),
+        PAGES["lessons"],
+        PAGES["lab"],
         st.Page(sweeps_page, title="Sweeps", icon=":material/grid_on:", url_path="sweeps"),
     ])
     page.run()
 
 
+PAGES: dict[str, st.Page] = {}  # the pages other pages link to, made by main() each run
+
+
 def playground_page() -> None:
     """Build a network, train it, watch it learn."""
     _first_run()
+    lesson_card.open_from_link(link_has_settings=share.spec_from_link()[0] is not None)
     session = get_session()
     st.session_state[widgets.IN_USE] = state.in_use(session.spec)  # named under a field out of range
     settings = sidebar.sidebar()
     with st.sidebar:
         share.share_box(settings.spec)
-    share.sync_address_bar(settings.spec)
+    share.sync_address_bar(settings.spec, lesson=lesson_card.open_slug())
 
     # Messages go into a container that is always drawn, so the live view below keeps its place
     # in the page whatever comes and goes here (panels.py says why that matters).
@@ -61,6 +73,8 @@ def playground_page() -> None:
             st.warning(f"The link's settings were not used: **{field}**: {message}", icon=":material/link_off:")
     controls.run_commands(session)  # the clicks of this run act on the run just brought up to date
 
+    with st.container(key="lesson_slot"):  # always drawn, for the same reason
+        lesson_card.lesson_card(PAGES["lessons"], PAGES["lab"])
     controls.top_row(session)
     with st.container(key="settings_notice_slot"):  # always drawn, for the same reason
         controls.settings_notice(session)
@@ -88,8 +102,8 @@ def _apply(session, settings: sidebar.Settings) -> None:
         controls.unfreeze()  # a new run: follow it
         if applied.interrupted:
             st.toast(applied.message, icon=":material/restart_alt:")
-    elif applied.kind == "optimizer":
-        st.toast(applied.message, icon=":material/tune:")
+    elif applied.kind == "optimizer" and "reset" not in st.session_state.get(controls.COMMANDS, []):
+        st.toast(applied.message, icon=":material/tune:")  # (not when a reset follows: a lesson's change)
 
 
 main()

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from browser_support import choose, step_shown, visible, wait_until
+from browser_support import choose, loss_path, step_shown, visible, wait_until
 from playground.core.presets import PRESETS
 
 pytestmark = pytest.mark.browser
@@ -136,6 +136,27 @@ def test_sequence_models_draw_their_own_views(page, app_url, preset, neurons, gr
     page.get_by_role("tab", name="Neurons").click()
     key, text = says  # a chart and a word it writes: the gates' names, the heads' titles
     assert text in page.locator(f".st-key-{key} .js-plotly-plot").first.inner_text()
+    assert not errors, f"browser errors: {errors}"
+
+
+def test_a_lesson_opens_from_the_lessons_page_and_its_try_button_changes_the_chart(page, app_url):
+    """The Lessons page's link opens the learning-rate lesson in the Playground (its card, its
+    preset); "Too large: 1" trains from step 0, the loss chart is redrawn and the run diverges."""
+    errors = _listen_for_errors(page, app_url)
+    page.goto(app_url)  # (loaded at /lessons, Streamlit first asks /lessons/_stcore/health: two 404s of its own)
+    page.wait_for_selector(".st-key-chart_network .js-plotly-plot", timeout=60_000)
+    page.get_by_role("link", name="Lessons").click()
+    page.locator(".st-key-lesson_learning-rate").get_by_role("link", name="Open the lesson").click()
+    page.wait_for_selector(".st-key-lesson_card", timeout=60_000)
+    page.wait_for_selector(".st-key-chart_loss .js-plotly-plot", timeout=60_000)
+    assert "learning-rate" in _sidebar(page) and "lesson=learning-rate" in page.url
+    visible(page, "btn_train").get_by_role("button", name="Train").click()
+    wait_until(lambda: "Done" in _status(page), timeout=60, what=lambda: _status(page))
+    before = loss_path(page)
+    visible(page, "lesson_try_1").click()
+    wait_until(lambda: "Diverged" in _status(page), timeout=60, what=lambda: _status(page))
+    wait_until(lambda: loss_path(page) not in ("", before), timeout=30)
+    assert "Now: Too large: 1." in visible(page, "lesson_card").inner_text()
     assert not errors, f"browser errors: {errors}"
 
 

@@ -43,9 +43,9 @@ def top_row(session: PlaygroundSession) -> None:
             label, icon, tip = "Train again", ":material/replay:", "Start over from step 0 and train."
         else:
             label, icon, tip = "Train", ":material/play_arrow:", "Train until paused or all epochs are done."
-        st.button(label, icon=icon, type="primary", key="btn_train", on_click=full_run_only(_queue),
+        st.button(label, icon=icon, type="primary", key="btn_train", on_click=full_run_only(queue),
                   args=("train",), disabled=runner is None, help=tip, width=122)
-        st.button("Step", icon=":material/skip_next:", key="btn_step", on_click=full_run_only(_queue),
+        st.button("Step", icon=":material/skip_next:", key="btn_step", on_click=full_run_only(queue),
                   args=("step",),
                   disabled=runner is None or status in ("running", *_FINISHED),
                   help="Take one training step of the size chosen next to it, then stay paused.")
@@ -53,7 +53,7 @@ def top_row(session: PlaygroundSession) -> None:
                              default="batch", required=True, label_visibility="collapsed", persist_state="session",
                              help="What Step does: one mini-batch update, or one pass over the training set.")
         st.button("Reset", icon=":material/restart_alt:", key="btn_reset",
-                  on_click=full_run_only(_queue), args=("reset",),
+                  on_click=full_run_only(queue), args=("reset",),
                   disabled=runner is None,
                   help="Back to step 0, with the same initial weights (they come from the training seed).")
         speed_control("speed", runner, persist_state="session")
@@ -64,7 +64,8 @@ def top_row(session: PlaygroundSession) -> None:
                        "Turn off to follow the run again.")
 
 
-def _queue(command: str) -> None:
+def queue(command: str) -> None:
+    """Queue a click of Train, Step or Reset: the next full run carries it out (run_commands)."""
     st.session_state.setdefault(COMMANDS, []).append(command)
 
 
@@ -127,6 +128,12 @@ def _freeze(session: PlaygroundSession) -> None:
 
 # --------------------------------------------------------------------------- status line
 
+def r2_text(value: float) -> str:
+    """R² to 3 decimals, or to 3 significant digits where a diverged run makes it huge
+    (-2.02e+21, not -2022532393442419408896.000)."""
+    return f"{value:.3f}" if abs(value) < 1e4 else f"{value:.3g}"
+
+
 def status_line(snap: Snapshot | None, redraw_every: float | None = None) -> None:
     """The live status: a line of text, a progress bar and a slot for a warning or an error.
     Drawn inside the live view's fragment (panels.live_view) from the snapshot its charts use;
@@ -184,7 +191,7 @@ def status_text(snap: Snapshot) -> str:
         metric = f"test_{snap.metric}"
         if metric in latest:
             value = latest[metric]
-            parts.append(f"Test accuracy **{value:.1%}**" if snap.metric == "acc" else f"Test R² **{value:.3f}**")
+            parts.append(f"Test accuracy **{value:.1%}**" if snap.metric == "acc" else f"Test R² **{r2_text(value)}**")
     return " · ".join(parts)
 
 

@@ -53,11 +53,12 @@ def link_params(spec: Spec) -> dict[str, str]:
     return out if same else flat
 
 
-def sync_address_bar(spec: Spec | None) -> None:
-    """Keep the URL equal to the current settings (uploads cannot travel in a link)."""
+def sync_address_bar(spec: Spec | None, lesson: str | None = None) -> None:
+    """Keep the URL equal to the current settings (uploads cannot travel in a link), and the open
+    lesson's name, so that the link reopens it."""
     if spec is None or spec.data.name.startswith("upload:"):
         return
-    wanted = link_params(spec)
+    wanted = link_params(spec) | ({"lesson": lesson} if lesson else {})
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
 

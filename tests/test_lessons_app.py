@@ -1,0 +1,104 @@
+"""The Lessons page and a lesson in the Playground, driven without a browser (AppTest): the page
+lists every lesson with a link that opens it; a lesson opens on its preset and tab with its card;
+each one trains; a "try this" button applies its change and trains from step 0; Start again and
+Close do what they say; the address keeps the lesson while it is open."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from apptest_support import errors, run_until, status, step_of
+from streamlit.testing.v1 import AppTest
+
+from playground.core.lessons import LESSONS
+from playground.core.presets import get_preset
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 60
+
+
+def _lessons_script():
+    import streamlit as st
+
+    from playground.ui.lessons_page import lessons_page
+
+    def playground():
+        st.write("the playground")
+
+    home = st.Page(playground, title="Playground", url_path="playground")
+
+    def lessons():
+        lessons_page(home)
+
+    st.navigation([st.Page(lessons, title="Lessons", default=True), home]).run()
+
+
+def test_the_lessons_page_lists_every_lesson_with_a_link_that_opens_it():
+    at = AppTest.from_function(_lessons_script, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    titles = [m.value for m in at.markdown if " · " in m.value]
+    assert titles == [f"**{n} · {lesson.title}**" for n, lesson in enumerate(LESSONS.values(), start=1)]
+    links = at.get("page_link")
+    assert [link.proto.query_string for link in links] == [f"lesson={slug}" for slug in LESSONS]
+    assert all(link.proto.page_script_hash and link.proto.label == "Open the lesson" for link in links)
+
+
+def opened(slug: str, **query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({"lesson": slug, **query})
+    return at.run()
+
+
+@pytest.fixture(autouse=True)
+def _release_sessions():
+    yield
+    st.cache_resource.clear()
+
+
+def card_text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("slug", list(LESSONS))
+def test_each_lesson_opens_on_its_preset_and_tab_and_trains(slug):
+    lesson = LESSONS[slug]
+    at = opened(slug)
+    assert not at.exception and not at.error, errors(at)
+    assert at.selectbox(key="preset").value == lesson.preset
+    assert at.session_state["view_tab"] == lesson.tab
+    assert f"· {lesson.title}**" in card_text(at) and lesson.watch in card_text(at)
+    assert at.query_params["lesson"] == [slug] if isinstance(at.query_params["lesson"], list) \
+        else at.query_params["lesson"] == slug
+    at.button(key="btn_step").click().run()
+    assert step_of(at) > 0 and not at.exception and not at.error, errors(at)
+
+
+def test_try_this_applies_the_change_and_trains_from_step_0_then_start_again_and_close():
+    at = opened("learning-rate")
+    at.button(key="btn_step").click().run()  # somewhere past step 0 first
+    at.button(key="lesson_try_1").click().run()  # too large: 1
+    assert at.number_input(key="opt_sgd_lr").value == 1.0
+    assert run_until(at, lambda a: "Diverged" in status(a), timeout=30)
+    assert "Now: Too large: 1." in card_text(at)
+    assert re.search(r"Test R² \*\*-\d\.\d\de\+\d+\*\*", status(at)), status(at)  # -2.02e+21, not 22 digits
+    assert any("learning rate (1) is probably too high" in w.value for w in at.warning)  # what to try
+    assert not at.toast, "no 'applied without a reset' toast: a lesson's change starts over"
+    at.button(key="lesson_restart").click().run()
+    assert at.number_input(key="opt_sgd_lr").value == get_preset("learning-rate").train.optimizer.params["lr"]
+    assert "Now:" not in card_text(at)
+    assert run_until(at, lambda a: "Training" in status(a) or "Done" in status(a), timeout=30)
+    at.button(key="lesson_close").click().run()
+    assert "Lesson 3" not in card_text(at) and "lesson" not in at.query_params
+    assert not at.exception
+
+
+def test_a_shared_lesson_link_with_changes_keeps_them_and_a_wrong_lesson_is_named():
+    at = opened("learning-rate", **{"data.name": "plane", "train.optimizer.lr": "0.3"})
+    assert at.number_input(key="opt_sgd_lr").value == 0.3  # the link's change, not the preset's 0.1
+    assert "Gradient descent and the learning rate" in card_text(at)
+    wrong = opened("backprop")
+    assert any("lesson" in w.value and "backprop" in w.value for w in wrong.warning)
+    assert not wrong.exception
