@@ -23,10 +23,14 @@ from playground.ui.sweep_page import sweep_page
 
 def main() -> None:
     gc_tuning.freeze_startup_objects()  # once per process: full collections skip torch, plotly, ...
-    # 340 px: the sidebar's starting width, room for a layer row (style.py narrows it on a projector).
+    # 340 px: the sidebar's starting width, room for a layer row (style.py narrows it on a projector);
+    # a presenter's link (view=present) opens with it closed.
+    present_link = st.query_params.get("view") == "present"
     st.set_page_config(page_title="Neural network playground", page_icon=":material/hub:", layout="wide",
-                       initial_sidebar_state=340)
-    style.apply_style()
+                       initial_sidebar_state="collapsed" if present_link else 340)
+    if present_link and "initialized" not in st.session_state:
+        st.session_state[controls.PRESENT] = True
+    style.apply_style(presenting=controls.presenting())
     home = st.Page(playground_page, title="Playground", icon=":material/hub:", default=True)
 
     def sweeps_page() -> None:
@@ -60,7 +64,8 @@ def playground_page() -> None:
     settings = sidebar.sidebar()
     with st.sidebar:
         share.share_box(settings.spec)
-    share.sync_address_bar(settings.spec, lesson=lesson_card.open_slug())
+    share.sync_address_bar(settings.spec, {"lesson": lesson_card.open_slug(),
+                                           "view": "present" if controls.presenting() else None})
 
     # Messages go into a container that is always drawn, so the live view below keeps its place
     # in the page whatever comes and goes here (panels.py says why that matters).

@@ -102,3 +102,17 @@ def test_a_shared_lesson_link_with_changes_keeps_them_and_a_wrong_lesson_is_name
     wrong = opened("backprop")
     assert any("lesson" in w.value and "backprop" in w.value for w in wrong.warning)
     assert not wrong.exception
+
+
+def test_presenter_view_shows_only_what_a_class_needs_and_stays_in_the_address():
+    at = opened("neurons", view="present")
+    assert not at.exception and at.toggle(key="present").value is True
+    keys = {e.key for e in at.get("segmented_control")} | {t.key for t in at.toggle}
+    assert "step_size" not in keys and "freeze" not in keys  # Train, Step, Reset, speed and the lesson's tries
+    assert {"btn_train", "btn_step", "btn_reset", "lesson_try_0"} <= {b.key for b in at.button}
+    assert "Neurons and layers" in card_text(at) and LESSONS["neurons"].idea not in card_text(at)
+    assert at.query_params["view"] == "present"
+    assert any("zoom: 1.25" in h.proto.body for h in at.get("html"))
+    at.toggle(key="present").set_value(False).run()
+    assert "freeze" in {t.key for t in at.toggle} and LESSONS["neurons"].idea in card_text(at)
+    assert "view" not in at.query_params and not any("zoom: 1.25" in h.proto.body for h in at.get("html"))

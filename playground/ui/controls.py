@@ -23,6 +23,7 @@ from .widgets import full_run_only, queue_message, speed_control, step_and_settl
 REFRESH_SECONDS = 0.25  # live redraw period while training (4 Hz): one fragment run each (panels.py)
 STEP_CHOICES = {"batch": "1 batch", "epoch": "1 epoch"}
 COMMANDS = "pending_commands"  # clicks of Train, Step and Reset not carried out yet
+PRESENT = "present"  # the presenter view's toggle
 _FINISHED = ("done", "diverged", "failed")
 _BADGES = {"ready": ("gray", "Ready"), "running": ("blue", "Training"), "paused": ("orange", "Paused"),
            "done": ("green", "Done"), "diverged": ("red", "Diverged"), "failed": ("red", "Failed")}
@@ -49,19 +50,31 @@ def top_row(session: PlaygroundSession) -> None:
                   args=("step",),
                   disabled=runner is None or status in ("running", *_FINISHED),
                   help="Take one training step of the size chosen next to it, then stay paused.")
-        st.segmented_control("Step size", list(STEP_CHOICES), format_func=STEP_CHOICES.get, key="step_size",
-                             default="batch", required=True, label_visibility="collapsed", persist_state="session",
-                             help="What Step does: one mini-batch update, or one pass over the training set.")
+        if not presenting():
+            st.segmented_control("Step size", list(STEP_CHOICES), format_func=STEP_CHOICES.get, key="step_size",
+                                 default="batch", required=True, label_visibility="collapsed",
+                                 persist_state="session",
+                                 help="What Step does: one mini-batch update, or one pass over the training set.")
         st.button("Reset", icon=":material/restart_alt:", key="btn_reset",
                   on_click=full_run_only(queue), args=("reset",),
                   disabled=runner is None,
                   help="Back to step 0, with the same initial weights (they come from the training seed).")
         speed_control("speed", runner, persist_state="session")
         st.space("stretch")
-        st.toggle("Freeze view", key="freeze", on_change=full_run_only(_freeze), args=(session,),
-                  persist_state="session",
-                  help="Stop redrawing the charts so you can zoom and hover; training goes on. "
-                       "Turn off to follow the run again.")
+        if not presenting():
+            st.toggle("Freeze view", key="freeze", on_change=full_run_only(_freeze), args=(session,),
+                      persist_state="session",
+                      help="Stop redrawing the charts so you can zoom and hover; training goes on. "
+                           "Turn off to follow the run again.")
+        st.toggle("Present", key=PRESENT, persist_state="session",
+                  help="Presenter view, for a projector: larger text and charts, only the controls a class "
+                       "needs. Collapse the sidebar (« at its top) for the full width; a link with "
+                       "view=present opens this way, the sidebar closed.")
+
+
+def presenting() -> bool:
+    """Whether the page is in presenter view (the Present toggle, or view=present in the link)."""
+    return bool(st.session_state.get(PRESENT))
 
 
 def queue(command: str) -> None:

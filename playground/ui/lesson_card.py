@@ -61,8 +61,9 @@ def lesson_card(lessons_page: st.Page, lab_page: st.Page) -> None:
         with close:
             st.button("", icon=":material/close:", key="lesson_close", type="tertiary", help="Close the lesson",
                       on_click=full_run_only(_close))
-        st.markdown(lesson.idea)
-        st.markdown(f":material/visibility: **Watch:** {lesson.watch}")
+        if not controls.presenting():  # in front of a class the teacher says it
+            st.markdown(lesson.idea)
+            st.markdown(f":material/visibility: **Watch:** {lesson.watch}")
         tried = st.session_state.get(TRIED)
         with st.container(horizontal=True, gap="small", key="lesson_tries"):
             st.markdown("**Try this:**")

@@ -53,12 +53,13 @@ def link_params(spec: Spec) -> dict[str, str]:
     return out if same else flat
 
 
-def sync_address_bar(spec: Spec | None, lesson: str | None = None) -> None:
-    """Keep the URL equal to the current settings (uploads cannot travel in a link), and the open
-    lesson's name, so that the link reopens it."""
+def sync_address_bar(spec: Spec | None, page: dict[str, str | None] | None = None) -> None:
+    """Keep the URL equal to the current settings (uploads cannot travel in a link), and to the
+    page's own state in `page` (the open lesson, the presenter view; None: left out), so that the
+    link reopens the page as it is."""
     if spec is None or spec.data.name.startswith("upload:"):
         return
-    wanted = link_params(spec) | ({"lesson": lesson} if lesson else {})
+    wanted = link_params(spec) | {k: v for k, v in (page or {}).items() if v is not None}
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
 
