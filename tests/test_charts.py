@@ -364,6 +364,39 @@ def test_confusion_matrix_counts_every_test_point(multiclass, line):
     assert charts.confusion_matrix_figure(snapshot(line)) is None
 
 
+def test_class_scores_are_precision_recall_and_f1_counted_by_hand(multiclass, line):
+    from playground.charts.evaluation import class_scores
+
+    true = np.array([0, 0, 0, 0, 1, 1, 2, 2])
+    pred = np.array([0, 0, 1, 2, 1, 0, 2, 2])
+    scores = class_scores(true, pred, 4)  # class 3: never there, never predicted
+    # class 0: 3 called 0, 2 of them right (precision 2/3); 4 true 0s, 2 found (recall 1/2)
+    np.testing.assert_allclose(scores[:, 0], [2 / 3, 1 / 2, 2 * (2 / 3 * 1 / 2) / (2 / 3 + 1 / 2)])
+    np.testing.assert_allclose(scores[:, 2], [2 / 3, 1, 0.8])
+    np.testing.assert_array_equal(scores[:, 3], 0)
+    np.testing.assert_allclose(class_scores(true.reshape(2, 4), pred.reshape(2, 4), 4), scores)  # tokens
+    snap = snapshot(multiclass)
+    fig = validated(charts.class_scores_figure(snap))
+    assert [t.name for t in fig.data] == ["precision", "recall", "F1"]
+    expected = class_scores(snap.visuals.test_true, snap.visuals.test_pred, 3)
+    np.testing.assert_allclose([t.y for t in fig.data], expected)
+    assert f"mean F1 {expected[2].mean():.2f}" in fig.layout.title.text
+    assert charts.class_scores_figure(snapshot(line)) is None
+
+
+def test_residuals_are_predicted_minus_true_with_the_r2(line, binary):
+    snap = snapshot(line)
+    fig = charts.residuals_figure(snap)
+    test = traces_named(fig, "test")[0]
+    true, pred = snap.visuals.test_true.astype(float), snap.visuals.test_pred.astype(float)
+    np.testing.assert_allclose(test["y"], pred - true)
+    r2 = 1 - ((pred - true) ** 2).sum() / ((true - true.mean()) ** 2).sum()
+    assert f"R² {r2:.3f}" in fig.layout["title"]["text"]
+    validated(fig)
+    assert charts.residuals_figure(snapshot(binary)) is None
+    assert charts.r2_text(-2.0225e21) == "-2.02e+21" and charts.r2_text(0.98765) == "0.988"
+
+
 def test_prediction_scatter_for_regression(line, binary):
     snap = snapshot(line)
     fig = charts.prediction_scatter_figure(snap)

@@ -134,6 +134,19 @@ def test_normalisation_batch_norm_lets_the_deep_sigmoid_network_learn():
     assert last(trained("normalisation", 0)).test_metric > 0.95
 
 
+def test_evaluation_accuracy_hides_the_missed_rare_points_that_recall_shows():
+    from playground.charts.evaluation import class_scores
+
+    def rare_scores(trainer: Trainer) -> tuple[float, float]:
+        visuals = trainer.compute_visuals()
+        return last(trainer).test_metric, class_scores(visuals.test_true, visuals.test_pred, 2)[1, 1]
+
+    line_accuracy, line_recall = rare_scores(trained("evaluation"))
+    assert line_accuracy > 0.9 and line_recall < 0.6  # "94% accurate, yet it misses half"
+    wrapped_accuracy, wrapped_recall = rare_scores(trained("evaluation", 0))
+    assert wrapped_recall > 1.6 * line_recall and wrapped_accuracy - line_accuracy < 0.06
+
+
 def test_cnn_beats_a_dense_network_of_the_same_size():
     cnn, dense = trained("cnn"), trained("cnn", 0)
     assert dense.network.parameter_count() == pytest.approx(cnn.network.parameter_count(), rel=0.05)

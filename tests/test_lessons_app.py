@@ -116,3 +116,13 @@ def test_presenter_view_shows_only_what_a_class_needs_and_stays_in_the_address()
     at.toggle(key="present").set_value(False).run()
     assert "freeze" in {t.key for t in at.toggle} and LESSONS["neurons"].idea in card_text(at)
     assert "view" not in at.query_params and not any("zoom: 1.25" in h.proto.body for h in at.get("html"))
+
+
+def test_the_evaluation_lesson_opens_on_the_per_class_scores():
+    from apptest_support import charts
+
+    at = opened("evaluation")
+    at.button(key="btn_step").click().run()
+    drawn = charts(at)
+    assert {"chart_evaluation", "chart_evaluation_scores"} <= set(drawn)
+    assert [t["name"] for t in drawn["chart_evaluation_scores"]["data"]] == ["precision", "recall", "F1"]

@@ -6,7 +6,13 @@ confusion matrix for regression, anything before the first visuals) return None.
 """
 
 from .curves import downsample, loss_figure, lr_figure, metric_figure
-from .evaluation import confusion_matrix_figure, prediction_scatter_figure
+from .evaluation import (
+    class_scores_figure,
+    confusion_matrix_figure,
+    prediction_scatter_figure,
+    r2_text,
+    residuals_figure,
+)
 from .lab import landscape_line_figure, landscape_surface_figure, race_curves_figure
 from .layers import (
                      gradient_bars_figure,
@@ -38,7 +44,7 @@ __all__ = [
     "weight_histogram_figure", "weight_evolution_figure", "gradient_norm_figure", "gradient_bars_figure",
     "update_ratio_figure",
     "decision_surface_figure", "neuron_maps_figure", "network_figure", "data_preview_figure",
-    "confusion_matrix_figure", "prediction_scatter_figure",
+    "confusion_matrix_figure", "prediction_scatter_figure", "class_scores_figure", "residuals_figure", "r2_text",
     "race_curves_figure", "paths_figure", "paths_loss_figure", "paths_animation_figure",
     "landscape_line_figure", "landscape_surface_figure",
     "CLASS_COLORS", "DIVERGING", "NEGATIVE", "POSITIVE", "OPTIMIZER_COLORS", "SPLIT_COLORS", "TRAIN", "TEST",

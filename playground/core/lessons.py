@@ -184,6 +184,20 @@ _ALL: tuple[Lesson, ...] = (
              "The same six sigmoid layers learn the circle."),),
     ),
     Lesson(
+        "evaluation", "Evaluation: when accuracy is not enough", "rare",
+        "On an unbalanced set accuracy flatters: nine points in ten are common, so calling every point common "
+        "is already 90% right, and useless. Precision asks how many of the points called rare are rare; "
+        "recall asks how many of the rare points were found; F1, their harmonic mean, is low when either is. "
+        "A network with no hidden layer draws one straight line through the rare cluster: 94% accurate, yet it "
+        "misses half the rare points. For regression, the same tab shows R² and each point's residual.",
+        "The Evaluation tab: the confusion matrix, and precision, recall and F1 of each class beside the "
+        "accuracy.",
+        "Evaluation",
+        (Try("Two hidden layers of 8", {"model.layers": _dense(8, 8)},
+             "The network wraps the cluster: the rare class's recall about doubles, while accuracy gains only "
+             "a few points."),),
+    ),
+    Lesson(
         "cnn", "Convolutional networks", "digits-cnn",
         "A convolution slides one small filter over the whole image, so a stroke is found wherever it is, "
         "with a handful of weights; pooling then shrinks the maps. A dense network of as many parameters sees "

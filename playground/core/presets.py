@@ -198,6 +198,11 @@ _ALL = (
         **{"data.name": "plane", "train.optimizer.lr": 0.1, "train.epochs": 50},
     ),
     _preset(
+        "rare", "An unbalanced set, 1 point in 10 rare, and a network with no hidden layer: one straight line. "
+        "Test accuracy is 94%, yet it finds under half of the rare points (Evaluation tab: recall, F1).",
+        **{"data.name": "rare", "data.n_samples": 1000, "model.layers": [], "train.epochs": 30},
+    ),
+    _preset(
         "vanishing-sigmoid", "Six sigmoid layers: the gradient shrinks layer by layer until the first "
         "layers barely move (see the gradient chart); try ReLU instead.",
         **{"data.name": "circle", "model.layers": _layers(8, 8, 8, 8, 8, 8, activation="sigmoid"),

@@ -14,6 +14,7 @@ import time
 
 import streamlit as st
 
+from .. import charts
 from ..core.server_share import SHARE
 from ..train.runner import Runner
 from ..train.snapshot import Snapshot
@@ -141,12 +142,6 @@ def _freeze(session: PlaygroundSession) -> None:
 
 # --------------------------------------------------------------------------- status line
 
-def r2_text(value: float) -> str:
-    """R² to 3 decimals, or to 3 significant digits where a diverged run makes it huge
-    (-2.02e+21, not -2022532393442419408896.000)."""
-    return f"{value:.3f}" if abs(value) < 1e4 else f"{value:.3g}"
-
-
 def status_line(snap: Snapshot | None, redraw_every: float | None = None) -> None:
     """The live status: a line of text, a progress bar and a slot for a warning or an error.
     Drawn inside the live view's fragment (panels.live_view) from the snapshot its charts use;
@@ -204,7 +199,8 @@ def status_text(snap: Snapshot) -> str:
         metric = f"test_{snap.metric}"
         if metric in latest:
             value = latest[metric]
-            parts.append(f"Test accuracy **{value:.1%}**" if snap.metric == "acc" else f"Test R² **{r2_text(value)}**")
+            score = f"Test accuracy **{value:.1%}**" if snap.metric == "acc" else f"Test R² **{charts.r2_text(value)}**"
+            parts.append(score)
     return " · ".join(parts)
 
 

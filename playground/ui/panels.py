@@ -252,12 +252,22 @@ def _family_panel(snap: Snapshot):
 
 
 def _evaluation(snap: Snapshot, height: int | None = None) -> None:
+    """At the top (`height`, table data): the confusion matrix or predicted vs true. In the tab: those
+    beside each class's precision, recall and F1, or the residuals; then the family's own."""
     sized = {"height": height} if height else {}
-    figure = charts.prediction_scatter_figure if snap.task == "regression" else charts.confusion_matrix_figure
-    chart("chart_evaluation" if height is None else "chart_evaluation_top", snap,
-          lambda: figure(snap, **sized), snap.task)
+    regression = snap.task == "regression"
+    figure = charts.prediction_scatter_figure if regression else charts.confusion_matrix_figure
+    if height is not None:
+        chart("chart_evaluation_top", snap, lambda: figure(snap, **sized), snap.task)
+        return
+    cols = st.columns(2, gap="medium")
+    with cols[0]:
+        chart("chart_evaluation", snap, lambda: figure(snap), snap.task)
+    with cols[1]:
+        second = charts.residuals_figure if regression else charts.class_scores_figure
+        chart("chart_evaluation_scores", snap, lambda: second(snap), snap.task)
     panel = _family_panel(snap)
-    if height is None and hasattr(panel, "evaluation") and snap.task != "regression":
+    if hasattr(panel, "evaluation") and not regression:
         panel.evaluation(snap, chart)
 
 
