@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.metrics import precision_recall_fscore_support
 
 from .figure import Figure, trace
-from .style import COUNT_SCALE, GUIDE, MODEL, NEGATIVE, POSITIVE, SPLIT_COLORS, base_layout
+from .style import COUNT_SCALE, GUIDE, MODEL, SPLIT_COLORS, base_layout
 
 
 def confusion_counts(true: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
@@ -78,7 +78,9 @@ def class_scores(true: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarr
     return np.stack([precision, recall, f1])
 
 
-SCORE_COLORS = {"precision": POSITIVE, "recall": NEGATIVE, "F1": MODEL}
+# Greys for the two parts and the model's teal for F1, the score they make: blue and orange mean a
+# sign everywhere else on the page.
+SCORE_COLORS = {"precision": "#455a64", "recall": "#a7b6be", "F1": MODEL}
 
 
 def class_scores_figure(snap, height: int = 340) -> Figure | None:
