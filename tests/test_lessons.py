@@ -72,6 +72,26 @@ def test_activations_linear_cannot_bend_sigmoid_is_slow_few_relus_die():
     assert last(wider).test_metric > 0.95  # "give it 8 and 8 units and it learns"
 
 
+def fitted_line(trainer: Trainer) -> tuple[float, float]:
+    """(slope, intercept) of a 1-D model's prediction, read at x = -5 and x = 5."""
+    x = torch.as_tensor(trainer.dataset.featurize(np.array([[-5.0], [5.0]])))
+    with torch.no_grad():
+        y = trainer.head.predict(trainer.module.eval()(x)).numpy()
+    slope = float(y[1] - y[0]) / 10
+    return slope, float(y[0]) + 5 * slope
+
+
+def test_losses_squared_errors_follow_the_outliers_absolute_ones_the_line():
+    mse_slope, mse_intercept = fitted_line(trained("losses"))
+    assert mse_slope > 0.7 and mse_intercept > 1.6  # dragged up towards the outliers on the right
+    mae = trained("losses", 0)
+    slope, intercept = fitted_line(mae)
+    assert abs(slope - 0.5) < 0.05 and abs(intercept - 1.0) < 0.1  # on the row: y = 0.5x + 1
+    assert last(mae).test_metric < last(trained("losses")).test_metric  # R² prefers MSE's line, as said
+    huber_slope, _ = fitted_line(trained("losses", 1))
+    assert slope < huber_slope < mse_slope
+
+
 def test_learning_rate_too_small_creeps_too_large_diverges_with_a_message():
     good = last(trained("learning-rate"))
     assert good.test_metric > 0.95  # R²

@@ -86,6 +86,20 @@ _ALL: tuple[Lesson, ...] = (
              "accuracy stalls well short of tanh's. Give it 8 and 8 units and it learns.")),
     ),
     Lesson(
+        "losses", "Loss functions: what the loss counts", "outliers",
+        "Training makes the loss small, so the loss decides what a good fit is. Mean squared error counts each "
+        "error squared: a point 8 away weighs 64 times one 1 away, so a few outliers drag the whole line "
+        "towards them. Mean absolute error counts errors by their size, so the line follows the many points "
+        "and all but ignores the few. Huber is squared for small errors and absolute for large ones.",
+        "The model's line over the points (top right): where it sits against the straight row of points.",
+        "Curves",
+        (Try("MAE", {"train.loss": "mae"},
+             "The line lies on the row of points (slope 0.5, through 1): the outliers barely pull it. R², "
+             "itself a squared measure, scores it lower all the same."),
+         Try("Huber", {"train.loss": "huber"},
+             "Between the two: large errors count by their size, so the outliers pull less than with MSE.")),
+    ),
+    Lesson(
         "learning-rate", "Gradient descent and the learning rate", "learning-rate",
         "Gradient descent moves every weight a step against its gradient, and the learning rate sets the "
         "step's size. Too small, and each step is safe but the loss creeps down. Too large, and the steps "

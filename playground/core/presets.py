@@ -203,6 +203,12 @@ _ALL = (
         **{"data.name": "rare", "data.n_samples": 1000, "model.layers": [], "train.epochs": 30},
     ),
     _preset(
+        "outliers", "A straight line fitted to points on y = 0.5x + 1, one in ten of them far above it: the "
+        "mean squared error drags the line up towards them (slope ~0.78); try train.loss = mae, which barely moves.",
+        **{"data.name": "outliers", "data.noise": 0.2, "model.layers": [], "train.loss": "mse",
+           "train.optimizer.name": "adam", "train.optimizer.lr": 0.05, "train.epochs": 60},
+    ),
+    _preset(
         "vanishing-sigmoid", "Six sigmoid layers: the gradient shrinks layer by layer until the first "
         "layers barely move (see the gradient chart); try ReLU instead.",
         **{"data.name": "circle", "model.layers": _layers(8, 8, 8, 8, 8, 8, activation="sigmoid"),

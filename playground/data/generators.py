@@ -121,7 +121,7 @@ def rare(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np
     n0 = n - n1
     common = rng.normal(0.0, 1.8, (n0, 2))
     rare_points = np.array([2.5, 2.5]) + rng.normal(0.0, 0.5 + 2.0 * noise, (n1, 2))
-    X = np.concatenate([common, rare_points])
+    X = np.clip(np.concatenate([common, rare_points]), -RADIUS, RADIUS)  # the few beyond, on the square's edge
     y = np.concatenate([np.zeros(n0, np.int64), np.ones(n1, np.int64)])
     return X, y
 
@@ -163,6 +163,21 @@ def sine(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np
     """1-D: y = sin(x) + N(0, (0.5·noise)²) for x uniform in -6..6 (about two periods)."""
     x = rng.uniform(-RADIUS, RADIUS, (n, 1))  # (n, 1)
     y = np.sin(x[:, 0]) + rng.normal(0.0, 0.5 * noise, n)
+    return x, y
+
+
+OUTLIER_SHARE = 0.1  # of the points
+
+
+def outliers(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """1-D: y = 0.5·x + 1 + N(0, (0.5·noise)²) for x uniform in -6..6, except one point in ten, on
+    the right (x > 2), put 8 above the line: a fit that squares its errors is dragged up towards
+    them, one that takes their size (MAE) barely moves."""
+    x = rng.uniform(-RADIUS, RADIUS, (n, 1))  # (n, 1)
+    y = 0.5 * x[:, 0] + 1.0 + rng.normal(0.0, 0.5 * noise, n)
+    right = np.flatnonzero(x[:, 0] > 2.0)
+    far = rng.choice(right, size=min(len(right), round(OUTLIER_SHARE * n)), replace=False)
+    y[far] += 8.0
     return x, y
 
 
@@ -354,6 +369,8 @@ GENERATORS: dict[str, GeneratorInfo] = {
                            "gaussian bumps.", "regression"),
     "sine": GeneratorInfo(sine, "Sine (1-D regression)", "Fit a noisy sine curve y = sin(x) on one input.",
                           "regression", geometry="line"),
+    "outliers": GeneratorInfo(outliers, "Line with outliers (1-D regression)", "A straight line y = 0.5x + 1 with "
+                              "one point in ten far above it on the right.", "regression", geometry="line"),
     "shapes": GeneratorInfo(shapes, "Shapes (16×16 images)", "Small drawn images of a circle, square, triangle, "
                             "cross or ring at random sizes, places and angles; noise adds pixel noise.",
                             "multiclass", geometry="table", class_names=SHAPE_NAMES,
