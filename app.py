@@ -79,7 +79,7 @@ def playground_page() -> None:
     controls.run_commands(session)  # the clicks of this run act on the run just brought up to date
 
     with st.container(key="lesson_slot"):  # always drawn, for the same reason
-        lesson_card.lesson_card(PAGES["lessons"], PAGES["lab"])
+        lesson_card.lesson_card(session, PAGES["lessons"], PAGES["lab"])
     controls.top_row(session)
     with st.container(key="settings_notice_slot"):  # always drawn, for the same reason
         controls.settings_notice(session)

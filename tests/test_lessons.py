@@ -92,6 +92,17 @@ def test_losses_squared_errors_follow_the_outliers_absolute_ones_the_line():
     assert slope < huber_slope < mse_slope
 
 
+def test_backprop_a_ten_times_larger_rate_moves_the_weights_ten_times_as_far():
+    moves = []
+    for attempt in (None, 0):
+        trainer = Trainer(get_lesson("backprop").spec(attempt).with_overrides(**{"train.device": "cpu"}))
+        before = [layer.weight.detach().clone() for layer in trainer.dense]
+        trainer.train_step()  # the same first batch: the same gradients
+        moves.append(torch.cat([(layer.weight.detach() - b).ravel() for layer, b in zip(trainer.dense, before)]))
+    torch.testing.assert_close(moves[1], 10 * moves[0], rtol=1e-4, atol=1e-7)
+    assert get_lesson("backprop").panel == "backprop"  # the numbers: tests/test_backprop.py
+
+
 def test_learning_rate_too_small_creeps_too_large_diverges_with_a_message():
     good = last(trained("learning-rate"))
     assert good.test_metric > 0.95  # R²

@@ -126,3 +126,19 @@ def test_the_evaluation_lesson_opens_on_the_per_class_scores():
     drawn = charts(at)
     assert {"chart_evaluation", "chart_evaluation_scores"} <= set(drawn)
     assert [t["name"] for t in drawn["chart_evaluation_scores"]["data"]] == ["precision", "recall", "F1"]
+
+
+def test_the_backprop_lesson_shows_one_example_by_hand_and_follows_a_step():
+    """The numbers themselves are checked against autograd in tests/test_backprop.py."""
+    at = opened("backprop")
+    assert not at.exception and not at.error, errors(at)
+    tables = [d.value for d in at.dataframe]
+    assert len(tables) == 4  # units and weights of hidden 1 and of the output
+    assert list(tables[0].columns) == ["unit", "z", "a", "dL/da", "act′(z)", "dL/dz"]
+    assert list(tables[1]["w"])[:2] == ["w1,1", "w1,2"] and len(tables[1]) == 4  # 2 units x 2 inputs
+    assert any("Autograd" in c.value and "largest difference" in c.value for c in at.caption)
+    weights_before = tables[1]["value"].to_numpy()
+    at.number_input(key="backprop_example").set_value(5).run()
+    assert not at.exception and len(at.dataframe) == 4
+    at.button(key="btn_step").click().run()
+    assert not (at.dataframe[1].value["value"].to_numpy() == weights_before).all()  # the step moved them

@@ -37,6 +37,7 @@ class Lesson:
     tab: str  # the live view's tab that shows it: Curves, Weights, Gradients, Neurons, Evaluation
     tries: tuple[Try, ...] = field(default=())
     lab: bool = False  # the optimizer lab shows it too: the card links there
+    panel: str = ""  # a view of its own under the card: "backprop" (one example by hand)
 
     def spec(self, attempt: int | None = None) -> Spec:
         """The lesson's run: its preset, with try number `attempt`'s changes (None: as it opens)."""
@@ -98,6 +99,19 @@ _ALL: tuple[Lesson, ...] = (
              "itself a squared measure, scores it lower all the same."),
          Try("Huber", {"train.loss": "huber"},
              "Between the two: large errors count by their size, so the outliers pull less than with MSE.")),
+    ),
+    Lesson(
+        "backprop", "Backpropagation, one example by hand", "backprop",
+        "Training is this, repeated: push an example forward through the network, measure the loss, send its "
+        "gradient back, and move every weight a little against its gradient. Forward, each unit sums its "
+        "inputs times their weights plus its bias (z) and squashes the sum (a). Backward, the chain rule: the "
+        "gradient at a unit's output times the activation's slope is its dL/dz; times each input, that "
+        "weight's gradient; summed back through the weights, the gradient of the layer before.",
+        "The numbers under this card, for the example you pick, beside autograd's; press Step and they move.",
+        "Weights",
+        (Try("Learning rate 1", {"train.optimizer.lr": 1.0},
+             "The same gradients, a step ten times as long: 'after a step' moves ten times as far."),),
+        panel="backprop",
     ),
     Lesson(
         "learning-rate", "Gradient descent and the learning rate", "learning-rate",

@@ -193,6 +193,11 @@ _ALL = (
            "train.optimizer.name": "adam", "train.optimizer.lr": 0.01, "train.epochs": 60},
     ),
     _preset(
+        "backprop", "A tiny network (2 inputs, 2 tanh units, 1 output) on two gaussian clouds, small enough to "
+        "follow one example's numbers forward and back (the backpropagation lesson shows them).",
+        **{"data.name": "gauss", "model.layers": _layers(2), "train.epochs": 20},
+    ),
+    _preset(
         "learning-rate", "Plain gradient descent (SGD, learning rate 0.1) fits a plane, a linear target of x1 "
         "and x2: R² near 1 within 50 epochs. Try 0.001 (it creeps) and 1 (it diverges, and the status says so).",
         **{"data.name": "plane", "train.optimizer.lr": 0.1, "train.epochs": 50},

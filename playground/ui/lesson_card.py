@@ -16,6 +16,8 @@ import streamlit as st
 from ..core.lessons import LESSONS, Lesson
 from ..core.presets import PRESETS
 from . import controls, panels, state
+from .backprop_panel import backprop_panel
+from .session import PlaygroundSession
 from .sidebar import show_preset_loaded
 from .widgets import full_run_only
 
@@ -46,7 +48,7 @@ def open_slug() -> str | None:
     return slug if slug in LESSONS else None
 
 
-def lesson_card(lessons_page: st.Page, lab_page: st.Page) -> None:
+def lesson_card(session: PlaygroundSession, lessons_page: st.Page, lab_page: st.Page) -> None:
     """The open lesson's card; nothing when no lesson is open. The pages: for the links to the
     list of lessons and, where the lesson races optimizers, to the lab."""
     slug = open_slug()
@@ -79,6 +81,11 @@ def lesson_card(lessons_page: st.Page, lab_page: st.Page) -> None:
         if tried is not None and tried < len(lesson.tries):
             attempt = lesson.tries[tried]
             st.caption(f"**Now: {attempt.label}.** {attempt.expect}")
+        if lesson.panel == "backprop":
+            with st.expander("One example, by hand", expanded=True, icon=":material/calculate:"):
+                spec = session.spec
+                lr = spec.train.optimizer.params.get("lr") if spec is not None else None
+                backprop_panel(session.runner.snapshot() if session.runner else None, lr)
 
 
 def _load(lesson: Lesson, attempt: int | None) -> None:
