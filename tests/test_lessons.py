@@ -165,6 +165,20 @@ def test_normalisation_batch_norm_lets_the_deep_sigmoid_network_learn():
     assert last(trained("normalisation", 0)).test_metric > 0.95
 
 
+def test_gpu_is_timed_on_every_device_and_the_tiny_network_has_far_less_arithmetic():
+    """On a machine without a GPU (as CI), the CPU's time alone; the GPU's claims need one to check."""
+    from playground.core.devices import available_devices
+    from playground.train.device_race import time_on_devices
+
+    wide = time_on_devices(get_lesson("gpu").spec(), steps=20)
+    tiny = time_on_devices(get_lesson("gpu").spec(0), steps=20)
+    assert [t.device.split()[0] for t in wide] == available_devices()
+    cpu_wide, cpu_tiny = wide[-1], tiny[-1]
+    assert cpu_wide.device == "cpu" and cpu_wide.steps == 20 and cpu_wide.ms_per_step > 0 < cpu_tiny.seconds
+    wide_net, tiny_net = (Trainer(get_lesson("gpu").spec(a)).network.parameter_count() for a in (None, 0))
+    assert wide_net > 10 * tiny_net  # "over 10 times less arithmetic an update" (times: no assertion on them)
+
+
 def test_evaluation_accuracy_hides_the_missed_rare_points_that_recall_shows():
     from playground.charts.evaluation import class_scores
 

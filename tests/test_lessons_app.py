@@ -142,3 +142,14 @@ def test_the_backprop_lesson_shows_one_example_by_hand_and_follows_a_step():
     assert not at.exception and len(at.dataframe) == 4
     at.button(key="btn_step").click().run()
     assert not (at.dataframe[1].value["value"].to_numpy() == weights_before).all()  # the step moved them
+
+
+def test_the_gpu_lesson_times_the_run_and_says_plainly_when_there_is_no_gpu(monkeypatch):
+    from playground.train import device_race
+
+    monkeypatch.setattr(device_race, "available_devices", lambda: ["cpu"])  # as on CI, GPU or not
+    at = opened("gpu")
+    at.button(key="time_devices").click().run()
+    assert not at.exception
+    assert any("**cpu**" in m.value and "ms an update" in m.value for m in at.markdown)
+    assert any("no GPU" in i.value for i in at.info)

@@ -37,7 +37,7 @@ class Lesson:
     tab: str  # the live view's tab that shows it: Curves, Weights, Gradients, Neurons, Evaluation
     tries: tuple[Try, ...] = field(default=())
     lab: bool = False  # the optimizer lab shows it too: the card links there
-    panel: str = ""  # a view of its own under the card: "backprop" (one example by hand)
+    panel: str = ""  # a view of its own under the card: "backprop" (one example by hand), "devices" (timing)
 
     def spec(self, attempt: int | None = None) -> Spec:
         """The lesson's run: its preset, with try number `attempt`'s changes (None: as it opens)."""
@@ -210,6 +210,19 @@ _ALL: tuple[Lesson, ...] = (
         (Try("Batch norm after every layer", {"model.layers": _dense(8, 8, 8, 8, 8, 8, activation="sigmoid",
                                                                      after={"kind": "batchnorm"})},
              "The same six sigmoid layers learn the circle."),),
+    ),
+    Lesson(
+        "gpu", "The GPU", "wide-mlp",
+        "A GPU has thousands of simple cores that do multiply-adds at once, where a CPU has a few fast ones. "
+        "Training is mostly multiplying matrices, so a big enough update keeps those cores busy and runs many "
+        "times faster. A tiny network is the opposite case: each update is too little arithmetic to fill the "
+        "GPU, and starting its work and copying to it costs more than it saves.",
+        "The timing under this card: the same updates on the CPU and, where this machine has one, the GPU.",
+        "Curves",
+        (Try("A tiny network", {"model.layers": _dense(4, 2), "train.batch_size": 10},
+             "Over 10 times less arithmetic an update: on the CPU it is far quicker, and a GPU has little to "
+             "do (time it)."),),
+        panel="devices",
     ),
     Lesson(
         "evaluation", "Evaluation: when accuracy is not enough", "rare",

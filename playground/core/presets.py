@@ -214,6 +214,12 @@ _ALL = (
            "train.optimizer.name": "adam", "train.optimizer.lr": 0.05, "train.epochs": 60},
     ),
     _preset(
+        "wide-mlp", "Digits through three wide layers of 256 ReLU units in batches of 256: enough arithmetic per "
+        "update for a GPU to pay off (the GPU lesson times it on every device this machine has).",
+        **{**_DIGITS_TRAINING, "model.layers": _layers(256, 256, 256, activation="relu"), "train.batch_size": 256,
+           "train.epochs": 30},
+    ),
+    _preset(
         "vanishing-sigmoid", "Six sigmoid layers: the gradient shrinks layer by layer until the first "
         "layers barely move (see the gradient chart); try ReLU instead.",
         **{"data.name": "circle", "model.layers": _layers(8, 8, 8, 8, 8, 8, activation="sigmoid"),

@@ -17,6 +17,7 @@ from ..core.lessons import LESSONS, Lesson
 from ..core.presets import PRESETS
 from . import controls, panels, state
 from .backprop_panel import backprop_panel
+from .device_panel import device_panel
 from .session import PlaygroundSession
 from .sidebar import show_preset_loaded
 from .widgets import full_run_only
@@ -86,6 +87,9 @@ def lesson_card(session: PlaygroundSession, lessons_page: st.Page, lab_page: st.
                 spec = session.spec
                 lr = spec.train.optimizer.params.get("lr") if spec is not None else None
                 backprop_panel(session.runner.snapshot() if session.runner else None, lr)
+        if lesson.panel == "devices":
+            with st.expander("CPU and GPU", expanded=True, icon=":material/memory:"):
+                device_panel(session.spec)
 
 
 def _load(lesson: Lesson, attempt: int | None) -> None:
