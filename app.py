@@ -13,7 +13,7 @@ import streamlit as st
 
 from playground.core.presets import PRESETS
 from playground.core.spec import Spec
-from playground.ui import controls, gc_tuning, lesson_card, panels, share, sidebar, state, style, widgets
+from playground.ui import controls, gc_tuning, lesson_card, locks, panels, share, sidebar, state, style, widgets
 from playground.ui.data_panel import upload_digest
 from playground.ui.lab import lab_page
 from playground.ui.lessons_page import lessons_page
@@ -65,7 +65,8 @@ def playground_page() -> None:
     with st.sidebar:
         share.share_box(settings.spec)
     share.sync_address_bar(settings.spec, {"lesson": lesson_card.open_slug(),
-                                           "view": "present" if controls.presenting() else None})
+                                           "view": "present" if controls.presenting() else None,
+                                           **locks.link_params()})
 
     # Messages go into a container that is always drawn, so the live view below keeps its place
     # in the page whatever comes and goes here (panels.py says why that matters).
@@ -96,7 +97,7 @@ def _first_run() -> None:
     if spec is not None and preset in PRESETS:
         sidebar.show_preset_loaded(preset)
         state.load_view(PRESETS[preset])
-    st.session_state["link_problems"] = problems
+    st.session_state["link_problems"] = problems + locks.from_link()
     st.session_state["initialized"] = True
 
 

@@ -46,7 +46,7 @@ def test_every_lesson_opens_on_a_preset_and_every_change_is_a_valid_run():
 
 def test_an_unknown_lesson_is_refused_naming_the_choices():
     with pytest.raises(SpecError) as caught:
-        get_lesson("backprop-by-hand")
+        get_lesson("quantum-networks")
     assert caught.value.errors[0][0] == "lesson" and "neurons" in str(caught.value)
 
 

@@ -99,8 +99,8 @@ def test_a_shared_lesson_link_with_changes_keeps_them_and_a_wrong_lesson_is_name
     at = opened("learning-rate", **{"data.name": "plane", "train.optimizer.lr": "0.3"})
     assert at.number_input(key="opt_sgd_lr").value == 0.3  # the link's change, not the preset's 0.1
     assert "Gradient descent and the learning rate" in card_text(at)
-    wrong = opened("backprop")
-    assert any("lesson" in w.value and "backprop" in w.value for w in wrong.warning)
+    wrong = opened("quantum-networks")
+    assert any("lesson" in w.value and "quantum-networks" in w.value for w in wrong.warning)
     assert not wrong.exception
 
 

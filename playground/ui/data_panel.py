@@ -17,7 +17,7 @@ from ..core.spec import FEATURES, DataSpec
 from ..data.datasets import Dataset, DatasetInfo, dataset_catalog, load_dataset
 from ..data.imagefiles import NPZ_FORMAT
 from ..data.tabular import MAX_CSV_BYTES
-from . import state
+from . import locks, state
 from .live_chart import live_chart
 from .widgets import KEEP, full_run_only, param_widget, show_errors
 
@@ -69,7 +69,8 @@ def data_menu() -> DataChoice:
         names.insert(0, current)
     help_lines = ["Which points the network learns from.", ""] + [
         f"- **{info.label}**: {info.description}" for info in sets.values()]
-    choice = st.selectbox("Data set", names, key=key, help="\n".join(help_lines), persist_state=KEEP,
+    choice = st.selectbox("Data set", names, key=key, help=locks.help_for("data.name", "\n".join(help_lines)),
+                          persist_state=KEEP, disabled=locks.locked("data.name"),
                           format_func=lambda n: sets[n].label if n in sets else
                           ("Upload a CSV or NPZ file…" if n == state.UPLOAD else n))
     if choice != state.UPLOAD:
@@ -78,6 +79,7 @@ def data_menu() -> DataChoice:
             st.caption(info.description)
         return DataChoice(choice, None, info)
     file = st.file_uploader("CSV or NPZ file", type=["csv", "npz"], key=state.UPLOAD_KEY,
+                            disabled=locks.locked("data.name"),
                             max_upload_size=MAX_UPLOAD_MB, on_change=_forget_removed_upload,
                             help="**CSV**: a header line naming the columns, then one row per example. Feature "
                                  "columns must be numbers; the label is the last column unless you name another. "
@@ -135,15 +137,17 @@ def data_settings(choice: DataChoice, dataset: Dataset | None,
             param_widget(_FIELD["noise"], state.data_key("noise"), label="Noise", step=0.05)
     key = state.data_key("train_fraction")
     st.session_state.setdefault(key, DataSpec.train_fraction)
-    st.slider("Train fraction", 0.05, 0.95, step=0.05, key=key, help=_FIELD["train_fraction"].help,
-              persist_state=KEEP)
+    st.slider("Train fraction", 0.05, 0.95, step=0.05, key=key, persist_state=KEEP,
+              help=locks.help_for("data.train_fraction", _FIELD["train_fraction"].help),
+              disabled=locks.locked("data.train_fraction"))
     if geometry == "plane" and (info is None or info.uses_features):
         key = state.data_key("features")
         st.session_state.setdefault(key, list(DataSpec.features))
         st.pills("Features", list(FEATURES), selection_mode="multi", key=key, persist_state=KEEP,
-                 format_func=FEATURE_LABELS.get, help=_FIELD["features"].help +
-                 " Extra features (squares, product, sines) let even a network without hidden layers "
-                 "draw curved boundaries.")
+                 format_func=FEATURE_LABELS.get, disabled=locks.locked("data.features"),
+                 help=locks.help_for("data.features", _FIELD["features"].help +
+                                     " Extra features (squares, product, sines) let even a network without hidden "
+                                     "layers draw curved boundaries."))
     if info is not None and info.uses_sequence_length:
         param_widget(_FIELD["sequence_length"], state.data_key("sequence_length"), label="Sequence length")
         if dataset is not None and dataset.sequence_shape is not None:
@@ -152,14 +156,15 @@ def data_settings(choice: DataChoice, dataset: Dataset | None,
     if info is not None and info.uses_classes:
         key = state.data_key("classes")
         st.session_state.setdefault(key, DataSpec.classes)
-        st.slider("Classes", 2, 8, key=key, help=_FIELD["classes"].help, persist_state=KEEP)
+        st.slider("Classes", 2, 8, key=key, help=locks.help_for("data.classes", _FIELD["classes"].help),
+                  persist_state=KEEP, disabled=locks.locked("data.classes"))
     param_widget(_FIELD["standardize"], state.data_key("standardize"), label="Standardize inputs")
     cols = st.columns([1.1, 1], vertical_alignment="bottom")
     with cols[0]:
         param_widget(_FIELD["seed"], state.data_key("seed"), label="Data seed")
     with cols[1]:
         st.button("New data", key="btn_new_data", on_click=full_run_only(_new_seed),
-                  width="stretch",
+                  width="stretch", disabled=locks.locked("data.seed"),
                   help="Draw a new data set (a new random data seed); the seed is shown, so it can be repeated.")
     show_errors(take("data"))
 

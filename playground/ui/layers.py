@@ -12,7 +12,7 @@ import streamlit as st
 from ..core import catalog
 from ..core.spec import MAX_LAYERS, ModelSpec, layer
 from ..train.plan import Plan
-from . import state
+from . import locks, state
 from .widgets import KEEP, full_run_only, options_help, param_widget
 
 _COLUMNS = [1.5, 0.95, 0.5]
@@ -44,7 +44,8 @@ def layer_rows(plan: Plan | None = None) -> None:
         _row(layer_id, position, len(ids), shape)
     last = next((state.layer_values(i) for i in reversed(ids) if state.layer_values(i)["kind"] == "linear"),
                 {"units": 4, "activation": "tanh"})
-    st.button("Add layer", icon=":material/add:", key="btn_layer_add", disabled=len(ids) >= MAX_LAYERS,
+    st.button("Add layer", icon=":material/add:", key="btn_layer_add",
+              disabled=len(ids) >= MAX_LAYERS or locks.locked("model.layers"),
               help=f"Append a dense layer like the last one (at most {MAX_LAYERS} layers). Other kinds "
                    "(convolutions, pooling, dropout, normalisation) are in each layer's ⋮ menu.",
               on_click=full_run_only(state.add_layer),
@@ -80,7 +81,8 @@ def _row(layer_id: int, position: int, count: int, shape: tuple[int, ...] | None
         with st.popover("", icon=":material/more_vert:", help=f"Layer {n}: change its kind, move or remove it",
                         key=f"menu_layer_{layer_id}"):
             kinds = list(menu) if kind in menu else [*menu, kind]  # a kind of another network type: shown, refused
-            st.selectbox(f"Kind of layer {n}", kinds, key=kind_key, help=options_help("What this layer does.", menu),
+            st.selectbox(f"Kind of layer {n}", kinds, key=kind_key, disabled=locks.locked(state.field_of(kind_key)),
+                         help=locks.help_for(state.field_of(kind_key), options_help("What this layer does.", menu)),
                          format_func=lambda k: catalog.ALL_LAYERS[k].label, persist_state=KEEP)
             st.caption(option.description)
             for name in _MENU_PARAMS:
@@ -88,15 +90,17 @@ def _row(layer_id: int, position: int, count: int, shape: tuple[int, ...] | None
                     param_widget(params[name], state.layer_key(layer_id, name), explain_in=below)
             with st.container(horizontal=True, gap="small"):
                 st.button("Up", icon=":material/arrow_upward:", key=f"btn_layer_up_{layer_id}",
-                          disabled=position == 0, on_click=full_run_only(state.move_layer),
+                          disabled=position == 0 or locks.locked("model.layers"),
+                          on_click=full_run_only(state.move_layer),
                           args=(layer_id, -1),
                           help="Move this layer one place towards the input.")
                 st.button("Down", icon=":material/arrow_downward:", key=f"btn_layer_down_{layer_id}",
-                          disabled=position == count - 1,
+                          disabled=position == count - 1 or locks.locked("model.layers"),
                           on_click=full_run_only(state.move_layer), args=(layer_id, 1),
                           help="Move this layer one place towards the output.")
                 st.button("Remove", icon=":material/delete:", key=f"btn_layer_remove_{layer_id}",
                           on_click=full_run_only(state.remove_layer), args=(layer_id,),
+                          disabled=locks.locked("model.layers"),
                           help="Delete this layer.")
     if shape is not None:
         with below:

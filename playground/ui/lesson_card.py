@@ -15,7 +15,7 @@ import streamlit as st
 
 from ..core.lessons import LESSONS, Lesson
 from ..core.presets import PRESETS
-from . import controls, panels, state
+from . import controls, locks, panels, state
 from .backprop_panel import backprop_panel
 from .device_panel import device_panel
 from .session import PlaygroundSession
@@ -71,8 +71,10 @@ def lesson_card(session: PlaygroundSession, lessons_page: st.Page, lab_page: st.
         with st.container(horizontal=True, gap="small", key="lesson_tries"):
             st.markdown("**Try this:**")
             for i, attempt in enumerate(lesson.tries):
+                blocked = any(locks.locked(field) for field in attempt.overrides)  # a teacher's link locks it
                 st.button(attempt.label, key=f"lesson_try_{i}", type="primary" if tried == i else "secondary",
-                          on_click=full_run_only(_try), args=(lesson, i), help=attempt.expect)
+                          on_click=full_run_only(_try), args=(lesson, i), disabled=blocked,
+                          help=f"{locks.WHY}\n\n{attempt.expect}" if blocked else attempt.expect)
             st.button("Start again", icon=":material/replay:", key="lesson_restart", type="tertiary",
                       on_click=full_run_only(_try), args=(lesson, None),
                       help=f"The lesson as it opened: the {lesson.preset} preset, trained from step 0.")

@@ -16,7 +16,7 @@ from ..data.datasets import Dataset
 from ..families import data_inputs, default_layers, plan_model
 from ..train.heads import Head, resolve_loss
 from ..train.plan import Plan
-from . import state
+from . import locks, state
 from .data_panel import DataChoice, data_menu, data_settings, try_load
 from .layers import layer_rows, network_summary
 from .training_panel import training_settings
@@ -198,7 +198,8 @@ def _preset_menu():
     lines += [f"- **{p.name}**: {p.description}" for p in PRESETS.values()]
     st.session_state[MENU_DRAWN] = st.selectbox(
         "Preset", list(PRESETS), index=None, key="preset", placeholder="Load a preset…",
-        persist_state=KEEP, help="\n".join(lines))
+        persist_state=KEEP, disabled=locks.any_locked(),
+        help=f"{locks.WHY}\n\n" * locks.any_locked() + "\n".join(lines))
     return st.container()
 
 
@@ -211,6 +212,6 @@ def _preset_caption(slot, spec: Spec | None) -> None:
             st.caption(f"**{loaded}**: {PRESETS[loaded].description}")
         else:
             st.caption(f"Started from preset **{loaded}**, since changed.")
-            st.button(f"Back to {loaded}", key="btn_reload_preset", type="tertiary",
+            st.button(f"Back to {loaded}", key="btn_reload_preset", type="tertiary", disabled=locks.any_locked(),
                       icon=":material/undo:", on_click=full_run_only(_load_preset), args=(loaded,),
                       help=f"Load preset {loaded} again: every setting as it has it.")

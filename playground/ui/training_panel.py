@@ -10,7 +10,7 @@ import streamlit as st
 from ..core import catalog
 from ..core.devices import available_devices, describe_device, resolve_device
 from ..core.spec import TelemetrySpec, TrainSpec
-from . import state
+from . import locks, state
 from .widgets import KEEP, describe_option, options_help, param_widget, show_errors
 
 _PLAIN = {p.name: p for p in TrainSpec.PLAIN}
@@ -67,7 +67,8 @@ def _choice(label: str, kind: str, table: dict[str, catalog.Option], key_of, int
     key = state.train_key(kind)
     st.session_state.setdefault(key, getattr(TrainSpec, kind).name)
     name = st.selectbox(label, list(table), key=key, format_func=lambda n: table[n].label, persist_state=KEEP,
-                        help=options_help(intro, table))
+                        help=locks.help_for(f"train.{kind}.name", options_help(intro, table)),
+                        disabled=locks.locked(f"train.{kind}.name"))
     option = table[name]
     st.caption(describe_option(option))
     numbers = [p for p in option.params if p.kind is not bool]
@@ -87,7 +88,8 @@ def _device() -> None:
     options = ["auto", *available_devices()]
     if current not in options:  # a link asked for a device this machine lacks: keep it, the error says why
         options.append(current)
-    chosen = st.selectbox("Device", options, key=key, help=_PLAIN["device"].help, persist_state=KEEP)
+    chosen = st.selectbox("Device", options, key=key, help=locks.help_for("train.device", _PLAIN["device"].help),
+                          persist_state=KEEP, disabled=locks.locked("train.device"))
     try:
         st.caption(f"Trains on **{describe_device(resolve_device(chosen))}**")
     except Exception:  # noqa: BLE001 - the spec check reports the missing device

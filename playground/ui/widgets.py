@@ -13,6 +13,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from ..core import catalog
 from ..core.params import Param, SpecError
 from ..core.server_share import SHARE
+from . import locks, state
 
 NUMBER_FORMAT = "%.6g"  # 0.03, 0.001, 1e-08 and 0.999 all read as typed
 
@@ -75,8 +76,10 @@ def param_widget(param: Param, key: str, *, label: str | None = None, step: floa
     if key not in ss:
         ss[key] = list(param.default) if param.kind is tuple else param.default
     label = label or title(param)
-    help = help or help_text(param)
+    field = state.field_of(key)
+    help = locks.help_for(field, help or help_text(param))
     kwargs["persist_state"] = persist_state
+    kwargs["disabled"] = kwargs.get("disabled", False) or locks.locked(field)
     if param.kind is bool:
         return st.toggle(label, key=key, help=help, **kwargs)
     if param.choices is not None:
