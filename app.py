@@ -78,6 +78,8 @@ def playground_page() -> None:
         for field, message in st.session_state.pop("link_problems", []):
             st.warning(f"The link's settings were not used: **{field}**: {message}", icon=":material/link_off:")
     controls.run_commands(session)  # the clicks of this run act on the run just brought up to date
+    if session.runner is not None and session.runner.status in ("done", "diverged"):
+        session.keep_run()  # an ended run joins the earlier runs at once (kept once)
 
     with st.container(key="lesson_slot"):  # always drawn, for the same reason
         lesson_card.lesson_card(session, PAGES["lessons"], PAGES["lab"])

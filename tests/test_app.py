@@ -660,3 +660,23 @@ def test_the_page_trains_in_a_worker_by_default_and_on_a_thread_when_asked(monke
         assert step_of(app) == held + 1 and not app.exception
     finally:
         st.cache_resource.clear()
+
+
+def test_earlier_runs_are_kept_compared_and_overlaid_on_the_loss_chart(at):
+    """Train a run to its end, change the learning rate and step: the first run is listed with what
+    differed (its learning rate) and its end, and picked, its test loss is drawn on the loss chart."""
+    at.number_input(key="train_epochs").set_value(3).run()
+    at.button(key="btn_train").click().run()
+    assert run_until(at, lambda a: "Done" in status(a), timeout=30)
+    at.number_input(key="opt_sgd_lr").set_value(0.5).run()
+    at.button(key="btn_train").click().run()  # Train again: a new run, at the new rate
+    assert run_until(at, lambda a: "Done" in status(a), timeout=30)  # (kept as run 2 as it ends)
+    table = at.dataframe[-1].value
+    assert list(table["run"]) == [1, 2] and list(table["ended"]) == ["done", "done"]
+    assert list(table["differs from now"]) == ["train.optimizer.lr 0.1", "(the same settings)"]
+    assert table["steps"][0] == 75
+    at.multiselect(key="earlier_shown").set_value([1]).run()
+    loss = charts(at)["chart_loss"]
+    overlay = [t for t in loss["data"] if t["name"] == "run 1"]
+    assert overlay and overlay[0]["line"]["dash"] == "dot" and len(overlay[0]["x"]) > 1
+    assert not at.exception

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .figure import Figure, trace
-from .style import SPLIT_COLORS, SPLIT_DASH, TRAIN, base_layout, curve_style, log_axis
+from .style import SPLIT_COLORS, SPLIT_DASH, TRAIN, base_layout, curve_style, layer_colors, legend_under, log_axis
 
 MAX_POINTS = 400  # per trace: a browser redraws a few charts several times a second
 
@@ -51,18 +51,27 @@ def _split_traces(fig: Figure, history: pd.DataFrame, column: str, label: str, s
     return drawn
 
 
-def loss_figure(snap, log_y: bool = False, height: int = 300, max_points: int = MAX_POINTS) -> Figure:
-    """Train and test loss against the step."""
+def loss_figure(snap, log_y: bool = False, height: int = 300, max_points: int = MAX_POINTS,
+                earlier: tuple = ()) -> Figure:
+    """Train and test loss against the step; `earlier`: (label, curve frame) of earlier runs, whose
+    test loss is drawn under this run's as thin dotted lines, for comparison."""
     history = downsample(snap.history, max_points)
     fig = Figure()
-    drawn = _split_traces(fig, history, "loss", "loss")
+    drawn = []
+    for (label, curve), color in zip(earlier, layer_colors(max(len(earlier), 1))):
+        drawn.append(curve["test_loss"].to_numpy(dtype=float))
+        fig.add_trace(trace("scatter", x=curve["step"].to_numpy(), y=drawn[-1], name=label, mode="lines",
+                            line=dict(color=color, dash="dot", width=1.5), opacity=0.8,
+                            hovertemplate=f"{label}<br>step %{{x}} · test loss %{{y:.4g}}<extra></extra>"))
+    drawn += _split_traces(fig, history, "loss", "loss")
     fig.update_xaxes(title_text="step", rangemode="tozero")
     if log_y:
         fig.update_yaxes(log_axis(np.concatenate(drawn)))
     else:
         fig.update_yaxes(type="linear", rangemode="tozero")
     fig.update_yaxes(title_text=f"loss ({snap.loss_name})")
-    return base_layout(fig, "Loss", height, uirevision=f"loss-{log_y}")
+    fig = base_layout(fig, "Loss", height, uirevision=f"loss-{log_y}")
+    return legend_under(fig, 2 + len(earlier)) if earlier else fig
 
 
 def metric_figure(snap, height: int = 300, max_points: int = MAX_POINTS) -> Figure:

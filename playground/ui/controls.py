@@ -97,6 +97,7 @@ def _train(session: PlaygroundSession) -> None:
     if runner is None:
         return
     if runner.status in _FINISHED:
+        session.keep_run()
         runner.reset()
         unfreeze()
         runner.start()
@@ -124,6 +125,7 @@ def _step(session: PlaygroundSession) -> None:
 
 def _reset(session: PlaygroundSession) -> None:
     if session.runner is not None:
+        session.keep_run()
         session.runner.reset()
         unfreeze()
         st.session_state["notice"] = "Reset to step 0."

@@ -38,7 +38,7 @@ from ..families.cnn.views import ImageViews
 from ..families.rnn.views import RecurrentViews
 from ..families.transformer.views import AttentionViews
 from ..train.snapshot import Snapshot
-from . import cnn_panel, controls, drawn_values, rnn_panel, transformer_panel
+from . import cnn_panel, controls, drawn_values, earlier_runs, rnn_panel, transformer_panel
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
@@ -67,6 +67,7 @@ def _live(session: PlaygroundSession) -> None:
         drawn_values.keep(st.session_state)
     runner = session.runner
     snap = runner.snapshot() if runner is not None else None
+    earlier_runs.remember(session.earlier, session.spec)
     controls.status_line(snap, st.session_state.get(_EVERY))
     if snap is None:
         st.info("Fix the settings marked in the sidebar to build the network.", icon=":material/info:")
@@ -176,13 +177,16 @@ def _curves(snap: Snapshot) -> None:
         log_y = st.toggle("Log scale", key="loss_log", persist_state=KEEP,
                           help="Show the loss on a logarithmic axis: late, small "
                                                            "improvements stay visible.")
-        chart("chart_loss", snap, lambda: charts.loss_figure(snap, log_y=log_y), log_y)
+        earlier = earlier_runs.overlays()
+        chart("chart_loss", snap, lambda: charts.loss_figure(snap, log_y=log_y, earlier=earlier), log_y,
+              tuple(label for label, _ in earlier))
     with cols[1]:
         st.space("medium")
         chart("chart_metric", snap, lambda: charts.metric_figure(snap))
     with cols[2]:
         st.space("medium")
         chart("chart_lr", snap, lambda: charts.lr_figure(snap, height=300))
+    earlier_runs.earlier_runs_panel()
 
 
 def _layer_choice(label: str, key: str, labels: list[str], help: str) -> int:

@@ -33,6 +33,7 @@ from ..core.params import SpecError
 from ..core.spec import Spec
 from ..train.backends import start_runner, use_workers, worker_pool
 from ..train.remote import RemoteRunner
+from ..train.run_history import RunHistory
 from ..train.runner import Runner
 
 # Where the page's run trains unless PLAYGROUND_BACKEND says otherwise (train/backends.py):
@@ -76,7 +77,13 @@ class PlaygroundSession:
         self.upload_key = ""
         self.problems: tuple[tuple[str, str], ...] = ()  # why the sidebar's settings are not the run's
         self.resume_when_fixed = False  # hold() paused a running run; a user command clears this
+        self.earlier = RunHistory()  # the runs trained before this one, for comparison
         self._refusals = RefusalMemory()
+
+    def keep_run(self) -> None:
+        """Remember the current run as it stands (before a reset replaces it, or when it ended)."""
+        if self.runner is not None and self.spec is not None:
+            self.earlier.keep(self.spec, self.runner.snapshot())
 
     def apply(self, spec: Spec, uploads: dict[str, bytes] | None, upload_key: str) -> Applied:
         applied = self._refusals.apply((spec, upload_key), lambda: self._apply(spec, uploads, upload_key))
@@ -102,6 +109,7 @@ class PlaygroundSession:
         if self.runner is None or upload_key != self.upload_key:
             runner = start_runner(spec, uploads, default=APP_BACKEND)  # raises SpecError before anything is replaced
             old = self.runner
+            self.keep_run()
             self.runner, self.spec, self.upload_key = runner, spec, upload_key
             if old is None:
                 return Applied("created")
@@ -116,6 +124,7 @@ class PlaygroundSession:
             self.spec = spec
             return Applied("optimizer", f"{_optimizer_text(spec)} applied without a reset")
         progressed = self.runner.steps_taken > 0
+        self.keep_run()
         self.runner.reset(spec)  # raises SpecError and keeps the current run for a bad spec
         self.spec = spec
         return Applied("reset", f"{_what_changed(old, spec)} changed: training reset", progressed)
