@@ -28,6 +28,7 @@ from ..train.system import SupervisedSystem, System
 from . import cnn, mlp, rnn
 from .cnn import views as cnn_views
 from .network import Network
+from .rnn import sampling as rnn_sampling
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ FAMILIES: dict[str, Family] = {
     "mlp": Family("mlp", plan=mlp.plan, build=mlp.build, inputs=mlp.inputs, default_layers=mlp.DEFAULT_LAYERS),
     "cnn": Family("cnn", plan=cnn.plan, build=cnn.build, inputs=cnn.inputs, default_layers=cnn.DEFAULT_LAYERS,
                   views=cnn_views.image_views),
-    "rnn": Family("rnn", plan=rnn.plan, build=rnn.build, inputs=rnn.inputs, default_layers=rnn.DEFAULT_LAYERS),
+    "rnn": Family("rnn", plan=rnn.plan, build=rnn.build, inputs=rnn.inputs, default_layers=rnn.DEFAULT_LAYERS,
+                  views=rnn_sampling.text_views),
 }
 assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
 

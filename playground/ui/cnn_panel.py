@@ -11,10 +11,16 @@ from typing import Any
 import streamlit as st
 
 from ..families.cnn import charts as cnn_charts
+from ..families.cnn.views import ImageViews
 from ..train.snapshot import Snapshot
 from .widgets import KEEP
 
 Chart = Callable[..., Any]  # panels.chart(key, snap, build, *options)
+
+
+def shows(snap: Snapshot) -> bool:
+    """Whether this run's visuals carry a CNN's views (other families draw other things)."""
+    return snap.visuals is not None and isinstance(snap.visuals.family, ImageViews)
 
 
 def units(snap: Snapshot, chart: Chart) -> None:

@@ -35,7 +35,7 @@ import streamlit as st
 from .. import charts
 from ..core.server_share import SHARE
 from ..train.snapshot import Snapshot
-from . import cnn_panel, controls, drawn_values
+from . import cnn_panel, controls, drawn_values, text_panel
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
@@ -115,6 +115,8 @@ def _output_panel(snap: Snapshot) -> None:
         st.toggle("Show test data", key="show_test", persist_state=KEEP,
                   help="Also draw the test points (diamonds) on the model "
                   "output, to see how the boundary does on data it never trained on.")
+    elif text_panel.shows(snap):  # a model of text: what it writes
+        text_panel.sample(snap)
     else:
         _evaluation(snap, height=TOP_HEIGHT)
 
@@ -214,7 +216,7 @@ def _gradients(snap: Snapshot) -> None:
 
 def _neurons(snap: Snapshot) -> None:
     hidden = snap.dense_labels[:-1]
-    if _family_views(snap) is not None:
+    if cnn_panel.shows(snap):
         cnn_panel.units(snap, chart)
         return
     if snap.dataset.geometry not in ("plane", "line"):
@@ -229,17 +231,12 @@ def _neurons(snap: Snapshot) -> None:
     chart("chart_neurons", snap, lambda: charts.neuron_maps_figure(snap, index, max_units=16), index)
 
 
-def _family_views(snap: Snapshot):
-    """What the model family draws of itself (a CNN's filters, feature maps, gallery), or None."""
-    return snap.visuals.family if snap.visuals is not None else None
-
-
 def _evaluation(snap: Snapshot, height: int | None = None) -> None:
     sized = {"height": height} if height else {}
     figure = charts.prediction_scatter_figure if snap.task == "regression" else charts.confusion_matrix_figure
     chart("chart_evaluation" if height is None else "chart_evaluation_top", snap,
           lambda: figure(snap, **sized), snap.task)
-    if height is None and _family_views(snap) is not None and snap.task != "regression":
+    if height is None and cnn_panel.shows(snap) and snap.task != "regression":
         cnn_panel.gallery(snap, chart)
 
 
