@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -168,6 +169,7 @@ def test_the_views_hold_a_frozen_copy_and_held_out_prompts():
     trainer.run(5)
     assert views.sample(1.0, seed=1) == before  # the copy did not train on
     assert views.model is not trainer.module and not views.model.training
+    assert pickle.loads(pickle.dumps(views)).sample(1.0, seed=1) == before  # a worker process sends it
     parity = Trainer(get_preset("parity-gru"))
     assert parity.compute_visuals().family is None  # other sequences: nothing to write
     assert family_of(get_preset("text-lstm").model).views is text_views
