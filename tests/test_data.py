@@ -23,6 +23,7 @@ from playground.data.datasets import (
     validate_data_name,
 )
 from playground.data.generators import GENERATORS, generate
+from playground.data.text import TEXT_SETS
 
 
 def data(**values) -> DataSpec:
@@ -133,7 +134,10 @@ def test_every_catalog_entry_loads_with_consistent_shapes(name):
         assert ds.y_train.dtype == np.int64 and ds.y_test.dtype == np.int64
         assert ds.n_classes == len(ds.class_names) >= 2
         assert ds.task in ("tokens", "binary" if ds.n_classes == 2 else "multiclass")
-        assert set(np.unique(ds.y_train)) == set(range(ds.n_classes))  # every class is trained on
+        if name in TEXT_SETS:  # windows of natural text: 100 of them need not hold every rare character
+            assert set(np.unique(ds.y_train)) <= set(range(ds.n_classes))
+        else:
+            assert set(np.unique(ds.y_train)) == set(range(ds.n_classes))  # every class is trained on
     if ds.geometry == "table":
         assert ds.points_train is None and ds.extent is None
     else:

@@ -31,6 +31,7 @@ from .common import (
 
 FILES = ("spec.json", "metrics.csv", "layers.csv", "histograms.csv", "model.safetensors", "model.pt",
          "summary.json")
+SAMPLES = "samples.txt"  # also written for a model of text: samples of what it writes (families/rnn/sampling.py)
 
 
 def add_commands(commands) -> None:
@@ -44,7 +45,8 @@ def add_commands(commands) -> None:
     train = commands.add_parser("train", help="train a spec and write its metrics, telemetry and weights",
                                 description="Train a preset or a spec file and write spec.json, metrics.csv, "
                                             "layers.csv, histograms.csv, model.safetensors, model.pt and "
-                                            "summary.json to the output folder.")
+                                            "summary.json to the output folder (and samples.txt, generated "
+                                            "text at temperatures 0.5 and 1, for a recurrent network on text).")
     add_spec_options(train, required=True)
     train.add_argument("--epochs", type=int, metavar="N", help="shorthand for --set train.epochs=N")
     train.add_argument("--device", metavar="D", help="shorthand for --set train.device=D (auto, cpu, cuda, mps)")
@@ -87,7 +89,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     elif status == "interrupted":
         print(message, file=sys.stderr)
     print(_final_line(summary))
-    print(f"wrote {', '.join(FILES)} to {out}")
+    print(f"wrote {', '.join(summary['files'])} to {out}")
     return code
 
 
@@ -107,7 +109,7 @@ class TrainingJob:
         # Files keep every record of the run (up to MAX_CLI_RECORDS) rather than thinning old ones.
         # SpecError here for data, loss/task, device and model-size problems.
         trainer = Trainer(self.spec, history_points=MAX_CLI_RECORDS)
-        with JobOutput(self.naming, FILES) as output:
+        with JobOutput(self.naming, run_files(trainer)) as output:
             out = output.folder
             progress = Progress(sys.stderr, enabled=not self.quiet)
             status, message, code = "done", "", EXIT_OK
@@ -202,6 +204,20 @@ class Progress:
 
 # --------------------------------------------------------------------------- files
 
+def text_views(trainer):
+    """What a network trained on text shows of itself, a frozen copy that writes samples
+    (families/rnn/sampling.py's TextViews), or None for any other run."""
+    from ..families.rnn.views import RecurrentViews
+
+    family = trainer.compute_visuals().family
+    return family.text if isinstance(family, RecurrentViews) else None
+
+
+def run_files(trainer) -> tuple[str, ...]:
+    """The files a run of `trainer` writes: FILES, and SAMPLES for a network that writes text."""
+    return (*FILES, SAMPLES) if text_views(trainer) is not None else FILES
+
+
 def write_run(trainer, out: Path, status: str, message: str, train_seconds: float, wall_seconds: float) -> dict:
     """Write every file of a run to `out`; returns the summary dict."""
     import torch
@@ -212,6 +228,12 @@ def write_run(trainer, out: Path, status: str, message: str, train_seconds: floa
 
     snap = take_snapshot(trainer, status, message)
     (out / "spec.json").write_text(trainer.spec.to_json() + "\n", encoding="utf-8")
+    views = text_views(trainer)
+    files = (*FILES, SAMPLES) if views is not None else FILES
+    if views is not None:
+        from ..families.rnn.sampling import samples_report
+
+        (out / SAMPLES).write_text(samples_report(views), encoding="utf-8")
 
     metrics = snap.history.drop(columns=["examples_per_sec"])  # timing would make runs differ
     metrics.to_csv(out / "metrics.csv", index=False)
@@ -250,7 +272,7 @@ def write_run(trainer, out: Path, status: str, message: str, train_seconds: floa
         "n_outputs": trainer.head.n_outputs,
         "parameter_count": snap.parameter_count,
         "layers": snap.layer_labels,
-        "files": list(FILES),
+        "files": list(files),
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary

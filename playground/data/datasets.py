@@ -34,6 +34,7 @@ from ..core.params import SpecError, excerpt
 from .generators import GENERATORS, RADIUS, generate, sequence_names
 from .imagefiles import IMAGE_FILES, load_image_file, pixel_names, read_image_npz
 from .tabular import NAME, SKLEARN_SETS, encode_labels, load_sklearn, parse_csv
+from .text import CHAR_NAMES, TEXT_SETS, text_windows
 
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
 
@@ -164,6 +165,11 @@ def validate_data_name(name: str, allow_paths: bool = True) -> None:
             return
         raise SpecError(f"{name}'s file datasets/{IMAGE_FILES[name].file} is missing; restore it (see "
                         "datasets/README.md) or choose another data set", NAME)
+    if name in TEXT_SETS:
+        if (DATASETS_DIR / TEXT_SETS[name].file).is_file():
+            return
+        raise SpecError(f"{name}'s file datasets/{TEXT_SETS[name].file} is missing; restore it (see "
+                        "datasets/README.md) or choose another data set", NAME)
     if name.startswith("upload:") and name[len("upload:"):].strip():
         return
     if name.startswith("csv:"):
@@ -176,7 +182,8 @@ def validate_data_name(name: str, allow_paths: bool = True) -> None:
                             "upload your own file instead", NAME)
         raise SpecError(f"no CSV file {excerpt(rest)}; the shipped files are {shipped}, or give the path "
                         "of an existing .csv file", NAME)
-    choices = ", ".join([*GENERATORS, *SKLEARN_SETS, *IMAGE_FILES, *(f"csv:{f}" for f in shipped_csv_files())])
+    choices = ", ".join([*GENERATORS, *SKLEARN_SETS, *IMAGE_FILES, *TEXT_SETS,
+                         *(f"csv:{f}" for f in shipped_csv_files())])
     raise SpecError(f"{excerpt(name)} is not a known data set; choose one of {choices}, csv:<path to a file> "
                     "or upload:<name>", NAME)
 
@@ -223,6 +230,11 @@ def dataset_catalog() -> dict[str, DatasetInfo]:
     for name, f in IMAGE_FILES.items():
         if (DATASETS_DIR / f.file).is_file():
             out[name] = DatasetInfo(name, f.label, f.description, f.task, "table", False, False, False, False)
+    for name, t in TEXT_SETS.items():
+        if (DATASETS_DIR / t.file).is_file():
+            out[name] = DatasetInfo(name, t.label, t.description, "multiclass", "table", uses_noise=True,
+                                    uses_n_samples=True, uses_classes=False, uses_features=False,
+                                    uses_sequence_length=True)
     for file in shipped_csv_files():
         info = _csv_info(DATASETS_DIR / file)
         if info is not None:
@@ -254,6 +266,8 @@ def load_dataset(spec: Any, uploads: Mapping[str, bytes] | None = None, allow_pa
     name = spec.name
     validate_data_name(name, allow_paths)
     data_seed, split_seed = np.random.SeedSequence(spec.seed).spawn(2)
+    if name in TEXT_SETS:
+        return _text(spec, np.random.default_rng(data_seed))
     if name in GENERATORS:
         raw = _generated(spec, np.random.default_rng(data_seed))
     elif name in SKLEARN_SETS:
@@ -318,6 +332,19 @@ def _generated(spec: Any, rng: np.random.Generator) -> _Raw:
         columns = ("x",) if g.geometry == "line" else ("x1", "x2")
     return _Raw(task, X, y, columns, classes, g.geometry, g.description, generated=True,
                 image_shape=g.image_shape, sequence_shape=sequence)
+
+
+def _text(spec: Any, rng: np.random.Generator) -> Dataset:
+    """A text set (text.py): its own split, by position in the text rather than by shuffling
+    windows, and one-hot rows kept as they are (`standardize` does not apply)."""
+    x_train, y_train, x_test, y_test = text_windows(spec.name, DATASETS_DIR, spec.n_samples, spec.noise,
+                                                    spec.train_fraction, spec.sequence_length, rng)
+    steps = x_train.shape[1] // len(CHAR_NAMES)
+    return Dataset(
+        name=spec.name, task="multiclass", x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
+        feature_names=sequence_names(steps, CHAR_NAMES), class_names=CHAR_NAMES, geometry="table",
+        points_train=None, points_test=None, extent=None, featurize=Featurizer(None),
+        description=TEXT_SETS[spec.name].description, sequence_shape=(steps, len(CHAR_NAMES)))
 
 
 def _from_file(data: bytes | Path, file: str, spec: Any) -> _Raw:

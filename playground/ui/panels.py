@@ -38,7 +38,7 @@ from ..families.cnn.views import ImageViews
 from ..families.rnn.views import RecurrentViews
 from ..families.transformer.views import AttentionViews
 from ..train.snapshot import Snapshot
-from . import cnn_panel, controls, drawn_values, earlier_runs, rnn_panel, transformer_panel
+from . import cnn_panel, controls, drawn_values, earlier_runs, rnn_panel, text_panel, transformer_panel
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
@@ -119,6 +119,8 @@ def _output_panel(snap: Snapshot) -> None:
         st.toggle("Show test data", key="show_test", persist_state=KEEP,
                   help="Also draw the test points (diamonds) on the model "
                   "output, to see how the boundary does on data it never trained on.")
+    elif text_panel.shows(snap):  # a model of text: what it writes
+        text_panel.sample(snap)
     else:
         _evaluation(snap, height=TOP_HEIGHT)
 

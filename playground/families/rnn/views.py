@@ -22,6 +22,7 @@ from torch import nn
 
 from ...data.datasets import Dataset
 from .model import LastStep
+from .sampling import TextViews, text_views
 from .unroll import Unrolled, kind_of, unroll
 
 TRACED = 8  # test sequences whose states, gates and answers are kept (the page picks one)
@@ -57,6 +58,7 @@ class RecurrentViews:
     targets: np.ndarray
     answers: np.ndarray | None
     layers: list[LayerTrace]
+    text: TextViews | None = None  # for a model of text: a frozen copy that writes samples (sampling.py)
 
 
 def recurrent_views(module: nn.Sequential, dataset: Dataset, x_test: torch.Tensor, head, t_test: torch.Tensor
@@ -90,7 +92,8 @@ def recurrent_views(module: nn.Sequential, dataset: Dataset, x_test: torch.Tenso
             every_step = rest(last[:traced].reshape(traced * steps, -1))  # (K·T, outputs)
             answers = _numpy(head.probabilities(every_step))  # (K·T,) or (K·T, C)
             answers = answers.reshape(traced, steps, *answers.shape[1:])
-    return RecurrentViews(inputs.astype(np.float32), np.asarray(dataset.y_test[:traced]), answers, traces)
+    return RecurrentViews(inputs.astype(np.float32), np.asarray(dataset.y_test[:traced]), answers, traces,
+                          text_views(module, dataset))
 
 
 def _forward(module: nn.Sequential, x: torch.Tensor) -> tuple[list[tuple[str, Unrolled]], torch.Tensor, nn.Module]:
