@@ -418,6 +418,18 @@ def test_data_preview_for_each_geometry(binary, multiclass, line, table):
     assert pcs[:, 0].var() >= pcs[:, 1].var()  # the first component carries the most variance
 
 
+@pytest.mark.parametrize("shape", [(300, 12), (8, 40), (400, 300)])  # exact SVD, and randomized past 256
+def test_principal_components_are_the_exact_ones_up_to_sign(shape):
+    from sklearn.decomposition import PCA
+
+    rng = np.random.default_rng(0)
+    signal = rng.normal(size=(shape[0], 2)) * [5.0, 3.0] @ rng.normal(size=(2, shape[1]))  # two clear axes
+    x = signal + 0.1 * rng.normal(size=shape)
+    ours = charts.preview.principal_components(x)
+    theirs = PCA(2, svd_solver="full").fit_transform(x)
+    np.testing.assert_allclose(np.abs(ours), np.abs(theirs), atol=1e-6 * np.abs(theirs).max())
+
+
 # --------------------------------------------------------------------------- serialisation
 
 def test_every_figure_serialises_and_a_long_history_stays_small(binary, multiclass, line, table):

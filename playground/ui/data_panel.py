@@ -100,10 +100,22 @@ def data_menu() -> DataChoice:
     return DataChoice(f"upload:{name}", dict(kept), None)
 
 
+PREVIEW = "_data_preview"  # session-state key: (the data set, its preview figure)
+
+
 def _forget_removed_upload() -> None:
     """The user removed the file (the uploader's ×): stop using it."""
     if st.session_state.get(state.UPLOAD_KEY) is None:
         st.session_state.pop(KEPT_UPLOAD, None)
+
+
+def _preview(dataset: Dataset):
+    """The data set's preview figure, built once per data set (the same object comes back from the
+    data cache while its settings stay): a table's principal components take a moment."""
+    kept = st.session_state.get(PREVIEW)
+    if kept is None or kept[0] is not dataset:
+        kept = st.session_state[PREVIEW] = (dataset, data_preview_figure(dataset, height=200))
+    return kept[1]
 
 
 def data_settings(choice: DataChoice, dataset: Dataset | None,
@@ -113,8 +125,7 @@ def data_settings(choice: DataChoice, dataset: Dataset | None,
     if dataset is not None:
         # Through the live charts' plotly.js, not st.plotly_chart: that one's 4.7 MB bundle was
         # fetched and parsed by every new page for this one small picture.
-        live_chart(data_preview_figure(dataset, height=200), "chart_data_preview",
-                   {"displayModeBar": False, "staticPlot": True})
+        live_chart(_preview(dataset), "chart_data_preview", {"displayModeBar": False, "staticPlot": True})
         if choice.info is None:  # an uploaded file: say what was read from it
             st.caption(dataset.description)
         task = "regression" if dataset.task == "regression" else f"{dataset.n_classes} classes"
