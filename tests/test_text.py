@@ -240,3 +240,21 @@ def test_the_cli_writes_samples_for_a_model_of_text(tmp_path, backend):
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         assert main(["train", "--preset", "parity-gru", "--epochs", "1", "--quiet", "--out", str(plain)]) == 0
     assert not (plain / "samples.txt").exists()
+
+
+def test_the_views_cross_a_multiprocessing_pipe_to_another_process():
+    """A worker sends its views through a multiprocessing connection, whose pickler passes a
+    module's tensors as shared-memory handles that the server's process refused (the page of
+    text-lstm never drew): the views must carry the model as plain bytes."""
+    import subprocess
+    import sys
+    from multiprocessing.reduction import ForkingPickler
+
+    trainer = Trainer(get_preset("text-lstm").with_overrides(**{"data.n_samples": 300}))
+    views = trainer.compute_visuals().family.text
+    payload = bytes(ForkingPickler.dumps(views))  # what the worker's connection sends
+    script = ("import pickle, sys; views = pickle.loads(sys.stdin.buffer.read()); "
+              "print(views.sample(1.0, seed=3).text)")
+    out = subprocess.run([sys.executable, "-c", script], input=payload, capture_output=True, timeout=120)
+    assert out.returncode == 0, out.stderr.decode()[-500:]
+    assert out.stdout.decode().rstrip("\n") == views.sample(1.0, seed=3).text

@@ -18,6 +18,8 @@ seed the user picks, a few hundred characters in some tens of milliseconds.
 from __future__ import annotations
 
 import copy
+import functools
+import pickle
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,13 +75,20 @@ class Sample:
 
 @dataclass(frozen=True)
 class TextViews:
-    """model:    a copy of the network on the CPU in eval mode, as it was when the views were taken
+    """model:    a copy of the network on the CPU in eval mode, as it was when the views were taken;
+              held pickled (model_bytes): a worker process sends views through multiprocessing,
+              whose pickler passes a module's tensors as shared-memory handles, which the server
+              refused ("digest sent was rejected") and the page never drew
     window:   T, the characters it reads
     prompts:  held-out windows (from the test part of the text) that samples start from"""
 
-    model: nn.Module
+    model_bytes: bytes
     window: int
     prompts: tuple[str, ...]
+
+    @functools.cached_property
+    def model(self) -> nn.Module:
+        return pickle.loads(self.model_bytes)  # the bytes come from this process or a worker of this server
 
     def sample(self, temperature: float, seed: int, length: int = SAMPLE_LENGTH) -> Sample:
         """A sample from prompt number seed mod PROMPTS, drawn with generator seed `seed`."""
@@ -97,7 +106,7 @@ def text_views(module: nn.Module, dataset: Dataset, x_test: torch.Tensor | None 
     model = copy.deepcopy(module).cpu().eval()
     for parameter in model.parameters():
         parameter.requires_grad_(False)
-    return TextViews(model, window, prompts)
+    return TextViews(pickle.dumps(model), window, prompts)
 
 
 def samples_report(views: TextViews, temperatures: tuple[float, ...] = (0.5, 1.0), count: int = 3,
