@@ -10,7 +10,7 @@ import streamlit as st
 from ..core import catalog
 from ..core.spec import MAX_LAYERS, ModelSpec, TrainSpec
 from . import state
-from .widgets import KEEP, param_widget
+from .widgets import param_widget
 
 _LINEAR = {p.name: p for p in catalog.LAYERS["linear"].params}
 _PLAIN = {p.name: p for p in TrainSpec.PLAIN}
@@ -37,6 +37,8 @@ def _discriminator_rows() -> None:
     ss = st.session_state
     layers = state.discriminator_values()
     for i, layer in enumerate(layers):
+        for field in ("units", "activation"):  # rows start as loaded (load_spec cleared their widgets)
+            ss.setdefault(state.discriminator_key(i, field), layer[field])
         cols = st.columns([1, 1.4], vertical_alignment="bottom")
         with cols[0]:
             param_widget(_LINEAR["units"], state.discriminator_key(i, "units"), label=f"D layer {i + 1} units")
@@ -73,5 +75,3 @@ def _discriminator_optimizer() -> None:
                               key=f"gan_d_lr_{name}", help=lr_param.help)
     ss[key] = {**current, "lr": lr}
 
-
-__all__ = ["gan_settings", "KEEP"]
