@@ -19,7 +19,7 @@ from ...core.rng import GLOBAL_RNG_LOCK
 from ...core.spec import Choice, ModelSpec
 from ...data.datasets import Dataset
 from ...train.plan import LayerPlan, Plan, size_problems
-from ..network import Network, initialised_network
+from ..network import FEATURE_STAGE, Network, NonDenseLayer, initialised_network
 
 DEFAULT_LAYERS = tuple(Choice.parse(item, catalog.FAMILY_LAYERS["gan"], "layer", key="kind")
                        for item in catalog.FAMILY_DEFAULT_LAYERS["gan"])
@@ -82,7 +82,9 @@ def build(model: ModelSpec, plan: Plan, seed: int) -> Network:
         torch.manual_seed(seed)
         g_modules, g_names, g_acts = _dense_stack(g_plans, model.noise_dim)
         d_modules, d_names, d_acts = _dense_stack(d_plans, POINT)
-        network = initialised_network(model, g_modules, list(zip(g_names, g_acts)), g_names, g_acts, [])
+        # the diagram's band left of column 0: G reads noise, not the data's features
+        noise = NonDenseLayer("noise", FEATURE_STAGE, (("kind", model.noise), ("dim", model.noise_dim)))
+        network = initialised_network(model, g_modules, list(zip(g_names, g_acts)), g_names, g_acts, [noise])
         discriminator = nn.Sequential(*d_modules)
         init = catalog.INITS[model.init].build
         for name, activation in zip(d_names, d_acts):
