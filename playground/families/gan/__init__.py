@@ -32,20 +32,22 @@ def inputs(dataset: Dataset) -> tuple[int, ...]:
 
 
 def _dense_plans(layers: tuple[Choice, ...], width: int, outputs: int, prefix: str, kind: str) -> list[LayerPlan]:
-    """Hidden dense layers, then the output layer of `outputs` units: (units,) each."""
+    """Hidden dense layers, then the output layer of `outputs` units: (units,) each. Only G's layers
+    carry their place in model.layers (`index`): D's rows are model.discriminator.layers."""
     plans = []
     for i, layer in enumerate(layers):
         units = layer["units"]
         plans.append(LayerPlan(f"{prefix}hidden {i + 1}", kind, (units,), width * units + units,
-                               tuple(layer.params.items()), i))
+                               tuple(layer.params.items()), i if kind == "linear" else None))
         width = units
     plans.append(LayerPlan(f"{prefix}output", kind, (outputs,), width * outputs + outputs))
     return plans
 
 
 def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:
-    """G: noise (noise_dim,) -> hidden -> (2,); then D: (2,) -> hidden -> (1,) as layers of kind
-    "discriminator". `outputs` (the head's) is not used: G makes points, D one score."""
+    """G, the drawn network: noise (noise_dim,) -> hidden -> (2,) (the plan's inputs and dense layers);
+    then D: (2,) -> hidden -> (1,) as layers of kind "discriminator", counted in the parameters but not
+    drawn as G's columns. `outputs` (the head's) is not used: G makes points, D one score."""
     problems = []
     if tuple(inputs) != (POINT,):
         problems.append(("data.name", f"a GAN learns where 2-D points lie, but this data has {inputs[-1]} "
@@ -65,7 +67,7 @@ def _dense_stack(layers: list[LayerPlan], width: int) -> tuple[list[nn.Module], 
     for layer in layers:
         names.append(str(len(modules)))
         modules.append(nn.Linear(width, layer.shape[-1]))
-        if layer.index is None:  # the output layer: no activation (G: a point, D: a logit)
+        if layer.label.endswith("output"):  # no activation: G makes a point, D a logit
             activations.append("identity")
         else:
             activations.append(layer["activation"])
