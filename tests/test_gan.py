@@ -327,3 +327,8 @@ def test_the_page_draws_a_gan_preset_and_its_views(at):
     at.number_input(key="model_dlayer_0_units").set_value(16).run()
     assert not at.exception and not at.error, errors(at)
     assert "5,683" in next(c.value for c in at.caption if "parameters" in c.value)  # D: 2 -> 16 -> 64 -> 1
+    at.button(key="gan_add_d_layer").click().run()  # a copy of the last layer: 64 -> 64 more
+    assert at.number_input(key="model_dlayer_2_units").value == 64 and not at.exception and not at.error, errors(at)
+    assert "9,843" in next(c.value for c in at.caption if "parameters" in c.value)
+    at.button(key="gan_remove_d_layer").click().run()
+    assert "5,683" in next(c.value for c in at.caption if "parameters" in c.value) and not at.exception

@@ -47,12 +47,13 @@ def _discriminator_rows() -> None:
                          format_func=lambda n: catalog.ACTIVATIONS[n].label)
     cols = st.columns(2)
     if cols[0].button("Add D layer", key="gan_add_d_layer", disabled=len(layers) >= MAX_LAYERS,
-                      icon=":material/add:", width="stretch"):
+                      icon=":material/add:", width="stretch", help="Add a dense layer to the discriminator, "
+                      "a copy of its last one."):
         ss[state.DISCRIMINATOR] = [*layers, dict(layers[-1]) if layers else
                                    {"kind": "linear", "units": 32, "activation": "relu"}]
         st.rerun()
     if cols[1].button("Remove last", key="gan_remove_d_layer", disabled=not layers, icon=":material/remove:",
-                      width="stretch"):
+                      width="stretch", help="Remove the discriminator's last hidden layer."):
         ss[state.DISCRIMINATOR] = layers[:-1]
         for field in ("units", "activation"):
             ss.pop(state.discriminator_key(len(layers) - 1, field), None)
