@@ -130,6 +130,8 @@ def test_every_catalog_entry_loads_with_consistent_shapes(name):
         assert n_train + n_test == 200
     if ds.task == "regression":
         assert ds.y_train.dtype == np.float32 and ds.class_names == () and ds.n_classes == 0
+    elif ds.task == "generative":  # a GAN's unlabelled points: no classes, every label 0
+        assert ds.class_names == () and ds.n_classes == 0 and not ds.y_train.any() and not ds.y_test.any()
     else:
         assert ds.y_train.dtype == np.int64 and ds.y_test.dtype == np.int64
         assert ds.n_classes == len(ds.class_names) >= 2

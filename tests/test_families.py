@@ -53,7 +53,10 @@ def test_each_presets_plan_is_what_gets_built(name):
     assert not plan.problems
     assert plan.parameters == network.parameter_count() and plan.widths == network.widths
     assert [p.label for p in plan.layers if p.kind == "linear"] == network.dense_labels
-    assert network.module(torch.as_tensor(ds.x_test[:3])).shape == (3, *plan.layers[-1].shape)  # (3, outputs), or
+    # A GAN's drawn network, its generator, reads noise of the plan's input shape, not the data.
+    x = torch.zeros(3, *plan.inputs) if FAMILIES[spec.model.family].generative else torch.as_tensor(ds.x_test[:3])
+    output = [p for p in plan.layers if p.kind == "linear"][-1]  # the drawn network's output layer
+    assert network.module(x).shape == (3, *output.shape)  # (3, outputs), or
     # (3, T, outputs) for a Transformer's answer at every position: the planned shapes fit
 
 

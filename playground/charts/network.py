@@ -212,6 +212,8 @@ def column_zero(snap) -> str:
         return "last step"  # the recurrent state after reading the whole sequence
     if kinds & catalog.TRANSFORMER_LAYERS.keys():
         return "per position"  # the dense layers act on every position's vector alike
+    if "noise" in kinds:
+        return "noise"  # a GAN's generator reads noise z, not the data
     return "flattened"  # a CNN's maps
 
 

@@ -62,6 +62,9 @@ def data_preview_figure(dataset, height: int = 220, title: str | None = None) ->
         marker = dict(color=y.astype(float), colorscale=DIVERGING, cmin=centre - spread, cmax=centre + spread,
                       size=6, line=dict(color="white", width=0.5))
         px, py, text = xy[:, 0], xy[:, 1], [f"{v:.3g}" for v in y]
+    elif ds.task == "generative":  # unlabelled points (a GAN's target): one colour, no class to name
+        marker = dict(color=SPLIT_COLORS["train"], size=5, opacity=0.6)
+        px, py, text = xy[:, 0], xy[:, 1], None
     else:
         k = max(1, ds.n_classes)
         marker = dict(color=y, colorscale=class_colorscale(k), cmin=-0.5, cmax=k - 0.5, size=6,

@@ -67,6 +67,9 @@ class LossOption(Option):
     why_not: str = ""  # shown when the loss does not fit the task
 
 
+_GAN_LOSS_WHY_NOT = ("a GAN loss needs a GAN on unlabelled points; choose the GAN network type and a target "
+                     "set (Ring of gaussians, ...), or another loss for labelled data")
+
 LOSSES: dict[str, LossOption] = {
     o.name: o
     for o in (
@@ -87,11 +90,25 @@ LOSSES: dict[str, LossOption] = {
                    "-log softmax(z)_y", build=nn.CrossEntropyLoss, tasks=("binary", "multiclass", "tokens"),
                    why_not="cross-entropy needs class labels, but this data set is a regression task; "
                            "use mse, mae or huber"),
+        # A GAN's losses (families/gan/losses.py computes them): the discriminator D scores real points
+        # against generated ones, G(z), and the generator learns from D's score of its points.
+        *(LossOption(name, label, description, formula, tasks=("generative",), why_not=_GAN_LOSS_WHY_NOT)
+          for name, label, description, formula in (
+            ("minimax", "GAN: original minimax", "Goodfellow's game: D maximises log D(x) + log(1 - D(G(z))), G "
+             "minimises log(1 - D(G(z))), which gives G almost no gradient while D is winning.",
+             "min_G max_D E log D(x) + E log(1 - D(G(z)))"),
+            ("non_saturating", "GAN: non-saturating", "D as in minimax; G maximises log D(G(z)) instead, so it "
+             "still learns when D rejects its points: the usual choice.", "G: min -E log D(G(z))"),
+            ("least_squares", "GAN: least squares", "LSGAN: D regresses real points onto 1 and generated ones onto "
+             "0, G pulls D's score of its points towards 1; gradients do not vanish far from the data.",
+             "D: E (D(x) - 1)² + E D(G(z))²;  G: E (D(G(z)) - 1)²"),
+        )),
     )
 }
 
 # "tokens": a class per position of a sequence (copy, reverse); only cross-entropy fits it.
-DEFAULT_LOSS = {"binary": "bce", "multiclass": "cross_entropy", "regression": "mse", "tokens": "cross_entropy"}
+DEFAULT_LOSS = {"binary": "bce", "multiclass": "cross_entropy", "regression": "mse", "tokens": "cross_entropy",
+                "generative": "non_saturating"}  # "generative": unlabelled points a GAN learns to make
 
 # --------------------------------------------------------------------------- optimizers
 
@@ -413,9 +430,12 @@ FAMILIES = _table(
            "state forward, then dense layers on the last step's output."),
     Option("transformer", "Transformer (encoder)", "An embedding with positions, then blocks of self-attention "
            "and feed-forward layers, and a prediction at every position (copy, reverse)."),
+    Option("gan", "GAN (generator + discriminator)", "Two dense networks in a game on unlabelled 2-D points: the "
+           "generator turns noise into points, the discriminator tells them from the real ones."),
 )
 # the layers each family's model.layers may hold
-FAMILY_LAYERS = {"mlp": LAYERS, "cnn": IMAGE_LAYERS, "rnn": SEQUENCE_LAYERS, "transformer": TRANSFORMER_LAYERS}
+FAMILY_LAYERS = {"mlp": LAYERS, "cnn": IMAGE_LAYERS, "rnn": SEQUENCE_LAYERS, "transformer": TRANSFORMER_LAYERS,
+                 "gan": {"linear": LAYERS["linear"]}}  # a GAN's generator and discriminator: dense layers
 _CONV = {"kind": "conv", "kernel": 3, "padding": 1, "activation": "relu"}
 # What a network of each family starts with when a spec names the family but no layers (a link,
 # `--set model.family=cnn`, the page's network-type menu). The MLP's: ModelSpec.layers.
@@ -428,6 +448,13 @@ FAMILY_DEFAULT_LAYERS: dict[str, tuple[dict[str, Any], ...]] = {
     # an embedding of width 32 with learned positions, then two encoder blocks of 4 heads
     "transformer": ({"kind": "embedding", "width": 32}, {"kind": "encoder", "heads": 4},
                     {"kind": "encoder", "heads": 4}),
+    # the generator's: two ReLU layers of 32 units (the discriminator's: ModelSpec.discriminator)
+    "gan": ({"kind": "linear", "units": 32, "activation": "relu"},
+            {"kind": "linear", "units": 32, "activation": "relu"}),
 }
+NOISE = _table(  # what a GAN's generator draws its input z from (model.noise)
+    Option("gaussian", "Gaussian", "Each noise input drawn from a standard normal distribution.", "z ~ N(0, I)"),
+    Option("uniform", "Uniform", "Each noise input drawn evenly from -1 to 1.", "z ~ U(-1, 1)"),
+)
 # every layer kind of every family, by name
 ALL_LAYERS = {**LAYERS, **IMAGE_LAYERS, **SEQUENCE_LAYERS, **TRANSFORMER_LAYERS}

@@ -77,6 +77,16 @@ _TOKENS_TRAINING = {"model.family": "transformer", "data.n_samples": 2000, "data
                     "model.layers": [{"kind": "embedding", "width": 32},
                                      {"kind": "encoder", "heads": 2, "feedforward": 64}]}
 
+# A GAN on the ring of eight gaussians (1,000 points, a fifth kept for testing): generator and
+# discriminator of two ReLU layers of 64 (4,546 and 4,481 parameters), both Adam at 0.001 with
+# beta1 0.5 (the DCGAN setting), batches of 64.
+_GAN_RING = {"model.family": "gan", "data.name": "ring", "data.n_samples": 1000, "data.train_fraction": 0.8,
+             "model.layers": _layers(64, 64, activation="relu"),
+             "model.discriminator.layers": _layers(64, 64, activation="relu"),
+             "train.optimizer.name": "adam", "train.optimizer.lr": 0.001, "train.optimizer.beta1": 0.5,
+             "train.discriminator_optimizer.name": "adam", "train.discriminator_optimizer.lr": 0.001,
+             "train.discriminator_optimizer.beta1": 0.5, "train.batch_size": 64}
+
 
 def _preset(name: str, description: str, view: Mapping[str, Any] | None = None, **overrides: Any) -> Preset:
     unknown = set(view or {}) - set(VIEW_OPTIONS)
@@ -239,6 +249,25 @@ _ALL = (
         **{"data.name": "moons", "data.n_samples": 60, "data.noise": 0.5,
            "model.layers": _layers(64, 64, 64, activation="relu"),
            "train.optimizer.name": "adam", "train.optimizer.lr": 0.001, "train.epochs": 300},
+    ),
+    _preset(
+        "gan-ring", "A GAN learns a ring of eight gaussians: with the least-squares loss the generated points spread "
+        "over all eight modes within a few hundred steps (see the modes covered under Evaluation).",
+        **{**_GAN_RING, "train.loss": "least_squares", "train.epochs": 60},
+    ),
+    _preset(
+        "gan-mode-collapse", "Mode collapse: the generator learns ten times faster than the discriminator (Adam at "
+        "0.01, beta1 0.9), so all its points jump together to wherever D is weakest and hop from mode to mode, "
+        "covering one or two of eight. Fix: the generator's learning rate to 0.001 and beta1 to 0.5 (or load "
+        "gan-ring).",
+        **{**_GAN_RING, "train.optimizer.lr": 0.01, "train.optimizer.beta1": 0.9, "train.epochs": 60},
+    ),
+    _preset(
+        "gan-unbalanced", "A discriminator that wins: five D updates at 0.005 per G update at 0.0002, with the "
+        "original minimax loss, whose gradient vanishes once D rejects every generated point; the generator "
+        "never moves. Fix: the non-saturating loss, or one D step.",
+        **{**_GAN_RING, "train.loss": "minimax", "train.discriminator_steps": 5,
+           "train.discriminator_optimizer.lr": 0.005, "train.optimizer.lr": 0.0002, "train.epochs": 30},
     ),
     _preset(
         "symmetry-zeros", "Every weight starts at zero: all eight units get the same updates and stay "

@@ -30,6 +30,8 @@ MAX_EPOCHS = 10_000
 MAX_BATCH = 4096
 MAX_PARAMETERS = 1_000_000  # checked when the model is built (needs the data's width)
 MAX_SEQUENCE_LENGTH = 200  # steps of a generated sequence
+MAX_NOISE_DIM = 16  # a GAN generator's noise inputs
+MAX_DISCRIMINATOR_STEPS = 10
 
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
 
@@ -186,6 +188,12 @@ class ModelSpec:
     init: str = "default"
     init_std: float = 0.1
     family: str = "mlp"  # which kind of network (catalog.FAMILIES); it decides what layers may hold
+    # A GAN's (family "gan"): `layers` are its generator's hidden layers; these its discriminator's
+    # hidden layers and the generator's noise input.
+    discriminator: tuple[Choice, ...] = (layer("linear", units=32, activation="relu"),
+                                         layer("linear", units=32, activation="relu"))
+    noise_dim: int = 2
+    noise: str = "gaussian"
 
     FAMILY_PARAM: ClassVar[Param] = Param(
         "family", str, "mlp", "The kind of network: it decides which layers it can hold and which data it takes.",
@@ -194,6 +202,12 @@ class ModelSpec:
         Param("init", str, "default", "How the weights are set before training.", choices=tuple(catalog.INITS)),
         Param("init_std", float, 0.1, "Standard deviation for the 'normal' initialisation.", 1e-4, 10.0, log=True,
               label="init std"),
+    )
+    GAN_PARAMS: ClassVar[tuple[Param, ...]] = (
+        Param("noise_dim", int, 2, "GAN only: how many noise numbers the generator turns into a point (2 draws "
+              "the noise grid as it is; more gives it room to fold).", 1, MAX_NOISE_DIM, label="noise dimension"),
+        Param("noise", str, "gaussian", "GAN only: what the generator's noise is drawn from.",
+              choices=tuple(catalog.NOISE), label="noise kind"),
     )
 
     @classmethod
@@ -205,38 +219,70 @@ class ModelSpec:
         default = catalog.FAMILY_DEFAULT_LAYERS.get(family) if isinstance(family, str) else None
         layers_value = values.pop("layers", list(default) if default else [c.to_dict("kind") for c in cls.layers])
         errors: list[tuple[str, str]] = []
+        gan = _parse_gan_model(values, path, errors)  # takes its keys out of `values`
         try:
             rest = validate_params((cls.FAMILY_PARAM, *cls.INIT_PARAMS), values, owner="model")
         except SpecError as e:
             errors += e.prefixed(path).errors
             rest = {}
         menu = catalog.FAMILY_LAYERS.get(rest.get("family", cls.family), catalog.LAYERS)
-        layers: list[Choice] = []
-        lpath = join_path(path, "layers")
-        if isinstance(layers_value, Mapping):  # from the flat form: {"0": {...}, "1": {...}}
-            try:
-                layers_value = [layers_value[k] for k in sorted(layers_value, key=int)]
-            except ValueError:
-                errors.append((lpath, "layer positions must be numbers (model.layers.0.units=8)"))
-                layers_value = []
-        if not isinstance(layers_value, (list, tuple)):
-            errors.append((lpath, "must be a list of layers like {\"kind\": \"linear\", \"units\": 8}"))
-            layers_value = []
-        if len(layers_value) > MAX_LAYERS:
-            errors.append((lpath, f"{len(layers_value)} layers is too many; at most {MAX_LAYERS}"))
-        for i, item in enumerate(layers_value):
-            try:
-                layers.append(Choice.parse(item, menu, join_path(lpath, str(i)), key="kind",
-                                           default="linear"))
-            except SpecError as e:
-                errors += e.errors
+        layers = _parse_layers(layers_value, menu, join_path(path, "layers"), errors)
         if errors:
             raise SpecError(errors)
-        return cls(layers=tuple(layers), **rest)
+        return cls(layers=tuple(layers), **rest, **gan)
 
     def to_dict(self) -> dict[str, Any]:
         return {"family": self.family, "layers": [c.to_dict("kind") for c in self.layers], "init": self.init,
-                "init_std": self.init_std}
+                "init_std": self.init_std,
+                # GAN only (ignored by the other families), always present so `--set` can reach them
+                "discriminator": {"layers": [c.to_dict("kind") for c in self.discriminator]},
+                **{p.name: getattr(self, p.name) for p in self.GAN_PARAMS}}
+
+
+def _parse_layers(value: Any, menu: Mapping[str, catalog.Option], lpath: str, errors: list) -> list[Choice]:
+    """A list of layers (or the flat form's {"0": {...}, "1": {...}}) checked against `menu`; each bad
+    layer adds an error naming it (`<lpath>.<i>...`) to `errors`."""
+    layers: list[Choice] = []
+    if isinstance(value, Mapping):  # from the flat form: {"0": {...}, "1": {...}}
+        try:
+            value = [value[k] for k in sorted(value, key=int)]
+        except ValueError:
+            errors.append((lpath, f"layer positions must be numbers ({lpath}.0.units=8)"))
+            value = []
+    if not isinstance(value, (list, tuple)):
+        errors.append((lpath, "must be a list of layers like {\"kind\": \"linear\", \"units\": 8}"))
+        value = []
+    if len(value) > MAX_LAYERS:
+        errors.append((lpath, f"{len(value)} layers is too many; at most {MAX_LAYERS}"))
+    for i, item in enumerate(value):
+        try:
+            layers.append(Choice.parse(item, menu, join_path(lpath, str(i)), key="kind", default="linear"))
+        except SpecError as e:
+            errors += e.errors
+    return layers
+
+
+def _parse_gan_model(values: dict[str, Any], path: str, errors: list) -> dict[str, Any]:
+    """ModelSpec's GAN fields from `values` (what validate_params left there): the discriminator's
+    layers ({"layers": [...]}, dense only) and the noise settings; errors name their fields."""
+    out: dict[str, Any] = {}
+    dpath = join_path(path, "discriminator")
+    discriminator = values.pop("discriminator", None)
+    if discriminator is not None:
+        if isinstance(discriminator, Mapping) and set(discriminator) <= {"layers"}:
+            out["discriminator"] = tuple(_parse_layers(discriminator.get("layers", []), catalog.FAMILY_LAYERS["gan"],
+                                                       join_path(dpath, "layers"), errors))
+        else:
+            errors.append((dpath, "must be an object {\"layers\": [...]} of dense layers"))
+    gan = {p.name: values.pop(p.name) for p in ModelSpec.GAN_PARAMS if p.name in values}
+    try:
+        out.update(validate_params(ModelSpec.GAN_PARAMS, gan, owner="model"))
+    except SpecError as e:
+        errors += e.prefixed(path).errors
+    return out
+
+
+_DISCRIMINATOR_OPTIMIZER = optimizer("adam", lr=0.001)  # (inside TrainSpec `optimizer` is a field)
 
 
 @dataclass(frozen=True)
@@ -252,6 +298,10 @@ class TrainSpec:
     early_stopping_patience: int = 0
     device: str = "auto"
     seed: int = 0
+    # GAN only: `optimizer` trains the generator, these the discriminator
+    discriminator_optimizer: Choice = _DISCRIMINATOR_OPTIMIZER
+    discriminator_steps: int = 1
+    label_smoothing: float = 0.0
 
     PLAIN: ClassVar[tuple[Param, ...]] = (
         Param("loss", str, "auto", "What training minimises; 'auto' picks the usual loss for the task.",
@@ -269,6 +319,11 @@ class TrainSpec:
         Param("device", str, "auto", "Where to train: auto picks CUDA, then Apple MPS, then the CPU.",
               choices=devices.DEVICES),
         Param("seed", int, 0, "Seed of the initial weights, the batch order and dropout.", 0, 2**31 - 1),
+        Param("discriminator_steps", int, 1, "GAN only: discriminator updates before each generator update.",
+              1, MAX_DISCRIMINATOR_STEPS, label="discriminator steps"),
+        Param("label_smoothing", float, 0.0, "GAN only: one-sided label smoothing, the discriminator's target for "
+              "real points is 1 minus this (0 = off, 0.1 is usual): it keeps D from growing overconfident.",
+              0.0, 0.5, label="label smoothing"),
     )
 
     @classmethod
@@ -279,15 +334,17 @@ class TrainSpec:
         errors: list[tuple[str, str]] = []
         parts: dict[str, Any] = {}
         for key, table, default in (("optimizer", catalog.OPTIMIZERS, cls.optimizer),
-                                    ("schedule", catalog.SCHEDULES, cls.schedule)):
+                                    ("schedule", catalog.SCHEDULES, cls.schedule),
+                                    ("discriminator_optimizer", catalog.OPTIMIZERS, cls.discriminator_optimizer)):
             raw = values.pop(key, default.to_dict())
             try:
                 parts[key] = Choice.parse(raw, table, join_path(path, key))
             except SpecError as e:
                 errors += e.errors
-        if "optimizer" in parts:
-            errors += [(join_path(path, f"optimizer.{f}"), m)
-                       for f, m in catalog.check_optimizer_params(parts["optimizer"].name, parts["optimizer"].params)]
+        for key in ("optimizer", "discriminator_optimizer"):
+            if key in parts:
+                errors += [(join_path(path, f"{key}.{f}"), m)
+                           for f, m in catalog.check_optimizer_params(parts[key].name, parts[key].params)]
         try:
             parts.update(validate_params(cls.PLAIN, values, owner="train"))
         except SpecError as e:
@@ -300,6 +357,7 @@ class TrainSpec:
         out = {p.name: getattr(self, p.name) for p in self.PLAIN}
         out["optimizer"] = self.optimizer.to_dict()
         out["schedule"] = self.schedule.to_dict()
+        out["discriminator_optimizer"] = self.discriminator_optimizer.to_dict()
         return out
 
 
@@ -388,8 +446,10 @@ class Spec:
         """
         tree = self.to_dict()
         layers = tree["model"].pop("layers")
+        discriminator = tree["model"].pop("discriminator")["layers"]
         flat = {k: _to_text(v) for k, v in _flatten(tree).items()}
         flat["model.layers"] = json.dumps(layers, separators=(",", ":"))
+        flat["model.discriminator.layers"] = json.dumps(discriminator, separators=(",", ":"))
         return flat
 
     @classmethod
@@ -460,6 +520,7 @@ def _to_text(value: Any) -> str:
 _CHOICE_TABLES = {
     ("train", "optimizer"): (catalog.OPTIMIZERS, "name"),
     ("train", "schedule"): (catalog.SCHEDULES, "name"),
+    ("train", "discriminator_optimizer"): (catalog.OPTIMIZERS, "name"),
 }
 
 
@@ -491,6 +552,8 @@ def _set_path(tree: dict, parts: list[str], value: Any) -> None:
     if tuple(parts[:-1]) in _CHOICE_TABLES:
         table_key = _CHOICE_TABLES[tuple(parts[:-1])]
     elif len(parts) == 4 and parts[:2] == ["model", "layers"]:
+        table_key = (catalog.ALL_LAYERS, "kind")
+    elif len(parts) == 5 and parts[:3] == ["model", "discriminator", "layers"]:
         table_key = (catalog.ALL_LAYERS, "kind")
     if table_key and last == table_key[1]:
         table, key = table_key

@@ -44,7 +44,7 @@ DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
 @dataclass(frozen=True, eq=False)
 class Dataset:
     name: str
-    task: str  # "binary" | "multiclass" | "regression" | "tokens" (class_names: the vocabulary)
+    task: str  # "binary" | "multiclass" | "regression" | "tokens" (class_names: the vocabulary) | "generative"
     x_train: np.ndarray  # (N_train, F) float32 model inputs
     y_train: np.ndarray  # (N_train,) int64 class ids, or float32 targets; (N_train, T) token ids for "tokens"
     x_test: np.ndarray  # (N_test, F) float32

@@ -329,6 +329,70 @@ def sequence_names(length: int, features: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f"t{t + 1} {f}" for t in range(length) for f in features)
 
 
+# --------------------------------------------------------------------------- unlabelled points (a GAN's targets)
+# Task "generative": y is all zeros, for there are no classes; the points are what is learned.
+
+RING_MODES = 8
+RING_RADIUS = 4.0
+GRID_SIDE = 5  # a 5 x 5 grid of gaussians
+GRID_SPACING = 2.0
+
+
+def ring_centers() -> np.ndarray:
+    """(8, 2) the centres of the ring's gaussians, on a circle of radius 4."""
+    angle = 2 * np.pi * np.arange(RING_MODES) / RING_MODES
+    return RING_RADIUS * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+
+
+def grid_centers() -> np.ndarray:
+    """(25, 2) the centres of the grid's gaussians, 2 apart from -4 to 4."""
+    ticks = GRID_SPACING * (np.arange(GRID_SIDE) - (GRID_SIDE - 1) / 2)
+    return np.stack(np.meshgrid(ticks, ticks), axis=-1).reshape(-1, 2)
+
+
+def _mixture(centers: np.ndarray, std: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """(n, 2) points from equal gaussians at `centers` (K, 2), each mode n//K or one more points."""
+    mode = rng.permutation(np.arange(n) % len(centers))
+    return centers[mode] + rng.normal(0.0, std, (n, 2))
+
+
+def _unlabelled(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return X, np.zeros(len(X), np.int64)
+
+
+def ring(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Eight gaussians on a circle of radius 4 (GAN Lab's and Metz et al.'s ring); noise widens them."""
+    return _unlabelled(_mixture(ring_centers(), 0.2 + 0.8 * noise, n, rng))
+
+
+def grid(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A 5 x 5 grid of gaussians 2 apart; noise widens them."""
+    return _unlabelled(_mixture(grid_centers(), 0.15 + 0.5 * noise, n, rng))
+
+
+def line(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Points along a straight segment from (-4, -3) to (4, 3), jittered across by the noise."""
+    t = rng.uniform(-1.0, 1.0, (n, 1))
+    return _unlabelled(t * np.array([4.0, 3.0]) + rng.normal(0.0, 0.05 + noise, (n, 2)))
+
+
+def moon_points(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The two moons' points, without their labels."""
+    return _unlabelled(moons(n, noise, rng)[0])
+
+
+def spiral_points(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The two spirals' points, without their labels."""
+    return _unlabelled(spiral(n, noise, rng)[0])
+
+
+def swiss_roll(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 2-D swiss roll (t·cos t, t·sin t for t in 1.5π..4.5π), scaled to radius 5."""
+    t = 1.5 * np.pi * (1 + 2 * rng.uniform(0.0, 1.0, n))
+    X = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) * (5.0 / (4.5 * np.pi))
+    return _unlabelled(X + rng.normal(0.0, 0.05 + 0.5 * noise, (n, 2)))
+
+
 # --------------------------------------------------------------------------- registry
 
 @dataclass(frozen=True)
@@ -336,7 +400,7 @@ class GeneratorInfo:
     fn: Generator
     label: str
     description: str
-    task: str  # "binary" | "multiclass" | "regression" | "tokens" (a class per position: y (n, T))
+    task: str  # "binary" | "multiclass" | "regression" | "tokens" (a class per position: y (n, T)) | "generative"
     geometry: str = "plane"  # "plane" | "line" | "table" (an image set)
     class_names: tuple[str, ...] = field(default=())
     uses_classes: bool = False
@@ -395,6 +459,17 @@ GENERATORS: dict[str, GeneratorInfo] = {
     "reverse": GeneratorInfo(reverse_tokens, "Reverse tokens (sequences)", "A short sequence of random letters "
                              "A-H: output it backwards, a letter at every position.", "tokens", geometry="table",
                              class_names=TOKENS, sequence_features=TOKENS, sequence_length=8, uses_noise=False),
+    "ring": GeneratorInfo(ring, "Ring of gaussians (GAN)", "Unlabelled points in eight gaussians on a circle: a GAN "
+                          "that learns them all has escaped mode collapse.", "generative"),
+    "grid": GeneratorInfo(grid, "Grid of gaussians (GAN)", "Unlabelled points in 25 gaussians on a 5 x 5 grid.",
+                          "generative"),
+    "line": GeneratorInfo(line, "Line (GAN)", "Unlabelled points along a straight segment.", "generative"),
+    "moon-points": GeneratorInfo(moon_points, "Two moons, unlabelled (GAN)", "The two moons' points without their "
+                                 "classes.", "generative"),
+    "spiral-points": GeneratorInfo(spiral_points, "Spiral, unlabelled (GAN)", "The two spirals' points without "
+                                   "their classes.", "generative"),
+    "swissroll": GeneratorInfo(swiss_roll, "Swiss roll (GAN)", "Unlabelled points along a rolled-up band.",
+                               "generative"),
 }
 
 
@@ -407,3 +482,9 @@ def generate(name: str, n: int, noise: float, rng: np.random.Generator, classes:
     if info.uses_classes:
         return info.fn(n, noise, rng, classes=classes)
     return info.fn(n, noise, rng)
+
+
+def mode_centers(name: str) -> np.ndarray | None:
+    """(K, 2) the centres of a mixture target's gaussians (ring, grid), for counting the modes a GAN
+    covers; None for the other sets."""
+    return {"ring": ring_centers, "grid": grid_centers}[name]() if name in ("ring", "grid") else None

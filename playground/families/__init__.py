@@ -7,7 +7,8 @@ training step); the trainer, the runner and the pages reach a family only throug
 `family_of(spec)`, never by its name. `model.family` in the spec picks one ("mlp" unless
 given, so every older spec, preset and link means what it meant).
 
-network.py holds the Network every family builds; each family is a folder (mlp/, cnn/, rnn/, transformer/).
+network.py holds the Network every family builds; each family is a folder (mlp/, cnn/, rnn/, transformer/,
+gan/).
 Imports: core/, data/, and from train/ only plan.py, telemetry.py, heads.py and system.py
 (cnn/charts.py and rnn/charts.py also draw with charts/).
 """
@@ -25,8 +26,9 @@ from ..data.datasets import Dataset
 from ..train.heads import Head
 from ..train.plan import Plan, Problem
 from ..train.system import SupervisedSystem, System
-from . import cnn, mlp, rnn, transformer
+from . import cnn, gan, mlp, rnn, transformer
 from .cnn import views as cnn_views
+from .gan.system import GanSystem
 from .network import Network
 from .rnn import views as rnn_views
 from .transformer import views as transformer_views
@@ -53,6 +55,8 @@ class Family:
     # Whether its network answers at every position of a sequence, (B, T, outputs): what a "tokens"
     # task (copy, reverse) needs, and all it can do; the others answer once an example.
     per_position: bool = False
+    # Whether it learns where unlabelled points lie (a GAN: data of task "generative"), and nothing else.
+    generative: bool = False
 
 
 FAMILIES: dict[str, Family] = {
@@ -64,6 +68,8 @@ FAMILIES: dict[str, Family] = {
     "transformer": Family("transformer", plan=transformer.plan, build=transformer.build, inputs=transformer.inputs,
                           default_layers=transformer.DEFAULT_LAYERS, views=transformer_views.attention_views,
                           system=TokenSystem, per_position=True),
+    "gan": Family("gan", plan=gan.plan, build=gan.build, inputs=gan.inputs, default_layers=gan.DEFAULT_LAYERS,
+                  system=GanSystem, generative=True),
 }
 assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
 
@@ -95,6 +101,14 @@ def plan_model(model: ModelSpec, inputs: tuple[int, ...] | int, outputs: int, ta
 
 def _task_problem(family: Family, task: str) -> Problem | None:
     """Whether the family's kind of answer (once an example, or at every position) fits the task's."""
+    if task == "generative" and not family.generative:
+        types = " or ".join(catalog.FAMILIES[f.name].label for f in FAMILIES.values() if f.generative)
+        return ("model.family", f"this data set is unlabelled points, with nothing to predict; choose the {types} "
+                                "network type, which learns where the points lie, or a labelled data set")
+    if task and task != "generative" and family.generative:
+        return ("data.name", f"a {catalog.FAMILIES[family.name].label} learns unlabelled 2-D points; pick a target "
+                             "set (Ring of gaussians, Grid of gaussians, Line, Two moons unlabelled, Spiral "
+                             "unlabelled, Swiss roll), or choose another network type for labelled data")
     if task == "tokens" and not family.per_position:
         types = " or ".join(catalog.FAMILIES[f.name].label for f in FAMILIES.values() if f.per_position)
         return ("model.family", f"this data set asks for a token at every position of the sequence; choose the "

@@ -41,6 +41,8 @@ class Network:
     non_dense:     the other layers, input side first, with where they sit between dense layers
     measured:      submodule name -> label of the layers telemetry reports on, input side first
                    (None: the dense layers under dense_labels; a CNN adds its conv layers)
+    companions:    other networks the family trains beside `module`, by name (a GAN's "discriminator"),
+                   each with its `measured` labels: telemetry reports on them after the module's layers
     """
 
     module: nn.Sequential
@@ -49,6 +51,7 @@ class Network:
     activations: list[str]
     non_dense: list[NonDenseLayer] = field(default_factory=list)
     measured: dict[str, str] | None = None
+    companions: dict[str, tuple[nn.Module, dict[str, str]]] = field(default_factory=dict)
 
     @property
     def dense_layers(self) -> list[nn.Linear]:
@@ -58,10 +61,15 @@ class Network:
     def parameter_groups(self) -> list[ParameterGroup]:
         """What telemetry reports on: `measured`, else the dense layers under dense_labels. Norm
         layers are left out, so the layer charts and files show the layers that hold weights."""
-        return parameter_groups(self.module, self.measured or dict(zip(self.dense_names, self.dense_labels)))
+        groups = parameter_groups(self.module, self.measured or dict(zip(self.dense_names, self.dense_labels)))
+        for module, labels in self.companions.values():
+            groups += parameter_groups(module, labels)
+        return groups
 
     def parameter_count(self) -> int:
-        return sum(p.numel() for p in self.module.parameters())
+        """Every parameter the family trains: the module's and its companions'."""
+        modules = [self.module, *(module for module, _ in self.companions.values())]
+        return sum(p.numel() for module in modules for p in module.parameters())
 
     @property
     def widths(self) -> list[int]:

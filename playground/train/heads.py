@@ -8,6 +8,7 @@
     regression  + mse/mae/huber  1 output, targets standardised with the train split's mean/std
     tokens      + cross_entropy  V logits at each of T positions: outputs (B, T, V), targets (B, T);
                                  the loss is the mean over every position, the metric token accuracy
+    generative  + a GAN loss     no outputs or targets: a GAN's system (families/gan/) computes its losses
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ class Head:
 
     def targets(self, y: torch.Tensor) -> torch.Tensor:
         """Labels as stored by the data set -> what the loss compares the output with."""
+        if self.task == "generative":
+            return y.float().unsqueeze(1)  # (B, 1) zeros: unlabelled points have no targets (a GAN needs none)
         if self.task == "regression":
             return ((y.float() - self.y_mean) / self.y_std).unsqueeze(1)  # (B, 1)
         if self.loss_name == "cross_entropy":

@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -59,6 +60,19 @@ class System(ABC):
     modules: dict[str, nn.Module]
     extra_names: tuple[str, ...] = ()  # named scalars every record carries after the four scores
     draws_random_numbers: bool = False  # besides dropout masks (a GAN's noise): the run gets its own generator
+    # Whether the model maps the data's inputs to the head's outputs, so that the trainer draws its
+    # decision surface, hidden-unit maps and test predictions; a GAN's generator maps noise to points.
+    answers_inputs: bool = True
+
+    def attach(self, spec, network, dataset) -> None:
+        """What a system needs beyond its model and head, handed over by the trainer right after it
+        is made (Spec, families' Network, Dataset): a GAN's discriminator (built with the model, in
+        network.companions), its losses and its second optimizer's settings. Nothing by default."""
+
+    def views(self, dataset) -> Any:
+        """What a system of several networks draws of itself (a GAN: both networks on the plane),
+        for a family whose `views` (which see only the model) is None; None by default."""
+        return None
 
     @property
     def model(self) -> nn.Module:

@@ -124,6 +124,7 @@ class Trainer:
         self.dense = self.network.dense_layers
         # What the family trains: its networks, optimizers and training step (system.py).
         self.system = family_of(spec.model).system(self.module, self.head)
+        self.system.attach(spec, self.network, ds)
         self.loss_fn = getattr(self.system, "loss_fn", None)  # one loss of (output, target): the lab's landscape
         # Only dropout and batchnorm act differently in eval mode; switching modes walks every
         # module, which costs a record a third of its time on the tiny default network.
@@ -450,7 +451,8 @@ class Trainer:
         ds = self.dataset
         grid_x = grid_y = surface = None
         neurons: list[np.ndarray] = []
-        if ds.geometry in ("plane", "line"):
+        answers = self.system.answers_inputs  # a GAN's generator does not answer the data's inputs
+        if answers and ds.geometry in ("plane", "line"):
             g = self.spec.telemetry.surface_resolution
             x0, x1, y0, y1 = ds.extent
             grid_x = np.linspace(x0, x1, g)
@@ -465,9 +467,10 @@ class Trainer:
             shape = (g, g) if ds.geometry == "plane" else (g,)
             surface = values.reshape(*shape, -1) if values.ndim == 2 else values.reshape(shape)
             neurons = [h.T.cpu().numpy().reshape(h.shape[1], *shape) for h in hidden]
-        test_pred = self.head.predict(self.module(self.x_test)).cpu().numpy()
+        test_pred = self.head.predict(self.module(self.x_test)).cpu().numpy() if answers else np.zeros(0)
         views = family_of(self.spec.model).views
-        family = views(self.module, ds, self.x_test, self.head, self.t_test) if views is not None else None
+        family = views(self.module, ds, self.x_test, self.head, self.t_test) if views is not None \
+            else self.system.views(ds)
         self.module.train(was_training)
         visuals = Visuals(
             step=self.step, grid_x=grid_x, grid_y=grid_y, surface=surface, neurons=neurons,

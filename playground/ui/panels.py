@@ -35,10 +35,11 @@ import streamlit as st
 from .. import charts
 from ..core.server_share import SHARE
 from ..families.cnn.views import ImageViews
+from ..families.gan.views import GanViews
 from ..families.rnn.views import RecurrentViews
 from ..families.transformer.views import AttentionViews
 from ..train.snapshot import Snapshot
-from . import cnn_panel, controls, drawn_values, earlier_runs, rnn_panel, text_panel, transformer_panel
+from . import cnn_panel, controls, drawn_values, earlier_runs, gan_panel, rnn_panel, text_panel, transformer_panel
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
@@ -112,6 +113,10 @@ def _network_slowdown(snap: Snapshot) -> int:
 
 
 def _output_panel(snap: Snapshot) -> None:
+    panel = _family_panel(snap)
+    if hasattr(panel, "output"):  # a family that draws its own output (a GAN's game on the plane)
+        panel.output(snap, chart, TOP_HEIGHT)
+        return
     show_test = bool(st.session_state.get("show_test", False))
     if snap.dataset.geometry in ("plane", "line"):
         chart("chart_surface", snap, lambda: charts.decision_surface_figure(
@@ -248,9 +253,9 @@ def _family_views(snap: Snapshot):
 
 
 # The panel module that draws each family's views: units(snap, chart) in the Neurons tab, and where
-# it has them, gradients(snap, chart) under the Gradients tab and evaluation(snap, chart) under the
-# Evaluation tab.
-_PANELS = {ImageViews: cnn_panel, RecurrentViews: rnn_panel, AttentionViews: transformer_panel}
+# it has them, gradients(snap, chart) under the Gradients tab, evaluation(snap, chart) under the
+# Evaluation tab and output(snap, chart, height) instead of the decision surface.
+_PANELS = {ImageViews: cnn_panel, RecurrentViews: rnn_panel, AttentionViews: transformer_panel, GanViews: gan_panel}
 
 
 def _family_panel(snap: Snapshot):
@@ -264,14 +269,16 @@ def _evaluation(snap: Snapshot, height: int | None = None) -> None:
     regression = snap.task == "regression"
     figure = charts.prediction_scatter_figure if regression else charts.confusion_matrix_figure
     if height is not None:
-        chart("chart_evaluation_top", snap, lambda: figure(snap, **sized), snap.task)
+        if snap.task != "generative":  # unlabelled points: no predictions to compare with labels
+            chart("chart_evaluation_top", snap, lambda: figure(snap, **sized), snap.task)
         return
-    cols = st.columns(2, gap="medium")
-    with cols[0]:
-        chart("chart_evaluation", snap, lambda: figure(snap), snap.task)
-    with cols[1]:
-        second = charts.residuals_figure if regression else charts.class_scores_figure
-        chart("chart_evaluation_scores", snap, lambda: second(snap), snap.task)
+    if snap.task != "generative":
+        cols = st.columns(2, gap="medium")
+        with cols[0]:
+            chart("chart_evaluation", snap, lambda: figure(snap), snap.task)
+        with cols[1]:
+            second = charts.residuals_figure if regression else charts.class_scores_figure
+            chart("chart_evaluation_scores", snap, lambda: second(snap), snap.task)
     panel = _family_panel(snap)
     if hasattr(panel, "evaluation") and not regression:
         panel.evaluation(snap, chart)

@@ -18,6 +18,7 @@ from ..train.heads import Head, resolve_loss
 from ..train.plan import Plan
 from . import locks, state
 from .data_panel import DataChoice, data_menu, data_settings, try_load
+from .gan_settings import gan_settings
 from .layers import layer_rows, network_summary
 from .training_panel import training_settings
 from .widgets import (
@@ -81,6 +82,8 @@ def sidebar() -> Settings:
         layer_rows(checked.plan)
         if checked.plan is not None:
             st.caption(network_summary(checked.plan))
+        if st.session_state.get("model_family") == "gan":
+            gan_settings()
         _init_settings()
         show_errors(take("model"))
         st.subheader("Training", divider="gray")

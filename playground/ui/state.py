@@ -80,6 +80,10 @@ def spec_to_state(spec: Spec) -> dict[str, Any]:
     state["model_family"] = spec.model.family
     state["model_init"] = spec.model.init
     state["model_init_std"] = spec.model.init_std
+    state[DISCRIMINATOR] = [c.to_dict("kind") for c in spec.model.discriminator]  # a GAN's
+    for p in ModelSpec.GAN_PARAMS:
+        state[f"model_{p.name}"] = getattr(spec.model, p.name)
+    state[train_key("discriminator_optimizer")] = spec.train.discriminator_optimizer.to_dict()
     for p in TrainSpec.PLAIN:
         state[train_key(p.name)] = getattr(spec.train, p.name)
     for kind, choice, key in (("optimizer", spec.train.optimizer, optimizer_key),
@@ -194,6 +198,23 @@ def layer_values(layer_id: int) -> dict[str, Any]:
     return values
 
 
+# --------------------------------------------------------------------------- a GAN's discriminator
+
+DISCRIMINATOR = "model_discriminator"  # its layers as last loaded; each row's widgets hold the edits
+
+
+def discriminator_key(row: int, field: str) -> str:
+    return f"model_dlayer_{row}_{field}"
+
+
+def discriminator_values() -> list[dict[str, Any]]:
+    """A GAN discriminator's layers: the loaded ones, each field as its widget shows it."""
+    ss = st.session_state
+    loaded = ss.get(DISCRIMINATOR, [c.to_dict("kind") for c in ModelSpec.discriminator])
+    return [{"kind": "linear", **{f: ss.get(discriminator_key(i, f), layer.get(f)) for f in ("units", "activation")}}
+            for i, layer in enumerate(loaded)]
+
+
 # --------------------------------------------------------------------------- state -> spec dict
 
 def spec_dict(data_name: str) -> dict[str, Any]:
@@ -212,11 +233,15 @@ def spec_dict(data_name: str) -> dict[str, Any]:
     model = {"family": get("model_family", ModelSpec.family),
              "layers": [layer_values(i) for i in ss.get(LAYER_IDS, [])],
              "init": get("model_init", ModelSpec.init),
-             "init_std": get("model_init_std", ModelSpec.init_std)}
+             "init_std": get("model_init_std", ModelSpec.init_std),
+             "discriminator": {"layers": discriminator_values()},
+             **{p.name: get(f"model_{p.name}", p.default) for p in ModelSpec.GAN_PARAMS}}
     train: dict[str, Any] = {p.name: get(train_key(p.name), p.default) for p in TrainSpec.PLAIN}
     for kind, table, key in (("optimizer", catalog.OPTIMIZERS, optimizer_key),
                              ("schedule", catalog.SCHEDULES, schedule_key)):
         name = get(train_key(kind), getattr(TrainSpec, kind).name)
         train[kind] = {"name": name, **{p.name: get(key(name, p.name), p.default) for p in table[name].params}}
+    train["discriminator_optimizer"] = get(train_key("discriminator_optimizer"),
+                                           TrainSpec.discriminator_optimizer.to_dict())
     telemetry = {p.name: get(telemetry_key(p.name), p.default) for p in TelemetrySpec.FIELDS}
     return {"data": data, "model": model, "train": train, "telemetry": telemetry}
