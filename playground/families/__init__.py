@@ -7,7 +7,8 @@ training step); the trainer, the runner and the pages reach a family only throug
 `family_of(spec)`, never by its name. `model.family` in the spec picks one ("mlp" unless
 given, so every older spec, preset and link means what it meant).
 
-network.py holds the Network every family builds; each family is a folder (mlp/, cnn/, rnn/, transformer/).
+network.py holds the Network every family builds; each family is a folder (mlp/, cnn/, rnn/, transformer/,
+autoencoder/).
 Imports: core/, data/, and from train/ only plan.py, telemetry.py, heads.py and system.py
 (cnn/charts.py and rnn/charts.py also draw with charts/).
 """
@@ -25,7 +26,9 @@ from ..data.datasets import Dataset
 from ..train.heads import Head
 from ..train.plan import Plan, Problem
 from ..train.system import SupervisedSystem, System
-from . import cnn, mlp, rnn, transformer
+from . import autoencoder, cnn, mlp, rnn, transformer
+from .autoencoder import views as autoencoder_views
+from .autoencoder.system import AutoencoderSystem
 from .cnn import views as cnn_views
 from .network import Network
 from .rnn import views as rnn_views
@@ -64,6 +67,9 @@ FAMILIES: dict[str, Family] = {
     "transformer": Family("transformer", plan=transformer.plan, build=transformer.build, inputs=transformer.inputs,
                           default_layers=transformer.DEFAULT_LAYERS, views=transformer_views.attention_views,
                           system=TokenSystem, per_position=True),
+    "autoencoder": Family("autoencoder", plan=autoencoder.plan, build=autoencoder.build, inputs=autoencoder.inputs,
+                          default_layers=autoencoder.DEFAULT_LAYERS, views=autoencoder_views.autoencoder_views,
+                          system=AutoencoderSystem),
 }
 assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
 
