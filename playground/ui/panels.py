@@ -34,11 +34,12 @@ import streamlit as st
 
 from .. import charts
 from ..core.server_share import SHARE
+from ..families.autoencoder.views import AutoencoderViews
 from ..families.cnn.views import ImageViews
 from ..families.rnn.views import RecurrentViews
 from ..families.transformer.views import AttentionViews
 from ..train.snapshot import Snapshot
-from . import cnn_panel, controls, drawn_values, rnn_panel, transformer_panel
+from . import autoencoder_panel, cnn_panel, controls, drawn_values, rnn_panel, transformer_panel
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
@@ -111,6 +112,10 @@ def _network_slowdown(snap: Snapshot) -> int:
 
 
 def _output_panel(snap: Snapshot) -> None:
+    panel = _family_panel(snap)
+    if hasattr(panel, "output"):  # a family with its own picture here (an autoencoder: its latent space)
+        panel.output(snap, chart, TOP_HEIGHT)
+        return
     show_test = bool(st.session_state.get("show_test", False))
     if snap.dataset.geometry in ("plane", "line"):
         chart("chart_surface", snap, lambda: charts.decision_surface_figure(
@@ -243,8 +248,10 @@ def _family_views(snap: Snapshot):
 
 # The panel module that draws each family's views: units(snap, chart) in the Neurons tab, and where
 # it has them, gradients(snap, chart) under the Gradients tab and evaluation(snap, chart) under the
-# Evaluation tab.
-_PANELS = {ImageViews: cnn_panel, RecurrentViews: rnn_panel, AttentionViews: transformer_panel}
+# Evaluation tab (instead of the confusion matrix where the panel says REPLACES_EVALUATION), and
+# output(snap, chart, height) beside the network instead of the decision surface.
+_PANELS = {ImageViews: cnn_panel, RecurrentViews: rnn_panel, AttentionViews: transformer_panel,
+           AutoencoderViews: autoencoder_panel}
 
 
 def _family_panel(snap: Snapshot):
@@ -252,6 +259,10 @@ def _family_panel(snap: Snapshot):
 
 
 def _evaluation(snap: Snapshot, height: int | None = None) -> None:
+    panel = _family_panel(snap)
+    if getattr(panel, "REPLACES_EVALUATION", False):  # no predictions to score: the family's own charts
+        panel.evaluation(snap, chart)
+        return
     sized = {"height": height} if height else {}
     figure = charts.prediction_scatter_figure if snap.task == "regression" else charts.confusion_matrix_figure
     chart("chart_evaluation" if height is None else "chart_evaluation_top", snap,

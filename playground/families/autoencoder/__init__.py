@@ -8,7 +8,8 @@ it is variational, the KL weight), then the decoder's dense layers; with none af
 code, the decoder mirrors the encoder (the same widths and activations, in reverse). The output
 layer always has as many units as the data has inputs.
 
-Shapes of one example: (F,) in, (units,) after a dense layer, (L,) the code, (F,) out. model.py
+Shapes of one example: (F,) in, (units,) after a dense layer, (L,) the code (a VAE's latent layer:
+(2L,), a mean and a log-variance each), (F,) out. model.py
 builds the network, system.py trains it, views.py and charts.py draw it, with PCA beside it.
 """
 
@@ -54,8 +55,10 @@ def plan(model: ModelSpec, inputs: tuple[int, ...], outputs: int) -> Plan:
         if part == "decoder" and latent:
             code = model.layers[cut]
             size = code["size"]
-            stats = 2 * size if code["variational"] else size  # a VAE's layer makes a mean and a log-variance
-            layers.append(LayerPlan("latent", "linear", (size,), width * stats + stats, tuple(code.params.items()),
+            # A VAE's layer makes 2L numbers, a mean and a log-variance per latent number (the diagram's
+            # column); the decoder reads the L means, or while training a sample around them.
+            stats = 2 * size if code["variational"] else size
+            layers.append(LayerPlan("latent", "linear", (stats,), width * stats + stats, tuple(code.params.items()),
                                     cut))
             width = size
         for k, (index, layer) in enumerate(stack):

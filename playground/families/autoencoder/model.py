@@ -67,9 +67,11 @@ def build_network(model: ModelSpec, plan: Plan, seed: int) -> Network:
             dense_names.append(str(len(modules)))
             if layer.label == "latent":
                 size, variational = layer["size"], layer["variational"]
-                modules.append(nn.Linear(width, 2 * size if variational else size))  # (B, units) -> (B, L | 2L)
+                modules.append(nn.Linear(width, layer.shape[-1]))  # (B, units) -> (B, L), a VAE's (B, 2L)
                 modules.append(LatentCode(size, variational, layer["kl_weight"]))
                 activations.append("identity")
+                width = size  # the decoder reads the code
+                continue
             else:
                 built, activation = planned_dense(layer, width)
                 modules.extend(built)
