@@ -25,7 +25,7 @@ from playground.data.generators import swiss_roll
 from playground.families import build_model, plan_model
 from playground.families.autoencoder import charts as ae_charts
 from playground.families.autoencoder.model import LatentCode, halves
-from playground.families.autoencoder.system import AutoencoderSystem, kl_divergence, neighbour_scores
+from playground.families.autoencoder.system import SCORED, AutoencoderSystem, kl_divergence, neighbour_scores
 from playground.families.autoencoder.views import autoencoder_views, pca_baseline
 from playground.train.heads import make_head
 from playground.train.snapshot import take_snapshot
@@ -185,22 +185,31 @@ def test_records_carry_the_named_losses_and_the_step_ignores_the_targets():
     assert {"train_reconstruction", "test_kl"} <= set(history.columns)
 
 
-def test_the_latent_score_is_a_nearest_neighbour_vote_as_scikit_learn_casts_it():
+def test_the_latent_score_is_a_nearest_neighbour_guess_as_scikit_learn_makes_it():
     rng = np.random.default_rng(0)
     codes = rng.normal(size=(120, 2)).astype(np.float32)
     labels = (codes[:, 0] > 0).astype(np.int64) + 2 * (rng.uniform(size=120) < 0.2)  # 4 classes, some noise
     n_train = 80
     train_acc, test_acc = neighbour_scores(torch.from_numpy(codes), torch.from_numpy(labels), n_train, 4).tolist()
-    knn = KNeighborsClassifier(5).fit(codes[:n_train], labels[:n_train])
+    knn = KNeighborsClassifier(1).fit(codes[:n_train], labels[:n_train])
     assert test_acc == pytest.approx(knn.score(codes[n_train:], labels[n_train:]))
-    # a training point's own code does not vote: its 5 nearest others do
-    others = NearestNeighbors(n_neighbors=6).fit(codes[:n_train]).kneighbors(codes[:n_train])[1][:, 1:]
-    votes = np.array([np.bincount(labels[row], minlength=4).argmax() for row in others])
-    assert train_acc == pytest.approx((votes == labels[:n_train]).mean())
-    values = codes[:, 0] * 3 + 1  # a numeric label: R² of the neighbours' mean
+    # a training point's own code is left out: its nearest other one guesses
+    others = NearestNeighbors(n_neighbors=2).fit(codes[:n_train]).kneighbors(codes[:n_train])[1][:, 1]
+    assert train_acc == pytest.approx((labels[others] == labels[:n_train]).mean())
+    values = codes[:, 0] * 3 + 1  # a numeric label: R² of the neighbour's value
     _, test_r2 = neighbour_scores(torch.from_numpy(codes), torch.from_numpy(values), n_train, 0).tolist()
-    regressor = KNeighborsRegressor(5).fit(codes[:n_train], values[:n_train])
+    regressor = KNeighborsRegressor(1).fit(codes[:n_train], values[:n_train])
     assert test_r2 == pytest.approx(regressor.score(codes[n_train:], values[n_train:]), rel=1e-5)
+
+
+def test_the_latent_score_looks_at_a_bounded_sample_of_each_split():
+    codes = torch.randn(3000, 2)
+    labels = (codes[:, 0] > 0).long()
+    n_train = 2000
+    _, test_acc = neighbour_scores(codes, labels, n_train, 2).tolist()
+    knn = KNeighborsClassifier(1).fit(codes[:SCORED].numpy(), labels[:SCORED].numpy())  # the first SCORED codes
+    assert test_acc == pytest.approx(knn.score(codes[n_train:n_train + SCORED].numpy(),
+                                               labels[n_train:n_train + SCORED].numpy()))
 
 
 # --------------------------------------------------------------------------- views
@@ -286,7 +295,8 @@ def test_the_digits_autoencoder_separates_the_classes_and_beats_pca_at_the_same_
         pca.transform(ds.x_test), ds.y_test)
     assert accuracy > 0.65 and accuracy > pca_accuracy + 0.1, (accuracy, pca_accuracy)
     record = trainer.history.records[-1]
-    assert record.test_metric == pytest.approx(accuracy)  # the record's metric is this very score
+    nearest = KNeighborsClassifier(1).fit(train_codes[:SCORED], ds.y_train[:SCORED])
+    assert record.test_metric == pytest.approx(nearest.score(test_codes, ds.y_test))  # the record's metric
     baseline = trainer.compute_visuals().family.baseline
     assert record.scalars["test_reconstruction"] < 0.8 * baseline.error, (record.scalars, baseline.error)
 
