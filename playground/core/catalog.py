@@ -433,7 +433,8 @@ FAMILIES = _table(
     Option("transformer", "Transformer (encoder)", "An embedding with positions, then blocks of self-attention "
            "and feed-forward layers, and a prediction at every position (copy, reverse)."),
     Option("autoencoder", "Autoencoder (unsupervised)", "An encoder squeezes each example into a small latent "
-           "code, a decoder rebuilds the example from it; trained to reconstruct its inputs, never shown a label."),
+           "code, a decoder rebuilds the example from it; trained to reconstruct its inputs (MSE, or MAE / Huber when "
+           "chosen as the loss), never shown a label."),
 )
 # the layers each family's model.layers may hold
 FAMILY_LAYERS = {"mlp": LAYERS, "cnn": IMAGE_LAYERS, "rnn": SEQUENCE_LAYERS, "transformer": TRANSFORMER_LAYERS,
