@@ -5,7 +5,8 @@ order and seed, in one process; then what each live view costs to compute and to
 
 Prints, per preset, the median time per epoch of each and the median [quartiles] of the per-repeat
 ratios (target: at most 1.10x), then the median milliseconds of Trainer.compute_visuals (the
-family's views, PCA cached after its first fit) and of each chart (target: at most 50 ms each).
+family's views, PCA cached after its first fit) and of each chart, built and written as JSON
+(target: at most 50 ms each).
 
     .venv/bin/python benchmarks/autoencoder_overhead.py [--repeats 7] [--epochs 30]
 """
@@ -97,6 +98,11 @@ def trainer_epochs(spec: Spec, epochs: int) -> float:
     return time.perf_counter() - start
 
 
+def _built(figure) -> str | None:
+    """A chart as the page sends it: the figure, then its JSON (None: nothing to draw for this run)."""
+    return figure.to_json() if figure is not None else None
+
+
 def median_ms(work, repeats: int) -> float:
     times = []
     for _ in range(repeats):
@@ -131,14 +137,14 @@ def main() -> None:
     for name in PRESETS:
         every, ratio = alternating_blocks(get_preset(name).with_overrides(**{"train.device": "cpu"}), blocks=100)
         print(f"{name:24} blocks of {every} updates: trainer / bare = {ratio:.3f}")
-    print("\nLive views, ms (median): compute_visuals, then each chart from the snapshot")
+    print("\nLive views, ms (median): compute_visuals, then each chart from the snapshot (figure + JSON)")
     for name in PRESETS:
         trainer = Trainer(get_preset(name).with_overrides(**{"train.device": "cpu"}))
         trainer.run(50)
         trainer.compute_visuals()  # the first call fits PCA once for the data set
         views = median_ms(trainer.compute_visuals, args.repeats)
         snap = take_snapshot(trainer, "paused", "")
-        costs = {chart: median_ms(lambda draw=draw: draw(snap), args.repeats) for chart, draw in CHARTS.items()}
+        costs = {chart: median_ms(lambda draw=draw: _built(draw(snap)), args.repeats) for chart, draw in CHARTS.items()}
         print(f"{name:24} views {views:6.1f} · " + " · ".join(f"{c} {ms:.1f}" for c, ms in costs.items()))
 
 
