@@ -50,7 +50,7 @@ def test_generator_is_a_pure_function_of_its_rng(name):
     X, y = a
     image, g = GENERATORS[name].image_shape, GENERATORS[name]
     width = (int(np.prod(image)) if image else g.sequence_length * len(g.sequence_features) if g.sequence_features
-             else 1 if g.geometry == "line" else 2)
+             else len(g.columns) if g.columns else 1 if g.geometry == "line" else 2)
     assert X.shape == (200, width)
     assert y.shape == ((200, g.sequence_length) if g.task == "tokens" else (200,))  # tokens: one per position
     if GENERATORS[name].task == "regression":

@@ -417,6 +417,25 @@ TRANSFORMER_LAYERS = _table(
     LAYERS["linear"],  # after the blocks: a dense layer at every position
 )
 
+# --------------------------------------------------------------------------- autoencoder layers (its family)
+
+MAX_LATENT = 32
+AUTOENCODER_LAYERS = _table(
+    LAYERS["linear"],  # before the latent layer: the encoder; after it: the decoder (none: the encoder mirrored)
+    Option("latent", "Latent code", "The bottleneck: the encoder squeezes each example into this many numbers, "
+           "and the decoder rebuilds the example from them alone. Variational: the code is a gaussian (a mean and "
+           "a log-variance), sampled while training and pulled towards N(0, 1) by a KL term.",
+           "z = W·h + b;  VAE: z = μ + σ·ε, ε ~ N(0, 1)",
+           (Param("size", int, 2, "How many numbers the code has: 2 draws the latent space as it is.", 1, MAX_LATENT,
+                  label="latent size"),
+            Param("variational", bool, False, "A variational autoencoder (VAE): a mean and a log-variance per "
+                  "latent number, a sampled code while training, and a KL term towards N(0, 1), so that codes "
+                  "drawn from N(0, 1) decode into plausible examples."),
+            Param("kl_weight", float, 0.05, "VAE only: how much the KL term (nats per example) counts against the "
+                  "reconstruction loss: more gives a smoother, rounder latent space and blurrier reconstructions.",
+                  0.0, 10.0, label="KL weight"))),
+)
+
 # --------------------------------------------------------------------------- model families
 
 # The kinds of network a spec may ask for (model.family); families/ builds each. Named here,
@@ -432,10 +451,14 @@ FAMILIES = _table(
            "and feed-forward layers, and a prediction at every position (copy, reverse)."),
     Option("gan", "GAN (generator + discriminator)", "Two dense networks in a game on unlabelled 2-D points: the "
            "generator turns noise into points, the discriminator tells them from the real ones."),
+    Option("autoencoder", "Autoencoder (unsupervised)", "An encoder squeezes each example into a small latent "
+           "code, a decoder rebuilds the example from it; trained to reconstruct its inputs (MSE, or MAE / Huber when "
+           "chosen as the loss), never shown a label."),
 )
 # the layers each family's model.layers may hold
 FAMILY_LAYERS = {"mlp": LAYERS, "cnn": IMAGE_LAYERS, "rnn": SEQUENCE_LAYERS, "transformer": TRANSFORMER_LAYERS,
-                 "gan": {"linear": LAYERS["linear"]}}  # a GAN's generator and discriminator: dense layers
+                 "gan": {"linear": LAYERS["linear"]},  # a GAN's generator and discriminator: dense layers
+                 "autoencoder": AUTOENCODER_LAYERS}
 _CONV = {"kind": "conv", "kernel": 3, "padding": 1, "activation": "relu"}
 # What a network of each family starts with when a spec names the family but no layers (a link,
 # `--set model.family=cnn`, the page's network-type menu). The MLP's: ModelSpec.layers.
@@ -451,10 +474,12 @@ FAMILY_DEFAULT_LAYERS: dict[str, tuple[dict[str, Any], ...]] = {
     # the generator's: two ReLU layers of 32 units (the discriminator's: ModelSpec.discriminator)
     "gan": ({"kind": "linear", "units": 32, "activation": "relu"},
             {"kind": "linear", "units": 32, "activation": "relu"}),
+    # 64 ReLU units, a latent code of 2, and the decoder mirrored: 64 ReLU units, the output
+    "autoencoder": ({"kind": "linear", "units": 64, "activation": "relu"}, {"kind": "latent", "size": 2}),
 }
 NOISE = _table(  # what a GAN's generator draws its input z from (model.noise)
     Option("gaussian", "Gaussian", "Each noise input drawn from a standard normal distribution.", "z ~ N(0, I)"),
     Option("uniform", "Uniform", "Each noise input drawn evenly from -1 to 1.", "z ~ U(-1, 1)"),
 )
 # every layer kind of every family, by name
-ALL_LAYERS = {**LAYERS, **IMAGE_LAYERS, **SEQUENCE_LAYERS, **TRANSFORMER_LAYERS}
+ALL_LAYERS = {**LAYERS, **IMAGE_LAYERS, **SEQUENCE_LAYERS, **TRANSFORMER_LAYERS, **AUTOENCODER_LAYERS}

@@ -328,6 +328,8 @@ def _generated(spec: Any, rng: np.random.Generator) -> _Raw:
     elif g.sequence_features:
         sequence = (X.shape[1] // len(g.sequence_features), len(g.sequence_features))
         columns = sequence_names(sequence[0], g.sequence_features)
+    elif g.columns:
+        columns = g.columns
     else:
         columns = ("x",) if g.geometry == "line" else ("x1", "x2")
     return _Raw(task, X, y, columns, classes, g.geometry, g.description, generated=True,

@@ -181,6 +181,17 @@ def outliers(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray
     return x, y
 
 
+def swiss_roll_3d(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """3-D: a sheet rolled up (scikit-learn's make_swiss_roll): roll parameter t uniform in 1.5π..4.5π,
+    height h uniform in 0..21, the point (t·cos t, h, t·sin t) plus N(0, noise²) on each coordinate.
+    y is t, how far along the roll a point lies: a label no network is trained on (an autoencoder's
+    latent space is coloured by it, to see whether the roll was unrolled). X (n, 3), y (n,) float64."""
+    t = 1.5 * np.pi * (1.0 + 2.0 * rng.uniform(0.0, 1.0, n))  # (n,)
+    h = 21.0 * rng.uniform(0.0, 1.0, n)
+    X = np.stack([t * np.cos(t), h, t * np.sin(t)], axis=1) + rng.normal(0.0, 1.0, (n, 3)) * noise
+    return X, t
+
+
 # --------------------------------------------------------------------------- images
 
 SHAPE_SIZE = 16  # shapes are 1 x 16 x 16 grayscale images
@@ -408,6 +419,7 @@ class GeneratorInfo:
     sequence_features: tuple[str, ...] = ()  # a sequence set's F features per step (empty: not sequences)
     sequence_length: int = 0  # a sequence set's T when data.sequence_length is 0
     uses_noise: bool = True
+    columns: tuple[str, ...] = ()  # a table set's column names (empty: x1, x2 of a plane set)
 
 
 GENERATORS: dict[str, GeneratorInfo] = {
@@ -439,6 +451,9 @@ GENERATORS: dict[str, GeneratorInfo] = {
                             "cross or ring at random sizes, places and angles; noise adds pixel noise.",
                             "multiclass", geometry="table", class_names=SHAPE_NAMES,
                             image_shape=(1, SHAPE_SIZE, SHAPE_SIZE)),
+    "swissroll-3d": GeneratorInfo(swiss_roll_3d, "Swiss roll (3-D)", "Points on a rolled-up sheet in 3-D, "
+                                  "labelled by how far along the roll they lie (for colour: an autoencoder learns "
+                                  "without it).", "regression", geometry="table", columns=("x", "y", "z")),
     "sine-next": GeneratorInfo(sine_next, "Sine, next value (sequences)", "Noisy samples of a sine wave of random "
                                "phase and frequency: predict the next value.", "regression", geometry="table",
                                sequence_features=("x",), sequence_length=20),

@@ -8,7 +8,7 @@ training step); the trainer, the runner and the pages reach a family only throug
 given, so every older spec, preset and link means what it meant).
 
 network.py holds the Network every family builds; each family is a folder (mlp/, cnn/, rnn/, transformer/,
-gan/).
+gan/, autoencoder/).
 Imports: core/, data/, and from train/ only plan.py, telemetry.py, heads.py and system.py
 (cnn/charts.py and rnn/charts.py also draw with charts/).
 """
@@ -26,7 +26,9 @@ from ..data.datasets import Dataset
 from ..train.heads import Head
 from ..train.plan import Plan, Problem
 from ..train.system import SupervisedSystem, System
-from . import cnn, gan, mlp, rnn, transformer
+from . import autoencoder, cnn, gan, mlp, rnn, transformer
+from .autoencoder import views as autoencoder_views
+from .autoencoder.system import AutoencoderSystem
 from .cnn import views as cnn_views
 from .gan.system import GanSystem
 from .network import Network
@@ -70,6 +72,9 @@ FAMILIES: dict[str, Family] = {
                           system=TokenSystem, per_position=True),
     "gan": Family("gan", plan=gan.plan, build=gan.build, inputs=gan.inputs, default_layers=gan.DEFAULT_LAYERS,
                   system=GanSystem, generative=True),
+    "autoencoder": Family("autoencoder", plan=autoencoder.plan, build=autoencoder.build, inputs=autoencoder.inputs,
+                          default_layers=autoencoder.DEFAULT_LAYERS, views=autoencoder_views.autoencoder_views,
+                          system=AutoencoderSystem),
 }
 assert FAMILIES.keys() == catalog.FAMILIES.keys(), "every family named in the catalog is built here"
 

@@ -20,9 +20,11 @@ _ACTIVATION_HELP = options_help("The non-linearity applied to each unit's weight
 _SIZE_HELP = ("Dense: the number of units (neurons). Conv: the number of filters. Pool: the window size. "
               "RNN, LSTM, GRU: the hidden size. Dropout: the probability p of dropping each value.")
 _SIZE_PARAMS = {"units": "Units", "channels": "Filters", "hidden": "Hidden size", "kernel": "Window",
-                "p": "Dropout p", "width": "Model width", "heads": "Heads"}  # the size column
+                "p": "Dropout p", "width": "Model width", "heads": "Heads",
+                "size": "Latent size"}  # the size column
 # Other settings, in the row's ⋮ menu: a conv layer's; a recurrent layer's direction; a Transformer's.
-_MENU_PARAMS = ("kernel", "stride", "padding", "bidirectional", "positional", "feedforward", "dropout", "causal")
+_MENU_PARAMS = ("kernel", "stride", "padding", "bidirectional", "positional", "feedforward", "dropout", "causal",
+                "variational", "kl_weight")
 
 
 def _family() -> str:

@@ -34,12 +34,23 @@ import streamlit as st
 
 from .. import charts
 from ..core.server_share import SHARE
+from ..families.autoencoder.views import AutoencoderViews
 from ..families.cnn.views import ImageViews
 from ..families.gan.views import GanViews
 from ..families.rnn.views import RecurrentViews
 from ..families.transformer.views import AttentionViews
 from ..train.snapshot import Snapshot
-from . import cnn_panel, controls, drawn_values, earlier_runs, gan_panel, rnn_panel, text_panel, transformer_panel
+from . import (
+    autoencoder_panel,
+    cnn_panel,
+    controls,
+    drawn_values,
+    earlier_runs,
+    gan_panel,
+    rnn_panel,
+    text_panel,
+    transformer_panel,
+)
 from .controls import REFRESH_SECONDS
 from .live_chart import figure_json, live_chart
 from .session import PlaygroundSession
@@ -114,7 +125,7 @@ def _network_slowdown(snap: Snapshot) -> int:
 
 def _output_panel(snap: Snapshot) -> None:
     panel = _family_panel(snap)
-    if hasattr(panel, "output"):  # a family that draws its own output (a GAN's game on the plane)
+    if hasattr(panel, "output"):  # a family that draws its own picture here (a GAN's game, a latent space)
         panel.output(snap, chart, TOP_HEIGHT)
         return
     show_test = bool(st.session_state.get("show_test", False))
@@ -254,8 +265,10 @@ def _family_views(snap: Snapshot):
 
 # The panel module that draws each family's views: units(snap, chart) in the Neurons tab, and where
 # it has them, gradients(snap, chart) under the Gradients tab, evaluation(snap, chart) under the
-# Evaluation tab and output(snap, chart, height) instead of the decision surface.
-_PANELS = {ImageViews: cnn_panel, RecurrentViews: rnn_panel, AttentionViews: transformer_panel, GanViews: gan_panel}
+# Evaluation tab (instead of the confusion matrix where the panel says REPLACES_EVALUATION), and
+# output(snap, chart, height) beside the network instead of the decision surface.
+_PANELS = {ImageViews: cnn_panel, RecurrentViews: rnn_panel, AttentionViews: transformer_panel, GanViews: gan_panel,
+           AutoencoderViews: autoencoder_panel}
 
 
 def _family_panel(snap: Snapshot):
@@ -265,6 +278,10 @@ def _family_panel(snap: Snapshot):
 def _evaluation(snap: Snapshot, height: int | None = None) -> None:
     """At the top (`height`, table data): the confusion matrix or predicted vs true. In the tab: those
     beside each class's precision, recall and F1, or the residuals; then the family's own."""
+    panel = _family_panel(snap)
+    if getattr(panel, "REPLACES_EVALUATION", False):  # no predictions to score: the family's own charts
+        panel.evaluation(snap, chart)
+        return
     sized = {"height": height} if height else {}
     regression = snap.task == "regression"
     figure = charts.prediction_scatter_figure if regression else charts.confusion_matrix_figure
@@ -279,7 +296,6 @@ def _evaluation(snap: Snapshot, height: int | None = None) -> None:
         with cols[1]:
             second = charts.residuals_figure if regression else charts.class_scores_figure
             chart("chart_evaluation_scores", snap, lambda: second(snap), snap.task)
-    panel = _family_panel(snap)
     if hasattr(panel, "evaluation") and not regression:
         panel.evaluation(snap, chart)
 
