@@ -257,3 +257,41 @@ def test_the_page_says_why_there_is_no_script_for_a_cnn():
         assert any("No script" in c.value and "model.family" in c.value for c in at.caption)
     finally:
         st.cache_resource.clear()
+
+
+# --------------------------------------------------------------------------- ONNX (the [onnx] extra)
+
+def test_export_onnx_writes_a_model_onnxruntime_agrees_with(tmp_path, capsys):
+    pytest.importorskip("onnxscript")
+    onnx = pytest.importorskip("onnx")
+    onnxruntime = pytest.importorskip("onnxruntime")
+    out = tmp_path / "run"
+    layers = '[{"kind":"linear","units":8,"activation":"relu"},{"kind":"batchnorm"},{"kind":"dropout","p":0.3},' \
+             '{"kind":"linear","units":4,"activation":"tanh"}]'
+    assert main(["train", "--preset", "moons", "--epochs", "2", "--device", "cpu", "--set", f"model.layers={layers}",
+                 "--out", str(out), "--quiet", "--backend", "thread"]) == 0
+    assert main(["export-onnx", "--run", str(out)]) == 0
+    assert "onnxruntime matches torch" in capsys.readouterr().out
+    onnx.checker.check_model(onnx.load(out / "model.onnx"))
+    # Rebuilt here from the run's files: the ONNX model answers as the trained module does, for any batch size.
+    spec = Spec.from_json((out / "spec.json").read_text())
+    ds = load_dataset(spec.data)
+    network = build_model(spec.model, (ds.n_inputs,), 1, 0)
+    network.module.load_state_dict(load_file(out / "model.safetensors"))
+    session = onnxruntime.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
+    for rows in (ds.x_test[:1], ds.x_test):
+        (got,) = session.run(None, {"inputs": rows})
+        with torch.no_grad():
+            want = network.module.eval()(torch.as_tensor(rows)).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_export_onnx_refuses_a_folder_without_a_run(tmp_path, capsys):
+    assert main(["export-onnx", "--run", str(tmp_path)]) == 2
+    assert "error: --run:" in capsys.readouterr().err
+
+
+def test_export_onnx_without_the_extra_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
+    assert main(["export-onnx", "--run", str(tmp_path)]) == 2
+    assert "pip install '.[onnx]'" in capsys.readouterr().err

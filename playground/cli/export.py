@@ -1,15 +1,18 @@
-"""The `export-script` command: a spec (--preset, --spec, --set, --epochs as for `train`) written
-as a standalone PyTorch script that reproduces its run (export/script.py)."""
+"""The export commands: `export-script`, a spec (--preset, --spec, --set, --epochs as for `train`)
+written as a standalone PyTorch script that reproduces its run (export/script.py); `export-onnx`,
+the network of a run `train --out` wrote, as ONNX checked against onnxruntime (the [onnx] extra)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from ..core.params import SpecError
-from .common import EXIT_OK, add_spec_options, resolve_spec
+from .common import EXIT_FAILED, EXIT_OK, add_spec_options, load_spec_file, resolve_spec
 
-COMMANDS = ("export-script",)
+COMMANDS = ("export-script", "export-onnx")
+ONNX_TOLERANCE = 1e-4  # largest difference allowed between onnxruntime's outputs and torch's
 
 
 def add_commands(commands) -> None:
@@ -22,8 +25,21 @@ def add_commands(commands) -> None:
     p.add_argument("--epochs", type=int, metavar="N", help="shorthand for --set train.epochs=N")
     p.add_argument("--out", metavar="FILE", required=True, help="the script to write, e.g. circle.py")
 
+    onnx = commands.add_parser(
+        "export-onnx", help="write a trained network as ONNX, checked against onnxruntime",
+        description="Read a run's folder (what `train --out DIR` wrote: spec.json, summary.json, "
+                    "model.safetensors), rebuild its network with the trained weights and write it as ONNX "
+                    "(model.onnx in that folder unless --out says otherwise), then run it with onnxruntime on "
+                    "the test split and compare with torch. Needs the optional extra: pip install '.[onnx]'.")
+    onnx.add_argument("--run", metavar="DIR", required=True, help="a folder `train --out` wrote")
+    onnx.add_argument("--out", metavar="FILE", help="the ONNX file to write (default: DIR/model.onnx)")
+
 
 def run(args: argparse.Namespace) -> int:
+    return cmd_export_onnx(args) if args.command == "export-onnx" else cmd_export_script(args)
+
+
+def cmd_export_script(args: argparse.Namespace) -> int:
     from ..export.script import render_script  # imported here: the other commands need none of it
 
     spec = resolve_spec(args)
@@ -40,4 +56,47 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         raise SpecError(f"cannot write {args.out!r}: {e.strerror or e}", "--out") from None
     print(f"wrote {out}: run it with `python {out}` (needs torch and numpy)")
+    return EXIT_OK
+
+
+def cmd_export_onnx(args: argparse.Namespace) -> int:
+    import torch
+    from safetensors.torch import load_file
+
+    from ..data.datasets import load_dataset
+    from ..export.onnx_export import onnxruntime_outputs, require_onnx, to_onnx
+    from ..families import build_model
+
+    try:
+        require_onnx()
+    except RuntimeError as e:
+        raise SpecError(str(e), "--run") from None
+    folder = Path(args.run)
+    missing = [name for name in ("spec.json", "summary.json", "model.safetensors") if not (folder / name).is_file()]
+    if missing:
+        raise SpecError(f"{args.run!r} has no {', '.join(missing)}; give a folder `train --out DIR` wrote", "--run")
+    spec = load_spec_file(str(folder / "spec.json"))
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    network = build_model(spec.model, tuple(summary["input_shape"]), summary["n_outputs"], spec.train.seed,
+                          summary["task"])
+    state = load_file(folder / "model.safetensors")
+    try:
+        network.module.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise SpecError(f"model.safetensors does not fit the network spec.json builds: {e}", "--run") from None
+    x_test = torch.as_tensor(load_dataset(spec.data).x_test)  # (N, F): what the trainer feeds the module
+    try:
+        model = to_onnx(network.module, x_test[:2])
+    except Exception as e:  # noqa: BLE001 - the exporter raises many kinds; say which network and why
+        print(f"error: torch could not export this {spec.model.family} network to ONNX: {type(e).__name__}: {e}")
+        return EXIT_FAILED
+    out = Path(args.out) if args.out else folder / "model.onnx"
+    out.write_bytes(model)
+    with torch.no_grad():
+        want = network.module.eval()(x_test).numpy()
+    difference = float(abs(onnxruntime_outputs(model, x_test.numpy()) - want).max())
+    print(f"wrote {out}; onnxruntime matches torch on the {len(x_test)} test examples within {difference:.2g}")
+    if difference > ONNX_TOLERANCE:
+        print(f"error: onnxruntime's outputs differ from torch's by {difference:.3g} (more than {ONNX_TOLERANCE:g})")
+        return EXIT_FAILED
     return EXIT_OK
