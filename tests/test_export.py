@@ -295,3 +295,31 @@ def test_export_onnx_without_the_extra_says_how_to_install_it(tmp_path, capsys, 
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
     assert main(["export-onnx", "--run", str(tmp_path)]) == 2
     assert "pip install '.[onnx]'" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- TensorBoard (the [tensorboard] extra)
+
+def test_export_tensorboard_writes_the_runs_scalars_and_histograms(tmp_path, capsys):
+    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    out = tmp_path / "run"
+    assert main(["train", "--preset", "circle", "--epochs", "3", "--device", "cpu", "--out", str(out), "--quiet",
+                 "--backend", "thread"]) == 0
+    assert main(["export-tensorboard", "--run", str(out)]) == 0
+    assert "tensorboard --logdir" in capsys.readouterr().out
+    events = accumulator.EventAccumulator(str(out / "tensorboard"), size_guidance={"scalars": 0, "histograms": 0})
+    events.Reload()
+    tags = events.Tags()
+    assert {"loss/train", "loss/test", "acc/train", "acc/test", "lr", "grad_norm/hidden 1"} <= set(tags["scalars"])
+    assert {"weights/hidden 1", "biases/output"} <= set(tags["histograms"])
+    metrics = pd.read_csv(out / "metrics.csv")
+    losses = events.Scalars("loss/test")
+    assert [e.step for e in losses] == metrics["step"].tolist()
+    np.testing.assert_allclose([e.value for e in losses], metrics["test_loss"], rtol=1e-6)
+    weights = events.Histograms("weights/hidden 1")[-1].histogram_value
+    assert weights.num == 2 * 4  # every weight of hidden 1 (2 inputs x 4 units) in one of the bins
+
+
+def test_export_tensorboard_without_the_extra_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    assert main(["export-tensorboard", "--run", str(tmp_path)]) == 2
+    assert "pip install '.[tensorboard]'" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 """The export commands: `export-script`, a spec (--preset, --spec, --set, --epochs as for `train`)
 written as a standalone PyTorch script that reproduces its run (export/script.py); `export-onnx`,
-the network of a run `train --out` wrote, as ONNX checked against onnxruntime (the [onnx] extra)."""
+the network of a run `train --out` wrote, as ONNX checked against onnxruntime (the [onnx] extra);
+`export-tensorboard`, that run's records as TensorBoard event files (the [tensorboard] extra)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from ..core.params import SpecError
 from .common import EXIT_FAILED, EXIT_OK, add_spec_options, load_spec_file, resolve_spec
 
-COMMANDS = ("export-script", "export-onnx")
+COMMANDS = ("export-script", "export-onnx", "export-tensorboard")
 ONNX_TOLERANCE = 1e-4  # largest difference allowed between onnxruntime's outputs and torch's
 
 
@@ -34,9 +35,31 @@ def add_commands(commands) -> None:
     onnx.add_argument("--run", metavar="DIR", required=True, help="a folder `train --out` wrote")
     onnx.add_argument("--out", metavar="FILE", help="the ONNX file to write (default: DIR/model.onnx)")
 
+    board = commands.add_parser(
+        "export-tensorboard", help="write a run's records as TensorBoard event files",
+        description="Read a run's folder (what `train --out DIR` wrote: metrics.csv, layers.csv, "
+                    "histograms.csv) and write its scalars and weight histograms as TensorBoard event files "
+                    "(DIR/tensorboard unless --out says otherwise); then `tensorboard --logdir DIR/tensorboard`. "
+                    "Needs the optional extra: pip install '.[tensorboard]'.")
+    board.add_argument("--run", metavar="DIR", required=True, help="a folder `train --out` wrote")
+    board.add_argument("--out", metavar="LOGDIR", help="the folder to write the events to (default: DIR/tensorboard)")
+
 
 def run(args: argparse.Namespace) -> int:
-    return cmd_export_onnx(args) if args.command == "export-onnx" else cmd_export_script(args)
+    if args.command == "export-onnx":
+        return cmd_export_onnx(args)
+    if args.command == "export-tensorboard":
+        return cmd_export_tensorboard(args)
+    return cmd_export_script(args)
+
+
+def _run_folder(path: str, names: tuple[str, ...]) -> Path:
+    """A folder `train --out` wrote, holding `names`; SpecError naming --run if it is not one."""
+    folder = Path(path)
+    missing = [name for name in names if not (folder / name).is_file()]
+    if missing:
+        raise SpecError(f"{path!r} has no {', '.join(missing)}; give a folder `train --out DIR` wrote", "--run")
+    return folder
 
 
 def cmd_export_script(args: argparse.Namespace) -> int:
@@ -71,10 +94,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
         require_onnx()
     except RuntimeError as e:
         raise SpecError(str(e), "--run") from None
-    folder = Path(args.run)
-    missing = [name for name in ("spec.json", "summary.json", "model.safetensors") if not (folder / name).is_file()]
-    if missing:
-        raise SpecError(f"{args.run!r} has no {', '.join(missing)}; give a folder `train --out DIR` wrote", "--run")
+    folder = _run_folder(args.run, ("spec.json", "summary.json", "model.safetensors"))
     spec = load_spec_file(str(folder / "spec.json"))
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     network = build_model(spec.model, tuple(summary["input_shape"]), summary["n_outputs"], spec.train.seed,
@@ -99,4 +119,22 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
     if difference > ONNX_TOLERANCE:
         print(f"error: onnxruntime's outputs differ from torch's by {difference:.3g} (more than {ONNX_TOLERANCE:g})")
         return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_export_tensorboard(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ..export.tensorboard_export import require_tensorboard, write_events
+
+    try:
+        require_tensorboard()
+    except RuntimeError as e:
+        raise SpecError(str(e), "--run") from None
+    folder = _run_folder(args.run, ("metrics.csv", "layers.csv", "histograms.csv"))
+    logdir = Path(args.out) if args.out else folder / "tensorboard"
+    if logdir.exists() and not logdir.is_dir():
+        raise SpecError(f"{str(logdir)!r} exists and is not a folder", "--out")
+    write_events(logdir, *(pd.read_csv(folder / name) for name in ("metrics.csv", "layers.csv", "histograms.csv")))
+    print(f"wrote TensorBoard events to {logdir}: tensorboard --logdir {logdir}")
     return EXIT_OK
