@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from ..core.params import SpecError
@@ -53,8 +54,13 @@ def run(args: argparse.Namespace) -> int:
     return cmd_export_script(args)
 
 
-def _run_folder(path: str, names: tuple[str, ...]) -> Path:
-    """A folder `train --out` wrote, holding `names`; SpecError naming --run if it is not one."""
+def _run_folder(path: str, names: tuple[str, ...], require_extra) -> Path:
+    """A folder `train --out` wrote, holding `names`, for a command whose optional extra
+    `require_extra()` checks; SpecError naming --run if the extra is missing or it is not one."""
+    try:
+        require_extra()
+    except RuntimeError as e:  # the message says how to install the extra
+        raise SpecError(str(e), "--run") from None
     folder = Path(path)
     missing = [name for name in names if not (folder / name).is_file()]
     if missing:
@@ -90,11 +96,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
     from ..export.onnx_export import onnxruntime_outputs, require_onnx, to_onnx
     from ..families import build_model
 
-    try:
-        require_onnx()
-    except RuntimeError as e:
-        raise SpecError(str(e), "--run") from None
-    folder = _run_folder(args.run, ("spec.json", "summary.json", "model.safetensors"))
+    folder = _run_folder(args.run, ("spec.json", "summary.json", "model.safetensors"), require_onnx)
     spec = load_spec_file(str(folder / "spec.json"))
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     network = build_model(spec.model, tuple(summary["input_shape"]), summary["n_outputs"], spec.train.seed,
@@ -108,7 +110,8 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
     try:
         model = to_onnx(network.module, x_test[:2])
     except Exception as e:  # noqa: BLE001 - the exporter raises many kinds; say which network and why
-        print(f"error: torch could not export this {spec.model.family} network to ONNX: {type(e).__name__}: {e}")
+        print(f"error: torch could not export this {spec.model.family} network to ONNX: {type(e).__name__}: {e}",
+              file=sys.stderr)
         return EXIT_FAILED
     out = Path(args.out) if args.out else folder / "model.onnx"
     out.write_bytes(model)
@@ -117,7 +120,8 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
     difference = float(abs(onnxruntime_outputs(model, x_test.numpy()) - want).max())
     print(f"wrote {out}; onnxruntime matches torch on the {len(x_test)} test examples within {difference:.2g}")
     if difference > ONNX_TOLERANCE:
-        print(f"error: onnxruntime's outputs differ from torch's by {difference:.3g} (more than {ONNX_TOLERANCE:g})")
+        print(f"error: onnxruntime's outputs differ from torch's by {difference:.3g} (more than {ONNX_TOLERANCE:g})",
+              file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
@@ -127,11 +131,7 @@ def cmd_export_tensorboard(args: argparse.Namespace) -> int:
 
     from ..export.tensorboard_export import require_tensorboard, write_events
 
-    try:
-        require_tensorboard()
-    except RuntimeError as e:
-        raise SpecError(str(e), "--run") from None
-    folder = _run_folder(args.run, ("metrics.csv", "layers.csv", "histograms.csv"))
+    folder = _run_folder(args.run, ("metrics.csv", "layers.csv", "histograms.csv"), require_tensorboard)
     logdir = Path(args.out) if args.out else folder / "tensorboard"
     if logdir.exists() and not logdir.is_dir():
         raise SpecError(f"{str(logdir)!r} exists and is not a folder", "--out")
