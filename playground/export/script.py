@@ -86,7 +86,7 @@ def render_script(spec: Spec, title: str = "run", file_name: str = "run.py") -> 
     features = list(data.features) if plane else ["x"]
     activations = [c["activation"] for c in spec.model.layers if c.name == "linear"] + ["identity"]
     return Template(SCRIPT).substitute(
-        title=title, file_name=file_name, spec_text=_indent(spec.to_json(), 4),
+        title=title, file_name=file_name, spec_text=_spec_text(spec),
         metric=head.metric_name, metric_label="R²" if task == "regression" else "accuracy",
         data_name=_py(data.name), n_samples=data.n_samples, noise=repr(data.noise),
         train_fraction=repr(data.train_fraction), data_seed=data.seed, features=_py(features),
@@ -121,8 +121,10 @@ def _py(value) -> str:
     return repr(value)
 
 
-def _indent(text: str, spaces: int) -> str:
-    return "\n".join(" " * spaces + line if line else line for line in text.splitlines())
+def _spec_text(spec: Spec) -> str:
+    """The spec's JSON, a line a section: `python -m playground train --spec` reads it back."""
+    sections = [f'     "{name}": {json.dumps(values)}' for name, values in spec.to_dict().items()]
+    return "    {\n" + ",\n".join(sections) + "\n    }"
 
 
 def _generator_source(fn) -> str:

@@ -54,7 +54,9 @@ RECORD_EVERY = $record_every  # telemetry.every_steps: updates between records (
 
 $generator_source
 
+
 $split_source
+
 
 # Features computed from each point's coordinates p (M, $n_coordinates), each -> (M,).
 FEATURE_FUNCTIONS = {
