@@ -227,6 +227,28 @@ def test_download_bytes_parse_back():
         runner.close()
 
 
+def test_a_run_in_a_worker_process_sends_its_weights_file():
+    from playground.core.server_share import ServerShare
+    from playground.train import backends
+    from playground.train.remote import RemoteRunner
+
+    spec = get_preset("circle").with_overrides(**CPU)
+    pool = backends.make_worker_pool(1)
+    here, there = Runner(spec), None
+    try:
+        there = RemoteRunner(spec, pool=pool, share=ServerShare())
+        for runner in (here, there):
+            runner.step(20)
+            assert runner.wait_until_settled()
+        mine, theirs = load_safetensors(here.weights_file()), load_safetensors(there.weights_file())
+        assert mine.keys() == theirs.keys() and all(torch.equal(mine[k], theirs[k]) for k in mine)
+    finally:
+        here.close()
+        if there is not None:
+            there.close()
+        pool.close()
+
+
 # --------------------------------------------------------------------------- the page
 
 def _page(query: dict[str, str] | None = None) -> AppTest:
