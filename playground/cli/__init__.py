@@ -1,4 +1,4 @@
-"""Headless runs: python -m playground {presets, spec, train, export-script, compare, paths, sweep}.
+"""Headless runs: python -m playground {presets, spec, train, export-*, compare, paths, sweep}.
 
     presets                                       list the named presets
     spec  [--preset NAME | --spec FILE] [--set k=v ...]
@@ -7,6 +7,9 @@
           [--out DIR] [--quiet]                   train and write the run's files to DIR
     export-script [--preset NAME | --spec FILE] [--set k=v ...] --out FILE.py
                                                   a standalone PyTorch script of the run (see export.py)
+    export-onnx --run DIR, export-tensorboard --run DIR
+                                                  a trained run's network as ONNX, its records as
+                                                  TensorBoard events (optional extras onnx, tensorboard)
     compare, paths                                the optimizer lab (see lab.py)
     sweep                                         a spec trained over a grid or random samples of
                                                   up to three settings (see sweep.py)
