@@ -19,6 +19,7 @@ from playground.ui.lab import lab_page
 from playground.ui.lessons_page import lessons_page
 from playground.ui.session import get_session
 from playground.ui.sweep_page import sweep_page
+from playground.ui.take_home import take_home_box
 
 
 def main() -> None:
@@ -64,6 +65,7 @@ def playground_page() -> None:
     settings = sidebar.sidebar()
     with st.sidebar:
         share.share_box(settings.spec)
+        take_home_box(session, settings.spec)
     share.sync_address_bar(settings.spec, {"lesson": lesson_card.open_slug(),
                                            "view": "present" if controls.presenting() else None,
                                            **locks.link_params()})

@@ -1,10 +1,15 @@
-"""Headless runs: python -m playground {presets, spec, train, compare, paths, sweep}.
+"""Headless runs: python -m playground {presets, spec, train, export-*, compare, paths, sweep}.
 
     presets                                       list the named presets
     spec  [--preset NAME | --spec FILE] [--set k=v ...]
                                                   print the resolved spec as JSON
     train (--preset NAME | --spec FILE) [--set k=v ...] [--epochs N] [--device D]
           [--out DIR] [--quiet]                   train and write the run's files to DIR
+    export-script [--preset NAME | --spec FILE] [--set k=v ...] --out FILE.py
+                                                  a standalone PyTorch script of the run (see export.py)
+    export-onnx --run DIR, export-tensorboard --run DIR
+                                                  a trained run's network as ONNX, its records as
+                                                  TensorBoard events (optional extras onnx, tensorboard)
     compare, paths                                the optimizer lab (see lab.py)
     sweep                                         a spec trained over a grid or random samples of
                                                   up to three settings (see sweep.py)
@@ -21,7 +26,7 @@ import argparse
 from collections.abc import Sequence
 
 from ..core.params import SpecError
-from . import lab, sweep, train
+from . import export, lab, sweep, train
 from .common import EXIT_INVALID, print_errors
 from .train import histogram_frame  # noqa: F401 - the layers/histograms file format, for tests and notebooks
 
@@ -36,13 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_commands(commands)
     lab.add_commands(commands)
     sweep.add_commands(commands)
+    export.add_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)  # usage errors exit 2 here, as argparse does
     try:
-        command = lab if args.command in lab.COMMANDS else sweep if args.command in sweep.COMMANDS else train
+        command = next((m for m in (lab, sweep, export) if args.command in m.COMMANDS), train)
         return command.run(args)
     except SpecError as e:
         print_errors(e)

@@ -221,28 +221,27 @@ def run_files(trainer) -> tuple[str, ...]:
 def write_run(trainer, out: Path, status: str, message: str, train_seconds: float, wall_seconds: float) -> dict:
     """Write every file of a run to `out`; returns the summary dict."""
     import torch
-    from safetensors.torch import save_file
 
+    from ..export import files
     from ..families import data_inputs
     from ..train.snapshot import take_snapshot
 
     snap = take_snapshot(trainer, status, message)
-    (out / "spec.json").write_text(trainer.spec.to_json() + "\n", encoding="utf-8")
+    (out / "spec.json").write_bytes(files.spec_json(trainer.spec))
     views = text_views(trainer)
-    files = (*FILES, SAMPLES) if views is not None else FILES
+    written = (*FILES, SAMPLES) if views is not None else FILES
     if views is not None:
         from ..families.rnn.sampling import samples_report
 
         (out / SAMPLES).write_text(samples_report(views), encoding="utf-8")
-
-    metrics = snap.history.drop(columns=["examples_per_sec"])  # timing would make runs differ
-    metrics.to_csv(out / "metrics.csv", index=False)
-    snap.layers.to_csv(out / "layers.csv", index=False)
+    (out / "metrics.csv").write_bytes(files.metrics_csv(snap))
+    (out / "layers.csv").write_bytes(files.layers_csv(snap))
     histogram_frame(snap).to_csv(out / "histograms.csv", index=False)
 
     state = {k: v.detach().cpu().contiguous() for k, v in trainer.system.state_dict().items()}  # every network
-    save_file(state, str(out / "model.safetensors"))
+    (out / "model.safetensors").write_bytes(files.weights_safetensors(state))
     torch.save(state, out / "model.pt")
+    metrics = snap.history.drop(columns=["examples_per_sec"])  # timing would make runs differ
 
     metric = snap.metric
     final = _row(metrics, len(metrics) - 1)
@@ -272,7 +271,7 @@ def write_run(trainer, out: Path, status: str, message: str, train_seconds: floa
         "n_outputs": trainer.head.n_outputs,
         "parameter_count": snap.parameter_count,
         "layers": snap.layer_labels,
-        "files": list(files),
+        "files": list(written),
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary

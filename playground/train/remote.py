@@ -31,7 +31,8 @@ from .snapshot import Progress, RunFacts, Snapshot, assemble_snapshot, progress_
 from .telemetry import Record
 
 HOST = "playground.train.remote:RunnerHost"
-_COMMANDS = frozenset({"start", "pause", "toggle", "step", "set_pace", "set_optimizer", "wait_until_settled"})
+_COMMANDS = frozenset({"start", "pause", "toggle", "step", "set_pace", "set_optimizer", "wait_until_settled",
+                       "weights_file"})
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,10 @@ class RemoteRunner:
     def set_optimizer(self, choice: Choice) -> None:
         self._spec = replace(self._spec, train=replace(self._spec.train, optimizer=choice))
         self._command("set_optimizer", choice)
+
+    def weights_file(self) -> bytes | None:
+        """Runner.weights_file, from the worker (None once the worker has gone)."""
+        return self._command("weights_file")
 
     def wait_until_settled(self, timeout: float = 30.0) -> bool:
         return bool(self._command("wait_until_settled", timeout)) or bool(self._failure)

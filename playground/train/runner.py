@@ -80,6 +80,13 @@ class Runner(BackgroundTraining):
         trainer, status, message, place = self._current()
         return take_snapshot(trainer, status, message, place)
 
+    def weights_file(self) -> bytes:
+        """The run's weights now, as a safetensors file (every network: System.state_dict()). Read
+        while training goes on, they are those of about the latest step; pause for one step's own."""
+        from ..export.files import weights_safetensors
+
+        return weights_safetensors(self._current()[0].system.state_dict())
+
     # ------------------------------------------------------------------ hooks
 
     def _has_pending_change(self) -> bool:
