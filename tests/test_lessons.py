@@ -205,6 +205,19 @@ def test_memory_is_the_adding_pair_whose_learning_test_sequences_checks():
     assert lesson.spec() == get_preset("adding-rnn") and lesson.spec(0) == get_preset("adding-lstm")
 
 
+def test_gan_is_the_ring_against_the_collapse_whose_learning_test_gan_checks():
+    """gan-ring against gan-mode-collapse: tests/test_gan.py trains both (most modes against none)."""
+    lesson = get_lesson("gan")
+    assert lesson.spec() == get_preset("gan-ring") and lesson.spec(0) == get_preset("gan-mode-collapse")
+
+
+def test_autoencoder_is_the_digits_pair_whose_learning_test_autoencoder_checks():
+    """digits-autoencoder against digits-vae: tests/test_autoencoder.py trains both (latent kNN beats
+    PCA's, reconstruction beats PCA's; the VAE's prior decodes into digits)."""
+    lesson = get_lesson("autoencoder")
+    assert lesson.spec() == get_preset("digits-autoencoder") and lesson.spec(0) == get_preset("digits-vae")
+
+
 def test_attention_without_positions_cannot_reverse():
     assert last(trained("attention")).test_metric > 0.95
     assert last(trained("attention", 0)).test_metric < 0.5

@@ -262,6 +262,35 @@ _ALL: tuple[Lesson, ...] = (
              "The loss falls far below the mean's 1, and the gradient through time reaches the first steps."),),
     ),
     Lesson(
+        "gan", "Generative adversarial networks", "gan-ring",
+        "A GAN is a game between two networks. The generator turns random noise into points; the "
+        "discriminator learns to tell them from the real ones, and the generator learns from its gradient to "
+        "fool it. When the game is balanced, the generated points spread over every part of the real data. "
+        "When the generator learns too fast, it chases the discriminator's weak spot and all its points pile "
+        "onto one or two of the eight clusters: mode collapse.",
+        "The game beside the network: real and generated points over the discriminator's map; the modes "
+        "covered in the Evaluation tab.",
+        "Evaluation",
+        (Try("The generator ten times faster", {"train.loss": "auto", "train.optimizer.lr": 0.01,
+                                                "train.optimizer.beta1": 0.9},
+             "Its points hop together between one or two clusters: mode collapse (the gan-mode-collapse "
+             "preset)."),),
+    ),
+    Lesson(
+        "autoencoder", "Autoencoders: learning without labels", "digits-autoencoder",
+        "An autoencoder squeezes each example through a few numbers, its code, and rebuilds it from them; "
+        "it is trained only to rebuild, never shown a label. To rebuild well, the code must keep what tells "
+        "examples apart, so the digits sort themselves into clusters in the 2-D code space. PCA does the "
+        "same with straight axes, and rebuilds worse. A variational autoencoder makes each code a small "
+        "cloud pulled towards the origin, so codes drawn at random decode into new digits.",
+        "The code space beside the network, coloured by the (unused) labels; PCA's beside it in Neurons.",
+        "Neurons",
+        (Try("Variational (a VAE)", {"model.layers": [{"kind": "linear", "units": 64, "activation": "relu"},
+                                                      {"kind": "latent", "size": 2, "variational": True,
+                                                       "kl_weight": 0.05}]},
+             "A rounder, centred code space, and digits drawn from random codes (Neurons tab)."),),
+    ),
+    Lesson(
         "attention", "Attention", "reverse-transformer",
         "In a Transformer every position looks at every other one, with weights it computes from their "
         "contents (attention), several heads at once. To write a sequence backwards, each position must find "
