@@ -59,7 +59,7 @@ PAGES: dict[str, st.Page] = {}  # the pages other pages link to, made by main() 
 def playground_page() -> None:
     """Build a network, train it, watch it learn."""
     _first_run()
-    lesson_card.open_from_link(link_has_settings=share.spec_from_link()[0] is not None)
+    lesson_card.open_from_link(link_has_settings=lambda: share.spec_from_link()[0] is not None)
     session = get_session()
     st.session_state[widgets.IN_USE] = state.in_use(session.spec)  # named under a field out of range
     settings = sidebar.sidebar()

@@ -11,6 +11,8 @@ ran before; "Start again" loads the preset as the lesson opened. The address bar
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from ..core.lessons import LESSONS, Lesson
@@ -26,8 +28,9 @@ OPEN = "lesson_open"  # session-state key: the open lesson's slug, or None
 TRIED = "lesson_tried"  # session-state key: the index of the change last tried, or None
 
 
-def open_from_link(link_has_settings: bool) -> None:
-    """Open the lesson the address asks for, if it is not the open one. Call before the sidebar."""
+def open_from_link(link_has_settings: Callable[[], bool]) -> None:
+    """Open the lesson the address asks for, if it is not the open one. Call before the sidebar.
+    `link_has_settings` is asked only then: it parses the whole link."""
     slug = st.query_params.get("lesson")
     ss = st.session_state
     if slug is None or slug == ss.get(OPEN):
@@ -38,7 +41,7 @@ def open_from_link(link_has_settings: bool) -> None:
         return
     lesson = LESSONS[slug]
     ss[OPEN], ss[TRIED] = slug, None
-    if not link_has_settings:
+    if not link_has_settings():
         _load(lesson, None)
     ss["view_tab"] = ss[panels.OPEN_TAB] = lesson.tab
 
